@@ -1,0 +1,3 @@
+module github.com/parindex/platform/deploy/devstack
+
+go 1.26

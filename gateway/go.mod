@@ -1,0 +1,3 @@
+module github.com/parindex/platform/gateway
+
+go 1.26

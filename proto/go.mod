@@ -1,0 +1,3 @@
+module github.com/parindex/platform/proto
+
+go 1.26

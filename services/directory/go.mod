@@ -1,0 +1,3 @@
+module github.com/parindex/platform/services/directory
+
+go 1.26

@@ -1,0 +1,3 @@
+module github.com/parindex/platform/services/notification
+
+go 1.26
