@@ -1,0 +1,191 @@
+// Package gateway is the REST front of the platform: grpc-gateway handlers for every
+// service, authentication of the caller, tracing, request logs and limits.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"google.golang.org/grpc"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
+	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
+	notificationv1 "github.com/parindex/platform/proto/gen/go/par/notification/v1"
+	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
+	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/grpcclient"
+
+	"github.com/parindex/platform/gateway/internal/openapi"
+)
+
+// Config is the gateway's configuration, read from the environment.
+type Config struct {
+	HTTPAddr           string        `env:"HTTP_ADDR" default:"127.0.0.1:8080"`
+	DirectoryAddr      string        `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+	TaskTrackingAddr   string        `env:"TASKTRACKING_ADDR" default:"127.0.0.1:9102"`
+	ParScoringAddr     string        `env:"PARSCORING_ADDR" default:"127.0.0.1:9103"`
+	AccountabilityAddr string        `env:"ACCOUNTABILITY_ADDR" default:"127.0.0.1:9104"`
+	NotificationAddr   string        `env:"NOTIFICATION_ADDR" default:"127.0.0.1:9105"`
+	AuthJWKSURL        string        `env:"AUTH_JWKS_URL"`
+	AuthPublicKeyFile  string        `env:"AUTH_PUBLIC_KEY_FILE"`
+	AuthIssuer         string        `env:"AUTH_ISSUER" default:"par-dev"`
+	AuthAudience       string        `env:"AUTH_AUDIENCE" default:"par-platform"`
+	OTLPEndpoint       string        `env:"OTEL_EXPORTER_OTLP_ENDPOINT"`
+	LogLevel           string        `env:"LOG_LEVEL" default:"info"`
+	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" default:"1048576"`
+	RequestTimeout     time.Duration `env:"REQUEST_TIMEOUT" default:"30s"`
+}
+
+// Gateway is the HTTP handler of the platform and the gRPC connections behind it.
+type Gateway struct {
+	handler http.Handler
+	conns   []*grpc.ClientConn
+}
+
+// isPublic says which paths are reachable without a token: liveness and the API description.
+func isPublic(r *http.Request) bool {
+	switch r.URL.Path {
+	case "/healthz", "/openapi.json":
+		return true
+	}
+	return false
+}
+
+// New connects to every service and builds the handler. Connections are lazy (grpc.NewClient),
+// so the gateway starts even when a service is still starting.
+func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifier) (*Gateway, error) {
+	g := &Gateway{}
+	dial := func(target string) (*grpc.ClientConn, error) {
+		// The gateway forwards the caller's Authorization header as metadata itself, so the
+		// connection carries no credentials of its own.
+		conn, err := grpcclient.Dial(target, nil)
+		if err != nil {
+			return nil, fmt.Errorf("dial %s: %w", target, err)
+		}
+		g.conns = append(g.conns, conn)
+		return conn, nil
+	}
+
+	dirConn, err := dial(cfg.DirectoryAddr)
+	if err != nil {
+		return nil, err
+	}
+	mux := runtime.NewServeMux(
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{
+			Marshaler: &runtime.JSONPb{
+				// Proto field names (snake_case) are the stable JSON names of the API, the same
+				// names the OpenAPI document shows.
+				MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true},
+				UnmarshalOptions: protojson.UnmarshalOptions{},
+			},
+		}),
+		runtime.WithHealthEndpointAt(healthpb.NewHealthClient(dirConn), "/healthz"),
+	)
+
+	if err := directoryv1.RegisterDirectoryServiceHandler(ctx, mux, dirConn); err != nil {
+		return nil, fmt.Errorf("register directory: %w", err)
+	}
+	registrations := []struct {
+		addr     string
+		register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
+	}{
+		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterTaskTrackingServiceHandler},
+		{cfg.ParScoringAddr, parscoringv1.RegisterParScoringServiceHandler},
+		{cfg.AccountabilityAddr, accountabilityv1.RegisterAccountabilityServiceHandler},
+		{cfg.NotificationAddr, notificationv1.RegisterNotificationServiceHandler},
+	}
+	for _, r := range registrations {
+		conn, err := dial(r.addr)
+		if err != nil {
+			return nil, err
+		}
+		if err := r.register(ctx, mux, conn); err != nil {
+			return nil, fmt.Errorf("register handlers for %s: %w", r.addr, err)
+		}
+	}
+
+	root := http.NewServeMux()
+	root.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openapi.Document)
+	})
+	root.Handle("/", mux)
+
+	var h http.Handler = root
+	h = auth.Middleware(verifier, isPublic, h)
+	h = limits(cfg.MaxBodyBytes, cfg.RequestTimeout, h)
+	h = accessLog(log, h)
+	// otelhttp is outermost so the span (and its trace id) exists for the access log, and the
+	// W3C traceparent of the caller, if any, is continued.
+	h = otelhttp.NewHandler(h, "gateway", otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string {
+		return r.Method + " " + r.URL.Path
+	}))
+	g.handler = h
+	return g, nil
+}
+
+// ServeHTTP serves the REST API.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.ServeHTTP(w, r) }
+
+// Close closes the connections to the services.
+func (g *Gateway) Close() error {
+	var errs []error
+	for _, c := range g.conns {
+		errs = append(errs, c.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// limits bounds the size of request bodies and the time a request may take, so one client
+// cannot hold the gateway's memory or connections.
+func limits(maxBody int64, timeout time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		ctx, cancel := context.WithTimeout(r.Context(), timeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// statusRecorder remembers the status code written, for the access log.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.status = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// Flush keeps streaming responses streaming through the recorder.
+func (s *statusRecorder) Flush() {
+	if f, ok := s.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// accessLog writes one line per request, with the trace id of the request's span.
+func accessLog(log *slog.Logger, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		log.InfoContext(r.Context(), "http request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Duration("duration", time.Since(start)))
+	})
+}
