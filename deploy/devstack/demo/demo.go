@@ -112,12 +112,12 @@ func Load(ctx context.Context, log *slog.Logger, dirConn, taskConn grpc.ClientCo
 	for i, h := range d.Heads {
 		byUnit[h.Unit] = append(byUnit[h.Unit], i)
 	}
-	codes := make([]string, 0, len(byUnit))
+	unitCodes := make([]string, 0, len(byUnit))
 	for c := range byUnit {
-		codes = append(codes, c)
+		unitCodes = append(unitCodes, c)
 	}
-	sort.Strings(codes)
-	for _, code := range codes {
+	sort.Strings(unitCodes)
+	for _, code := range unitCodes {
 		unitID := sum.UnitIDs[code]
 		if unitID == "" {
 			return sum, fmt.Errorf("head of unknown unit %s", code)

@@ -110,7 +110,7 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	creds := auth.NewPerRPCCredentials(loader)
+	creds := auth.PerRPCCredentials{ServiceToken: loader}
 	dirConn, err := grpcclient.Dial(st.GRPCAddr("directory"), creds)
 	if err != nil {
 		return err

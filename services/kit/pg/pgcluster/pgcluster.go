@@ -110,32 +110,35 @@ func isExecutable(path string) bool {
 	return err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0
 }
 
-// EnsureInstalled returns the directory of the server binaries, installing
-// Debian's postgresql package with apt-get first when they are missing and the
-// process is root. When not root it returns an error saying what to install.
-// Installing the package also creates and starts Debian's own 15/main cluster on
-// port 5432; it is left alone.
-func EnsureInstalled(ctx context.Context, log *slog.Logger) (string, error) {
+// EnsureInstalled makes sure the server binaries are present (see FindBinDir),
+// installing Debian's postgresql package with apt-get when they are missing and
+// the process is root. When not root it returns an error saying what to
+// install. Installing the package also creates and starts Debian's own 15/main
+// cluster on port 5432; it is left alone.
+func EnsureInstalled(ctx context.Context, log *slog.Logger) error {
 	log = orDiscard(log)
-	dir, findErr := FindBinDir()
+	_, findErr := FindBinDir()
 	if findErr == nil {
-		return dir, nil
+		return nil
 	}
 	if os.Geteuid() != 0 {
-		return "", fmt.Errorf("%w; install the PostgreSQL server, e.g. `sudo apt-get install -y postgresql` on Debian/Ubuntu, or put initdb and pg_ctl on PATH", findErr)
+		return fmt.Errorf("%w; install the PostgreSQL server, e.g. `sudo apt-get install -y postgresql` on Debian/Ubuntu, or put initdb and pg_ctl on PATH", findErr)
 	}
 	log.InfoContext(ctx, "PostgreSQL server binaries not found; installing package postgresql with apt-get")
 	if err := aptGet(ctx, "install", "-y", "--no-install-recommends", "postgresql"); err != nil {
 		// A clean machine often has stale or empty package lists.
 		log.InfoContext(ctx, "apt-get install failed; updating package lists and retrying", "err", err)
 		if err := aptGet(ctx, "update"); err != nil {
-			return "", err
+			return err
 		}
 		if err := aptGet(ctx, "install", "-y", "--no-install-recommends", "postgresql"); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return FindBinDir()
+	if _, err := FindBinDir(); err != nil {
+		return fmt.Errorf("after installing postgresql: %w", err)
+	}
+	return nil
 }
 
 func aptGet(ctx context.Context, args ...string) error {
@@ -151,7 +154,8 @@ func aptGet(ctx context.Context, args ...string) error {
 	return nil
 }
 
-// Start runs a cluster in opts.Dir, creating it first if the directory holds no
+// Start runs a cluster in opts.Dir (installing PostgreSQL first if needed, see
+// EnsureInstalled), creating it first if the directory holds no
 // cluster. If a postmaster is already running there it is reused when its port
 // fits opts.Port (or opts.Port is 0), else stopped cleanly and started again.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
@@ -166,7 +170,10 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("pgcluster: %s belongs to the system's clusters; choose another directory", dir)
 	}
 	log := orDiscard(opts.Log)
-	bin, err := EnsureInstalled(ctx, log)
+	if err := EnsureInstalled(ctx, log); err != nil {
+		return nil, err
+	}
+	bin, err := FindBinDir()
 	if err != nil {
 		return nil, err
 	}
