@@ -92,7 +92,9 @@ func (s *Stack) JWKSURL() string { return s.jwksURL }
 func (s *Stack) DatabaseURL(service string) string { return s.dbURLs[service] }
 
 // LogFile is the path of a program's log.
-func (s *Stack) LogFile(name string) string { return filepath.Join(s.opts.DataDir, "logs", name+".log") }
+func (s *Stack) LogFile(name string) string {
+	return filepath.Join(s.opts.DataDir, "logs", name+".log")
+}
 
 // Signer mints dev tokens accepted by every service.
 func (s *Stack) Signer() *auth.Signer { return s.signer }
