@@ -250,7 +250,7 @@ func TestHeadOn(t *testing.T) {
 		tenure(t, "B", false, "2020-02-01", ""),
 	}
 	tests := []struct {
-		date                     string
+		date                      string
 		head, acting, responsible string
 	}{
 		{"2014-12-31", "", "", ""},

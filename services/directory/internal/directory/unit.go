@@ -118,11 +118,6 @@ func (u Unit) Validate() error {
 	return v.err()
 }
 
-// ExistsOn reports whether the unit exists on day d: not dissolved before it.
-func (u Unit) ExistsOn(d vntime.Date) bool {
-	return u.ValidTo.IsZero() || !u.ValidTo.Before(d)
-}
-
 // UnitPatch holds the fields an update changes; nil means "keep". Code and id are not
 // here on purpose: other services and documents refer to units by them.
 type UnitPatch struct {
