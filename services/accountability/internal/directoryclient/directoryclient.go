@@ -1,0 +1,64 @@
+// Package directoryclient implements the app's Directory port with the directory
+// service's gRPC API. Calls carry the caller's token (kit/auth PerRPCCredentials on the
+// connection), so the directory applies the caller's own rights.
+package directoryclient
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
+	"github.com/parindex/platform/services/accountability/internal/app"
+)
+
+// maxBatch is BatchGetUnits' limit on ids per call. A province's matrix names a few dozen
+// units, so this is one call in practice.
+const maxBatch = 500
+
+// callTimeout bounds one directory call, so a hung directory fails a request in seconds
+// rather than holding it for the caller's whole deadline.
+const callTimeout = 5 * time.Second
+
+// Client implements app.Directory.
+type Client struct {
+	units directoryv1.DirectoryServiceClient
+}
+
+var _ app.Directory = (*Client)(nil)
+
+// New returns a Client on a connection to the directory (see kit/grpcclient).
+func New(cc grpc.ClientConnInterface) *Client {
+	return &Client{units: directoryv1.NewDirectoryServiceClient(cc)}
+}
+
+// MissingUnits implements app.Directory with BatchGetUnits.
+func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, error) {
+	var missing []string
+	for chunk := range slices.Chunk(ids, maxBatch) {
+		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+		res, err := c.units.BatchGetUnits(callCtx, &directoryv1.BatchGetUnitsRequest{UnitIds: chunk})
+		cancel()
+		if err != nil {
+			return nil, callError(err)
+		}
+		missing = append(missing, res.GetMissingUnitIds()...)
+	}
+	return missing, nil
+}
+
+// callError keeps the directory's status as the cause and marks the failures a retry can
+// cure, so the caller gets Unavailable rather than an internal error.
+func callError(err error) error {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
+		return fmt.Errorf("directory BatchGetUnits: %w: %w", app.ErrDirectoryUnavailable, err)
+	default:
+		return fmt.Errorf("directory BatchGetUnits: %w", err)
+	}
+}
