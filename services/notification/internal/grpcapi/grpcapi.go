@@ -1,0 +1,153 @@
+// Package grpcapi serves NotificationService: it maps requests to use cases, checks whose
+// inbox a caller may read, and chooses the status code of every error in one place
+// (toStatus).
+package grpcapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math"
+	"strings"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	notificationv1 "github.com/parindex/platform/proto/gen/go/par/notification/v1"
+	"github.com/parindex/platform/services/kit/apierr"
+	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/page"
+	"github.com/parindex/platform/services/notification/internal/app"
+	"github.com/parindex/platform/services/notification/internal/inbox"
+)
+
+// Messages of the errors this package chooses itself.
+const (
+	msgUnauthenticated = "Chưa xác thực"
+	msgOtherUnit       = "Bạn chỉ được xem hộp thư của đơn vị mình"
+	msgBadPageToken    = "Mã trang không hợp lệ; hãy tải lại danh sách từ đầu"
+)
+
+// Server implements notificationv1.NotificationServiceServer.
+type Server struct {
+	notificationv1.UnimplementedNotificationServiceServer
+	svc *app.Service
+	log *slog.Logger
+}
+
+// New returns a Server running the use cases of svc; log receives internal errors.
+func New(svc *app.Service, log *slog.Logger) *Server {
+	return &Server{svc: svc, log: log}
+}
+
+// principal returns the authenticated caller. The auth interceptor has already rejected
+// calls without a valid token; this guards against a server wired without it.
+func principal(ctx context.Context) (auth.Principal, error) {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return auth.Principal{}, status.Error(codes.Unauthenticated, msgUnauthenticated)
+	}
+	return p, nil
+}
+
+// mayRead says whether p may read the inbox of unitID: its own unit's, or any for the
+// secretariat, which follows up every unit.
+func mayRead(p auth.Principal, unitID string) bool {
+	if p.HasRole(auth.RoleSecretariat) {
+		return true
+	}
+	return p.UnitID != "" && strings.EqualFold(p.UnitID, strings.TrimSpace(unitID))
+}
+
+// ListUnitInboxItems lists a unit's inbox, newest first.
+func (s *Server) ListUnitInboxItems(ctx context.Context, req *notificationv1.ListUnitInboxItemsRequest) (*notificationv1.ListUnitInboxItemsResponse, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !mayRead(p, req.GetUnitId()) {
+		return nil, status.Error(codes.PermissionDenied, msgOtherUnit)
+	}
+	pg, err := s.svc.UnitItems(ctx, app.ItemFilter{
+		UnitID:     strings.ToLower(req.GetUnitId()),
+		UnreadOnly: req.GetUnreadOnly(),
+		PageSize:   req.GetPageSize(),
+		PageToken:  req.GetPageToken(),
+	})
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	resp := &notificationv1.ListUnitInboxItemsResponse{
+		NextPageToken: pg.NextPageToken,
+		UnreadCount:   int32(min(pg.UnreadCount, math.MaxInt32)),
+	}
+	for _, it := range pg.Items {
+		resp.Items = append(resp.Items, itemToProto(it))
+	}
+	return resp, nil
+}
+
+// MarkInboxItemRead marks an item read. An item of another unit answers NotFound, as if it
+// did not exist, so ids cannot be probed.
+func (s *Server) MarkInboxItemRead(ctx context.Context, req *notificationv1.MarkInboxItemReadRequest) (*notificationv1.MarkInboxItemReadResponse, error) {
+	p, err := principal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.svc.Item(ctx, req.GetItemId())
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	if !mayRead(p, it.UnitID) {
+		return nil, s.toStatus(ctx, inbox.ErrItemNotFound)
+	}
+	it, err = s.svc.MarkRead(ctx, it.ID)
+	if err != nil {
+		return nil, s.toStatus(ctx, err)
+	}
+	return &notificationv1.MarkInboxItemReadResponse{Item: itemToProto(it)}, nil
+}
+
+// toStatus is the one place that chooses a status code; anything unclassified is logged
+// with its cause and masked.
+func (s *Server) toStatus(ctx context.Context, err error) error {
+	var badToken *page.InvalidTokenError
+	if errors.As(err, &badToken) {
+		return apierr.InvalidArgument("", apierr.FieldViolation{Field: page.TokenField, Description: msgBadPageToken})
+	}
+	var de *inbox.Error
+	if errors.As(err, &de) && errors.Is(de, inbox.ErrNotFound) {
+		return status.Error(codes.NotFound, de.Message)
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, "Yêu cầu đã bị hủy")
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, "Hết thời gian xử lý yêu cầu")
+	}
+	return apierr.Internal(ctx, s.log, err)
+}
+
+func itemToProto(it inbox.Item) *notificationv1.InboxItem {
+	return &notificationv1.InboxItem{
+		Id:         it.ID,
+		UnitId:     it.UnitID,
+		EventId:    it.EventID,
+		EventType:  it.EventType,
+		Title:      it.Title,
+		Body:       it.Body,
+		Link:       it.Link,
+		Urgent:     it.Urgent,
+		ReadTime:   timestamp(it.ReadTime),
+		CreateTime: timestamp(it.CreateTime),
+	}
+}
+
+func timestamp(t time.Time) *timestamppb.Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	return timestamppb.New(t)
+}

@@ -1,0 +1,182 @@
+// Package postgres is the notification store: inbox items in PostgreSQL.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/parindex/platform/services/kit/page"
+	"github.com/parindex/platform/services/notification/internal/app"
+	"github.com/parindex/platform/services/notification/internal/inbox"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Migrations returns the service's tern migrations, for pg.Migrate and pgtest.
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		panic(err) // the embed pattern above guarantees the directory
+	}
+	return sub
+}
+
+// DB is what the store runs queries on: a *pgxpool.Pool, or the pgx.Tx a consumer hands
+// its handler, so items are written in the transaction that records the event.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store implements app.Store and app.ItemWriter.
+type Store struct {
+	db DB
+}
+
+var (
+	_ app.Store      = (*Store)(nil)
+	_ app.ItemWriter = (*Store)(nil)
+)
+
+// New returns a Store on db.
+func New(db DB) *Store {
+	return &Store{db: db}
+}
+
+// AddItems inserts items in one statement; an item whose (event, unit) already exists is
+// skipped, so a replayed event adds nothing.
+func (s *Store) AddItems(ctx context.Context, items []inbox.Item) (int, error) {
+	if len(items) == 0 {
+		return 0, nil
+	}
+	var (
+		ids, units, events, types, titles, bodies, links []string
+		urgent                                           []bool
+		created                                          []time.Time
+	)
+	for _, it := range items {
+		ids = append(ids, it.ID)
+		units = append(units, it.UnitID)
+		events = append(events, it.EventID)
+		types = append(types, it.EventType)
+		titles = append(titles, it.Title)
+		bodies = append(bodies, it.Body)
+		links = append(links, it.Link)
+		urgent = append(urgent, it.Urgent)
+		created = append(created, it.CreateTime)
+	}
+	tag, err := s.db.Exec(ctx, `
+		INSERT INTO inbox_items (id, unit_id, event_id, event_type, title, body, link, urgent, create_time)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+			$7::text[], $8::boolean[], $9::timestamptz[])
+		ON CONFLICT ON CONSTRAINT inbox_items_event_unit_key DO NOTHING`,
+		ids, units, events, types, titles, bodies, links, urgent, created)
+	if err != nil {
+		return 0, fmt.Errorf("insert inbox items: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// itemCursor is the position after the last item of a page.
+type itemCursor struct {
+	CreateTime int64  `json:"t"` // Unix microseconds, the precision Postgres keeps
+	ID         string `json:"i"`
+}
+
+// UnitItems returns one page of a unit's inbox, newest first (ties by id), by keyset, and the
+// unread count of the whole inbox.
+func (s *Store) UnitItems(ctx context.Context, f app.ItemFilter) (app.ItemPage, error) {
+	var cur itemCursor
+	if err := page.Decode(f.PageToken, &cur); err != nil {
+		return app.ItemPage{}, err
+	}
+	size := page.Size(f.PageSize)
+	conds := []string{"unit_id = $1"}
+	args := []any{f.UnitID}
+	if f.UnreadOnly {
+		conds = append(conds, "read_time IS NULL")
+	}
+	if f.PageToken != "" {
+		args = append(args, time.UnixMicro(cur.CreateTime), cur.ID)
+		conds = append(conds, fmt.Sprintf("(create_time, id) < ($%d, $%d::uuid)", len(args)-1, len(args)))
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+itemColumns+` FROM inbox_items WHERE `+strings.Join(conds, " AND ")+
+		` ORDER BY create_time DESC, id DESC LIMIT `+fmt.Sprint(size+1), args...)
+	if err != nil {
+		return app.ItemPage{}, fmt.Errorf("select inbox items: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, scanItem)
+	if err != nil {
+		return app.ItemPage{}, fmt.Errorf("select inbox items: %w", err)
+	}
+	var p app.ItemPage
+	if len(items) > size {
+		items = items[:size]
+		last := items[size-1]
+		p.NextPageToken = page.Encode(itemCursor{CreateTime: last.CreateTime.UnixMicro(), ID: last.ID})
+	}
+	p.Items = items
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM inbox_items WHERE unit_id = $1 AND read_time IS NULL`,
+		f.UnitID).Scan(&p.UnreadCount); err != nil {
+		return app.ItemPage{}, fmt.Errorf("count unread inbox items: %w", err)
+	}
+	return p, nil
+}
+
+// Item returns one item.
+func (s *Store) Item(ctx context.Context, id string) (inbox.Item, error) {
+	rows, err := s.db.Query(ctx, `SELECT `+itemColumns+` FROM inbox_items WHERE id = $1`, id)
+	if err != nil {
+		return inbox.Item{}, fmt.Errorf("select inbox item: %w", err)
+	}
+	return collectOne(rows)
+}
+
+// MarkRead sets read_time once: a second call keeps the first time, so the call is
+// idempotent and a retried request changes nothing.
+func (s *Store) MarkRead(ctx context.Context, id string, at time.Time) (inbox.Item, error) {
+	rows, err := s.db.Query(ctx, `
+		UPDATE inbox_items SET read_time = coalesce(read_time, $2)
+		WHERE id = $1
+		RETURNING `+itemColumns, id, at)
+	if err != nil {
+		return inbox.Item{}, fmt.Errorf("mark inbox item read: %w", err)
+	}
+	return collectOne(rows)
+}
+
+func collectOne(rows pgx.Rows) (inbox.Item, error) {
+	it, err := pgx.CollectExactlyOneRow(rows, scanItem)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return inbox.Item{}, inbox.ErrItemNotFound
+	}
+	if err != nil {
+		return inbox.Item{}, fmt.Errorf("read inbox item: %w", err)
+	}
+	return it, nil
+}
+
+const itemColumns = `id, unit_id, event_id, event_type, title, body, link, urgent, read_time, create_time`
+
+func scanItem(row pgx.CollectableRow) (inbox.Item, error) {
+	var (
+		it   inbox.Item
+		read *time.Time
+	)
+	err := row.Scan(&it.ID, &it.UnitID, &it.EventID, &it.EventType, &it.Title, &it.Body, &it.Link,
+		&it.Urgent, &read, &it.CreateTime)
+	if read != nil {
+		it.ReadTime = *read
+	}
+	return it, err
+}

@@ -1,0 +1,154 @@
+// Package app holds the use cases of task tracking on one Service type, with the small ports
+// it needs: a Store for documents and tasks and a Directory that says which units exist.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/parindex/platform/services/tasktracking/internal/tracking"
+)
+
+// ErrUnavailable marks a failure of a peer service that is worth retrying later (the
+// directory is down or timed out), as opposed to a bug.
+var ErrUnavailable = errors.New("peer service unavailable")
+
+// Store keeps documents and tasks. postgres.Store implements it.
+type Store interface {
+	// CreateDocument stores a new document with its tasks and, in the same transaction,
+	// one TaskAssigned event per task. A taken number is tracking.ErrNumberTaken.
+	CreateDocument(ctx context.Context, d tracking.Document) error
+	// Document returns a document with its tasks, or tracking.ErrDocumentNotFound.
+	Document(ctx context.Context, id string) (tracking.Document, error)
+	// ListDocuments returns one page of documents without their tasks.
+	ListDocuments(ctx context.Context, f DocumentFilter) (Page[tracking.Document], error)
+	// Task returns a task, or tracking.ErrTaskNotFound.
+	Task(ctx context.Context, id string) (tracking.Task, error)
+	// ListTasks returns one page of tasks.
+	ListTasks(ctx context.Context, f TaskFilter) (Page[tracking.Task], error)
+}
+
+// Directory answers questions about units, which the directory service owns.
+type Directory interface {
+	// MissingUnits returns those of ids that name no unit. An unreachable directory is an
+	// error wrapping ErrUnavailable.
+	MissingUnits(ctx context.Context, ids []string) ([]string, error)
+}
+
+// DocumentFilter selects documents; zero fields do not filter.
+type DocumentFilter struct {
+	// Year keeps documents whose period includes it.
+	Year int
+	// Kind keeps documents of this kind.
+	Kind tracking.DocumentKind
+	// IssuerUnitID keeps documents of this issuer.
+	IssuerUnitID string
+	// Query keeps documents whose number or title contains it, ignoring case and diacritics.
+	Query string
+	// PageSize is the requested page size (0 for the default); PageToken continues a list.
+	PageSize  int32
+	PageToken string
+}
+
+// TaskFilter selects tasks; zero fields do not filter.
+type TaskFilter struct {
+	// DocumentID keeps the tasks of one document.
+	DocumentID string
+	// UnitID keeps the tasks the unit leads or cooperates on.
+	UnitID string
+	// PageSize is the requested page size (0 for the default); PageToken continues a list.
+	PageSize  int32
+	PageToken string
+}
+
+// Page is one page of a list and the token of the next ("" on the last page).
+type Page[T any] struct {
+	Items         []T
+	NextPageToken string
+}
+
+// Service runs the use cases.
+type Service struct {
+	store Store
+	dir   Directory
+	log   *slog.Logger
+	now   func() time.Time
+	newID func() string
+}
+
+// New returns a Service. now and newID are the clock and the id generator (UUIDs in
+// production), passed in so tests can fix them.
+func New(store Store, dir Directory, log *slog.Logger, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, dir: dir, log: log, now: now, newID: newID}
+}
+
+// CreateDocument issues a document with its tasks, created by the user createdBy. Every unit
+// it names must exist in the directory; the tasks' TaskAssigned events are stored with it.
+func (s *Service) CreateDocument(ctx context.Context, draft tracking.Document, createdBy string) (tracking.Document, error) {
+	// PostgreSQL keeps microseconds: truncating here makes the document returned now (and
+	// the events) equal to the one read back later.
+	now := s.now().Truncate(time.Microsecond)
+	d, err := tracking.NewDocument(draft, createdBy, now, s.newID)
+	if err != nil {
+		return tracking.Document{}, err
+	}
+	// One round trip for every unit of the document, however many tasks it has.
+	missing, err := s.dir.MissingUnits(ctx, d.UnitIDs())
+	if err != nil {
+		return tracking.Document{}, fmt.Errorf("create document %q: check units: %w", d.Number, err)
+	}
+	unknown := make(map[string]bool, len(missing))
+	for _, id := range missing {
+		unknown[id] = true
+	}
+	if err := d.CheckUnits(func(id string) bool { return !unknown[id] }); err != nil {
+		return tracking.Document{}, err
+	}
+	if err := s.store.CreateDocument(ctx, d); err != nil {
+		return tracking.Document{}, fmt.Errorf("create document %q of issuer %s: %w", d.Number, d.IssuerUnitID, err)
+	}
+	s.log.InfoContext(ctx, "document created",
+		slog.String("document_id", d.ID), slog.String("number", d.Number),
+		slog.String("issuer_unit_id", d.IssuerUnitID), slog.Int("tasks", len(d.Tasks)),
+		slog.String("created_by", createdBy))
+	return d, nil
+}
+
+// Document returns a document with its tasks.
+func (s *Service) Document(ctx context.Context, id string) (tracking.Document, error) {
+	d, err := s.store.Document(ctx, id)
+	if err != nil {
+		return tracking.Document{}, fmt.Errorf("get document %s: %w", id, err)
+	}
+	return d, nil
+}
+
+// ListDocuments returns one page of documents, newest signing date first.
+func (s *Service) ListDocuments(ctx context.Context, f DocumentFilter) (Page[tracking.Document], error) {
+	p, err := s.store.ListDocuments(ctx, f)
+	if err != nil {
+		return Page[tracking.Document]{}, fmt.Errorf("list documents: %w", err)
+	}
+	return p, nil
+}
+
+// Task returns one task.
+func (s *Service) Task(ctx context.Context, id string) (tracking.Task, error) {
+	t, err := s.store.Task(ctx, id)
+	if err != nil {
+		return tracking.Task{}, fmt.Errorf("get task %s: %w", id, err)
+	}
+	return t, nil
+}
+
+// ListTasks returns one page of tasks, by document and then in the document's order.
+func (s *Service) ListTasks(ctx context.Context, f TaskFilter) (Page[tracking.Task], error) {
+	p, err := s.store.ListTasks(ctx, f)
+	if err != nil {
+		return Page[tracking.Task]{}, fmt.Errorf("list tasks: %w", err)
+	}
+	return p, nil
+}

@@ -1,0 +1,134 @@
+// Package server wires the task-tracking process: database, migrations, NATS stream and
+// outbox relay, the directory client and the gRPC API. cmd/tasktracking and the component
+// tests both start the service through Run.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
+	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/grpcclient"
+	"github.com/parindex/platform/services/kit/grpcserver"
+	"github.com/parindex/platform/services/kit/natsx"
+	"github.com/parindex/platform/services/kit/outbox"
+	"github.com/parindex/platform/services/kit/pg"
+	"github.com/parindex/platform/services/tasktracking/internal/app"
+	"github.com/parindex/platform/services/tasktracking/internal/directory"
+	"github.com/parindex/platform/services/tasktracking/internal/grpcapi"
+	"github.com/parindex/platform/services/tasktracking/internal/postgres"
+)
+
+// Service is the name of the service: its stream producer name, NATS client name and the
+// service attribute of its logs.
+const Service = "tasktracking"
+
+// Config is what Run needs from the environment (kit/config tags); cmd/tasktracking adds the
+// listen address, logging and tracing settings.
+type Config struct {
+	// DatabaseURL is the service's own database.
+	DatabaseURL string `env:"DATABASE_URL" required:"true" secret:"true"`
+	// NATSURL is the JetStream server.
+	NATSURL string `env:"NATS_URL" default:"nats://127.0.0.1:4222"`
+	// AuthJWKSURL is the identity provider's JWKS; or AuthPublicKeyFile, a local PEM key.
+	AuthJWKSURL       string `env:"AUTH_JWKS_URL"`
+	AuthPublicKeyFile string `env:"AUTH_PUBLIC_KEY_FILE"`
+	// AuthIssuer and AuthAudience are the expected iss and aud of tokens.
+	AuthIssuer   string `env:"AUTH_ISSUER" default:"par-dev"`
+	AuthAudience string `env:"AUTH_AUDIENCE" default:"par-platform"`
+	// ServiceToken is the service's own token, for calls made outside a request.
+	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
+	// DirectoryAddr is the directory's gRPC address, where units are resolved.
+	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+}
+
+// Run serves the service on lis until ctx ends, then stops gracefully: the gRPC server
+// finishes the calls in flight, the relay stops between batches, and connections close.
+// It returns an error when the service cannot start or fails while running.
+func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (err error) {
+	defer func() {
+		if err != nil {
+			_ = lis.Close() // Serve never took it over
+		}
+	}()
+
+	// Database: pool with query tracing, then kit's tables and ours.
+	pool, err := pg.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := pg.Migrate(ctx, pool, postgres.Migrations()); err != nil {
+		return err
+	}
+
+	// NATS: our stream exists before the relay publishes to it.
+	nc, js, err := natsx.Connect(ctx, cfg.NATSURL, Service)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	if _, err := natsx.EnsureStream(ctx, js, Service); err != nil {
+		return err
+	}
+
+	// Authentication of incoming calls.
+	verifier, err := auth.NewVerifier(auth.Config{
+		JWKSURL: cfg.AuthJWKSURL, PublicKeyPEMFile: cfg.AuthPublicKeyFile,
+		Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience,
+	})
+	if err != nil {
+		return fmt.Errorf("auth: %w", err)
+	}
+
+	// Directory: calls forward the caller's token, so the directory applies its rights.
+	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
+	if err != nil {
+		return err
+	}
+	defer dirConn.Close()
+
+	// Use cases and API.
+	svc := app.New(postgres.New(pool), directory.New(dirConn), log, time.Now, newID)
+	api := grpcapi.New(svc, log)
+	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier})
+	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)
+
+	// Run the relay and the server until ctx ends; if either fails, stop the other.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg   sync.WaitGroup
+		errs = make([]error, 2)
+	)
+	wg.Go(func() {
+		defer cancel()
+		relay := &outbox.Relay{Pool: pool, JS: js, Log: log}
+		if err := relay.Run(ctx); err != nil {
+			errs[0] = fmt.Errorf("outbox relay: %w", err)
+		}
+	})
+	wg.Go(func() {
+		defer cancel()
+		if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {
+			errs[1] = fmt.Errorf("grpc: %w", err)
+		}
+	})
+	log.InfoContext(ctx, "serving", "addr", lis.Addr().String())
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// newID returns a time-ordered UUID (v7): rows inserted together sit together in indexes,
+// and ids sort in creation order, which ListTasks relies on.
+func newID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}

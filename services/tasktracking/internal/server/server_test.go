@@ -1,0 +1,509 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/uuid"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
+	"github.com/parindex/platform/services/kit/apierr"
+	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/auth/authtest"
+	"github.com/parindex/platform/services/kit/logx"
+	"github.com/parindex/platform/services/kit/natsx"
+	"github.com/parindex/platform/services/kit/natsx/natstest"
+	"github.com/parindex/platform/services/kit/otelx"
+	"github.com/parindex/platform/services/kit/pg/pgtest"
+	"github.com/parindex/platform/services/tasktracking/internal/postgres"
+	"github.com/parindex/platform/services/tasktracking/internal/server"
+)
+
+func TestMain(m *testing.M) {
+	// The global propagator lets the server continue the caller's trace, as in production.
+	if _, err := otelx.Setup(context.Background(), "tasktracking-test", ""); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pgtest.Main(m)
+}
+
+// Units known to the fake directory.
+var (
+	unitUBND = uuid.NewString() // provincial people's committee
+	unitSNV  = uuid.NewString() // Department of Home Affairs
+	unitSTP  = uuid.NewString() // Department of Justice
+	unitSTC  = uuid.NewString() // Department of Finance
+)
+
+// env is one running task-tracking service with its peers.
+type env struct {
+	client tasktrackingv1.TaskTrackingServiceClient
+	signer *auth.Signer
+	dir    *fakeDirectory
+	js     jetstream.JetStream
+	logs   *syncBuffer
+}
+
+// syncBuffer collects log output written from several goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// records returns the JSON log records whose msg is msg.
+func (b *syncBuffer) records(t *testing.T, msg string) []map[string]any {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []map[string]any
+	for line := range strings.SplitSeq(b.buf.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
+
+// start runs the service in-process on a fresh database, a fresh JetStream server and a fake
+// directory, and stops it when the test ends.
+func start(t *testing.T) *env {
+	t.Helper()
+	signer, _ := authtest.NewIssuer(t)
+	keyFile := filepath.Join(t.TempDir(), "auth.pub.pem")
+	if err := os.WriteFile(keyFile, signer.PublicKeyPEM(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir, dirAddr := startFakeDirectory(t, map[string]string{
+		unitUBND: "UBND tỉnh", unitSNV: "Sở Nội vụ", unitSTP: "Sở Tư pháp", unitSTC: "Sở Tài chính",
+	})
+	natsURL := natstest.Start(t)
+	cfg := server.Config{
+		DatabaseURL:       pgtest.URL(t, postgres.Migrations()),
+		NATSURL:           natsURL,
+		AuthPublicKeyFile: keyFile,
+		AuthIssuer:        authtest.Issuer,
+		AuthAudience:      authtest.Audience,
+		DirectoryAddr:     dirAddr,
+	}
+	logs := &syncBuffer{}
+	log := logx.NewWithWriter(logs, server.Service, slog.LevelDebug)
+
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- server.Run(ctx, cfg, log, lis) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server.Run: %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("server.Run did not return 30 s after its context ended")
+		}
+	})
+
+	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+
+	nc, js, err := natsx.Connect(t.Context(), natsURL, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), signer: signer, dir: dir, js: js, logs: logs}
+}
+
+// as returns ctx carrying a token for p.
+func (e *env) as(ctx context.Context, t *testing.T, p auth.Principal) context.Context {
+	t.Helper()
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+authtest.Token(t, e.signer, p))
+}
+
+// secretariat is a user of the Department of Home Affairs with the secretariat role.
+var secretariat = auth.Principal{UserID: uuid.NewString(), UnitID: unitSNV, Name: "Nguyễn Văn A", Roles: []string{auth.RoleSecretariat}}
+
+// events waits until the TASKTRACKING stream holds n messages and returns them.
+func (e *env) events(t *testing.T, n int) []*jetstream.RawStreamMsg {
+	t.Helper()
+	ctx := t.Context()
+	deadline := time.Now().Add(15 * time.Second)
+	var stream jetstream.Stream
+	for {
+		var err error
+		if stream == nil {
+			stream, err = e.js.Stream(ctx, "TASKTRACKING")
+		}
+		if err == nil {
+			info, ierr := stream.Info(ctx)
+			if ierr == nil && info.State.Msgs >= uint64(n) {
+				break
+			}
+			err = ierr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream TASKTRACKING did not reach %d messages in 15 s (last error: %v)", n, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []*jetstream.RawStreamMsg
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+		m, err := stream.GetMsg(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// plan56 is a plan shaped like the appendix of 56/KH-UBND (seed 001).
+func plan56(number string) *tasktrackingv1.Document {
+	return &tasktrackingv1.Document{
+		Number:          number,
+		Kind:            tasktrackingv1.DocumentKind_DOCUMENT_KIND_PLAN,
+		IssuerUnitId:    unitUBND,
+		SignedOn:        "2020-05-20",
+		Title:           "Kế hoạch cải cách hành chính nhà nước giai đoạn 2021 - 2025",
+		PeriodStartYear: 2021,
+		PeriodEndYear:   2025,
+		Tasks: []*tasktrackingv1.Task{
+			{
+				Code: "III.3", Group: tasktrackingv1.TaskGroup_TASK_GROUP_PROCEDURES,
+				Content:            "Rà soát, đơn giản hóa thủ tục hành chính",
+				LeadUnitIds:        []string{unitSNV},
+				CooperatingUnitIds: []string{unitSTP, unitSTC},
+				Deadline: &tasktrackingv1.Timing{
+					Kind: tasktrackingv1.TimingKind_TIMING_KIND_QUARTER, Quarter: 4, Year: 2021, Text: "Quý IV/2021",
+				},
+			},
+			{
+				Code: "IV.1", Group: tasktrackingv1.TaskGroup_TASK_GROUP_ORGANISATION,
+				Content:     "Sắp xếp tổ chức bộ máy",
+				LeadUnitIds: []string{unitSTP},
+				Deadline: &tasktrackingv1.Timing{
+					Kind: tasktrackingv1.TimingKind_TIMING_KIND_YEAR, Year: 2021, EndYear: 2025, Text: "2021 - 2025",
+				},
+			},
+			{
+				Code: "VII.2", Group: tasktrackingv1.TaskGroup_TASK_GROUP_DIGITAL_GOVERNMENT,
+				Content:     "Báo cáo tình hình",
+				LeadUnitIds: []string{unitSTC},
+				Deadline:    &tasktrackingv1.Timing{Kind: tasktrackingv1.TimingKind_TIMING_KIND_CONTINUOUS, Text: "Thường xuyên"},
+			},
+		},
+	}
+}
+
+func TestUnauthenticated(t *testing.T) {
+	e := start(t)
+	_, err := e.client.CreateDocument(t.Context(), &tasktrackingv1.CreateDocumentRequest{Document: plan56("56/KH-UBND")})
+	if status.Code(err) != codes.Unauthenticated {
+		t.Errorf("CreateDocument without a token = %v, want Unauthenticated", err)
+	}
+	ctx := metadata.AppendToOutgoingContext(t.Context(), "authorization", "Bearer not-a-jwt")
+	_, err = e.client.ListDocuments(ctx, &tasktrackingv1.ListDocumentsRequest{})
+	if status.Code(err) != codes.Unauthenticated {
+		t.Errorf("ListDocuments with a bad token = %v, want Unauthenticated", err)
+	}
+}
+
+func TestCreateDocumentPermissions(t *testing.T) {
+	e := start(t)
+	tests := []struct {
+		name   string
+		caller auth.Principal
+		issuer string
+		want   codes.Code
+	}{
+		{name: "unit staff", caller: auth.Principal{UserID: "u1", UnitID: unitUBND, Roles: []string{auth.RoleUnitStaff}}, issuer: unitUBND, want: codes.PermissionDenied},
+		{name: "unit head of another unit", caller: auth.Principal{UserID: "u2", UnitID: unitSNV, Roles: []string{auth.RoleUnitHead}}, issuer: unitUBND, want: codes.PermissionDenied},
+		{name: "unit head of the issuer", caller: auth.Principal{UserID: "u3", UnitID: unitSNV, Roles: []string{auth.RoleUnitHead}}, issuer: unitSNV, want: codes.OK},
+		{name: "leadership", caller: auth.Principal{UserID: "u4", Roles: []string{auth.RoleLeadership}}, issuer: unitUBND, want: codes.OK},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := plan56(fmt.Sprintf("%d/KH-UBND", i+1))
+			doc.IssuerUnitId = tt.issuer
+			_, err := e.client.CreateDocument(e.as(t.Context(), t, tt.caller), &tasktrackingv1.CreateDocumentRequest{Document: doc})
+			if status.Code(err) != tt.want {
+				t.Errorf("CreateDocument = %v, want %v", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestCreateDocumentInvalid(t *testing.T) {
+	e := start(t)
+	ctx := e.as(t.Context(), t, secretariat)
+	unknown1, unknown2 := uuid.NewString(), uuid.NewString()
+	tests := []struct {
+		name   string
+		change func(d *tasktrackingv1.Document)
+		want   []string
+	}{
+		{
+			name: "units not in the directory",
+			change: func(d *tasktrackingv1.Document) {
+				d.Tasks[0].CooperatingUnitIds = []string{unitSTP, unknown1}
+				d.Tasks[2].LeadUnitIds = []string{unknown2}
+			},
+			want: []string{"document.tasks[0].cooperating_unit_ids[1]", "document.tasks[2].lead_unit_ids[0]"},
+		},
+		{
+			name:   "lead also cooperating",
+			change: func(d *tasktrackingv1.Document) { d.Tasks[0].CooperatingUnitIds = []string{unitSNV} },
+			want:   []string{"document.tasks[0].cooperating_unit_ids[0]"},
+		},
+		{
+			name: "date deadline without its date, and a day that does not exist",
+			change: func(d *tasktrackingv1.Document) {
+				d.Tasks[1].Deadline = &tasktrackingv1.Timing{Kind: tasktrackingv1.TimingKind_TIMING_KIND_DATE}
+				d.Tasks[2].Deadline = &tasktrackingv1.Timing{Kind: tasktrackingv1.TimingKind_TIMING_KIND_DATE, Date: "2018-02-30"}
+			},
+			want: []string{"document.tasks[2].deadline.date"},
+		},
+		{
+			name:   "duplicate task code",
+			change: func(d *tasktrackingv1.Document) { d.Tasks[2].Code = "III.3" },
+			want:   []string{"document.tasks[2].code"},
+		},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc := plan56(fmt.Sprintf("%d/KH-UBND", i+1))
+			tt.change(doc)
+			_, err := e.client.CreateDocument(ctx, &tasktrackingv1.CreateDocumentRequest{Document: doc})
+			if status.Code(err) != codes.InvalidArgument {
+				t.Fatalf("CreateDocument = %v, want InvalidArgument", err)
+			}
+			var got []string
+			for _, v := range apierr.Violations(err) {
+				got = append(got, v.Field)
+				if v.Description == "" {
+					t.Errorf("%s: no description", v.Field)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("violations (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The unknown units were resolved in one call, with the caller's token.
+	calls := e.dir.Calls()
+	if len(calls) == 0 || !strings.HasPrefix(calls[0].Authorization, "Bearer ") {
+		t.Errorf("directory calls = %+v, want the caller's bearer token forwarded", calls)
+	}
+}
+
+// TestCreateDocumentPublishesTaskAssigned follows the slice: the document is stored, one
+// TaskAssigned per task reaches JetStream with its event id, and the caller's trace id is
+// on the log line and on the events.
+func TestCreateDocumentPublishesTaskAssigned(t *testing.T) {
+	e := start(t)
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	ctx := metadata.AppendToOutgoingContext(e.as(t.Context(), t, secretariat),
+		"traceparent", "00-"+traceID+"-00f067aa0ba902b7-01")
+
+	created, err := e.client.CreateDocument(ctx, &tasktrackingv1.CreateDocumentRequest{Document: plan56("56/KH-UBND")})
+	if err != nil {
+		t.Fatalf("CreateDocument: %v", err)
+	}
+	doc := created.GetDocument()
+	if doc.GetId() == "" || doc.GetStatus() != tasktrackingv1.DocumentStatus_DOCUMENT_STATUS_ISSUED ||
+		doc.GetCreatedBy() != secretariat.UserID || len(doc.GetTasks()) != 3 {
+		t.Fatalf("created document = %v", doc)
+	}
+	// Quý IV/2021 ends at the end of 31/12/2021 in Vietnam; continuous tasks have no end.
+	due := doc.GetTasks()[0].GetDeadline().GetDueTime().AsTime()
+	if want := time.Date(2021, 12, 31, 16, 59, 59, 999999999, time.UTC); !due.Equal(want) {
+		t.Errorf("due time = %v, want %v", due, want)
+	}
+	if doc.GetTasks()[2].GetDeadline().GetDueTime() != nil {
+		t.Error("continuous task has a due time")
+	}
+
+	got, err := e.client.GetDocument(ctx, &tasktrackingv1.GetDocumentRequest{DocumentId: doc.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(doc, got.GetDocument(), protocmp.Transform()); diff != "" {
+		t.Errorf("GetDocument differs from the created document (-created +got):\n%s", diff)
+	}
+
+	msgs := e.events(t, 3)
+	if len(msgs) != 3 {
+		t.Fatalf("%d events, want 3", len(msgs))
+	}
+	var ids []string
+	for i, m := range msgs {
+		if m.Subject != "tasktracking.v1.task.assigned" {
+			t.Errorf("event %d subject %q", i, m.Subject)
+		}
+		id := m.Header.Get(nats.MsgIdHdr)
+		if _, err := uuid.Parse(id); err != nil {
+			t.Errorf("event %d Nats-Msg-Id %q is not a UUID", i, id)
+		}
+		ids = append(ids, id)
+		if typ := m.Header.Get("Par-Event-Type"); typ != "par.tasktracking.v1.TaskAssigned" {
+			t.Errorf("event %d Par-Event-Type %q", i, typ)
+		}
+		if tp := m.Header.Get("traceparent"); !strings.Contains(tp, traceID) {
+			t.Errorf("event %d traceparent %q does not continue trace %s", i, tp, traceID)
+		}
+		var ev tasktrackingv1.TaskAssigned
+		if err := proto.Unmarshal(m.Data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		want := &tasktrackingv1.TaskAssigned{
+			Task: doc.GetTasks()[i], DocumentNumber: doc.GetNumber(), DocumentTitle: doc.GetTitle(),
+			IssuerUnitId: doc.GetIssuerUnitId(),
+		}
+		if diff := cmp.Diff(want, &ev, protocmp.Transform()); diff != "" {
+			t.Errorf("event %d (-want +got):\n%s", i, diff)
+		}
+	}
+	slices.Sort(ids)
+	if len(slices.Compact(ids)) != 3 {
+		t.Errorf("event ids not distinct: %v", ids)
+	}
+
+	recs := e.logs.records(t, "document created")
+	if len(recs) != 1 || recs[0]["trace_id"] != traceID || recs[0]["document_id"] != doc.GetId() {
+		t.Errorf("log records %v, want one with trace_id %s", recs, traceID)
+	}
+}
+
+func TestDuplicateNumberPublishesNothing(t *testing.T) {
+	e := start(t)
+	ctx := e.as(t.Context(), t, secretariat)
+	first := plan56("56/KH-UBND")
+	first.Tasks = first.Tasks[:1]
+	if _, err := e.client.CreateDocument(ctx, &tasktrackingv1.CreateDocumentRequest{Document: first}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.client.CreateDocument(ctx, &tasktrackingv1.CreateDocumentRequest{Document: plan56("56/KH-UBND")})
+	if status.Code(err) != codes.AlreadyExists {
+		t.Fatalf("second 56/KH-UBND = %v, want AlreadyExists", err)
+	}
+	last := plan56("57/KH-UBND")
+	last.Tasks = last.Tasks[:1]
+	if _, err := e.client.CreateDocument(ctx, &tasktrackingv1.CreateDocumentRequest{Document: last}); err != nil {
+		t.Fatal(err)
+	}
+	// The relay publishes in the order events were written: once the last document's event
+	// is in the stream, any event of the rolled-back one would be too.
+	msgs := e.events(t, 2)
+	var numbers []string
+	for _, m := range msgs {
+		var ev tasktrackingv1.TaskAssigned
+		if err := proto.Unmarshal(m.Data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		numbers = append(numbers, ev.GetDocumentNumber())
+	}
+	if diff := cmp.Diff([]string{"56/KH-UBND", "57/KH-UBND"}, numbers); diff != "" {
+		t.Errorf("documents of the events (-want +got):\n%s", diff)
+	}
+}
+
+func TestReads(t *testing.T) {
+	e := start(t)
+	ctx := e.as(t.Context(), t, secretariat)
+	created, err := e.client.CreateDocument(ctx, &tasktrackingv1.CreateDocumentRequest{Document: plan56("56/KH-UBND")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := created.GetDocument()
+	// Any authenticated user reads.
+	reader := e.as(t.Context(), t, auth.Principal{UserID: "staff", UnitID: unitSTC, Roles: []string{auth.RoleUnitStaff}})
+
+	list, err := e.client.ListDocuments(reader, &tasktrackingv1.ListDocumentsRequest{Query: "ke hoach cai cach", Year: 2023})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.GetDocuments()) != 1 || list.GetDocuments()[0].GetId() != doc.GetId() || len(list.GetDocuments()[0].GetTasks()) != 0 {
+		t.Errorf("ListDocuments = %v, want the plan without tasks", list)
+	}
+
+	tasks, err := e.client.ListTasks(reader, &tasktrackingv1.ListTasksRequest{UnitId: unitSTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var codesGot []string
+	for _, task := range tasks.GetTasks() {
+		codesGot = append(codesGot, task.GetCode())
+	}
+	// Finance cooperates on III.3 and leads VII.2.
+	if diff := cmp.Diff([]string{"III.3", "VII.2"}, codesGot); diff != "" {
+		t.Errorf("ListTasks by unit (-want +got):\n%s", diff)
+	}
+
+	task, err := e.client.GetTask(reader, &tasktrackingv1.GetTaskRequest{TaskId: doc.GetTasks()[1].GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(doc.GetTasks()[1], task.GetTask(), protocmp.Transform()); diff != "" {
+		t.Errorf("GetTask (-want +got):\n%s", diff)
+	}
+
+	_, err = e.client.GetDocument(reader, &tasktrackingv1.GetDocumentRequest{DocumentId: uuid.NewString()})
+	if status.Code(err) != codes.NotFound {
+		t.Errorf("GetDocument of a missing id = %v, want NotFound", err)
+	}
+	_, err = e.client.ListTasks(reader, &tasktrackingv1.ListTasksRequest{PageToken: "garbage"})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Errorf("ListTasks with a bad token = %v, want InvalidArgument", err)
+	}
+	var st interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &st) && st.GRPCStatus().Message() == "" {
+		t.Error("empty error message")
+	}
+}
