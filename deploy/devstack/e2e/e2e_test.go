@@ -14,7 +14,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -51,9 +50,13 @@ func startPlatform(t *testing.T) *platform {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 
-	data := t.TempDir()
-	// The PostgreSQL cluster runs as the postgres user when the tests run as root: it must be
-	// able to reach its folder.
+	// Not t.TempDir: its parent is private (0700), and when the tests run as root the
+	// PostgreSQL cluster runs as the postgres user, who must be able to reach its folder.
+	data, err := os.MkdirTemp("", "par-e2e-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(data) })
 	if err := os.Chmod(data, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -313,11 +316,10 @@ func TestNotificationRestart(t *testing.T) {
 	coop := p.createUnit(t, "R-STC", "Sở Tài chính", "department", "province", prov)
 
 	const docs = 30
-	var wg sync.WaitGroup
+	created := make(chan int, docs)
 	errs := make(chan error, docs)
-	wg.Add(1)
 	go func() {
-		defer wg.Done()
+		defer close(created)
 		for i := range docs {
 			d := document(fmt.Sprintf("%d/KH-UBND", 100+i), prov,
 				task("1", fmt.Sprintf("Nhiệm vụ số %d", i), []string{lead}, []string{coop}))
@@ -325,18 +327,25 @@ func TestNotificationRestart(t *testing.T) {
 			if st := p.do(t, http.MethodPost, "/v1/documents", p.token, d, nil, &out); st != http.StatusOK {
 				errs <- fmt.Errorf("document %d: HTTP %d", i, st)
 			}
-			time.Sleep(20 * time.Millisecond)
+			created <- i
 		}
 	}()
-	time.Sleep(150 * time.Millisecond)
+	// Kill the notification service once a few documents are in, while the rest keep coming,
+	// and start it again while documents are still being created.
+	for range 5 {
+		<-created
+	}
 	if err := p.st.Kill("notification"); err != nil {
 		t.Fatalf("kill notification: %v", err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	for range 5 {
+		<-created
+	}
 	if err := p.st.Restart(t.Context(), "notification"); err != nil {
 		t.Fatalf("restart notification: %v", err)
 	}
-	wg.Wait()
+	for range created {
+	}
 	close(errs)
 	for err := range errs {
 		t.Error(err)
