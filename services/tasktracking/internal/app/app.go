@@ -18,9 +18,24 @@ var ErrUnavailable = errors.New("peer service unavailable")
 
 // Store keeps documents and tasks. postgres.Store implements it.
 type Store interface {
-	// CreateDocument stores a new document with its tasks and, in the same transaction,
-	// one TaskAssigned event per task. A taken number is tracking.ErrNumberTaken.
-	CreateDocument(ctx context.Context, d tracking.Document) error
+	// CreateDocument stores a new document with its tasks and their occurrences and, in the
+	// same transaction, one TaskAssigned event per task. A taken number is
+	// tracking.ErrNumberTaken.
+	CreateDocument(ctx context.Context, d tracking.Document, occs []tracking.Occurrence) error
+	// UpdateDocument locks document id with its tasks and occurrences, lets amend change
+	// them, and stores the result with its events in one transaction.
+	UpdateDocument(ctx context.Context, id string, amend func(d *tracking.Document, occs []tracking.Occurrence) (Amendment, error)) (tracking.Document, error)
+	// Occurrence returns an occurrence with its task scope and pending extension, or
+	// tracking.ErrOccurrenceNotFound.
+	Occurrence(ctx context.Context, id string) (tracking.Occurrence, error)
+	// ListOccurrences returns one page of the occurrences f selects.
+	ListOccurrences(ctx context.Context, f OccurrenceFilter) (Page[tracking.Occurrence], error)
+	// ChangeOccurrence locks occurrence id, lets change apply a command to it, and stores
+	// the occurrence, its history entry, the extension request and the events in one
+	// transaction. An error from change rolls everything back.
+	ChangeOccurrence(ctx context.Context, id string, change func(o *tracking.Occurrence) (tracking.Change, error)) (tracking.Occurrence, tracking.Change, error)
+	// History returns the changes of an occurrence, oldest first.
+	History(ctx context.Context, occurrenceID string) ([]HistoryEntry, error)
 	// Document returns a document with its tasks, or tracking.ErrDocumentNotFound.
 	Document(ctx context.Context, id string) (tracking.Document, error)
 	// ListDocuments returns one page of documents without their tasks.
@@ -77,13 +92,25 @@ type Service struct {
 	log   *slog.Logger
 	now   func() time.Time
 	newID func() string
+	// maxExtensions is the limit of approved extensions per occurrence.
+	maxExtensions int
 }
 
 // New returns a Service. now and newID are the clock and the id generator (UUIDs in
 // production), passed in so tests can fix them.
 func New(store Store, dir Directory, log *slog.Logger, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, dir: dir, log: log, now: now, newID: newID}
+	return &Service{store: store, dir: dir, log: log, now: now, newID: newID, maxExtensions: tracking.DefaultMaxExtensions}
 }
+
+// WithMaxExtensions sets how many extensions an occurrence may be granted (n ≥ 0) and
+// returns s.
+func (s *Service) WithMaxExtensions(n int) *Service {
+	s.maxExtensions = n
+	return s
+}
+
+// Now is the service's clock, against which overdue is derived in responses.
+func (s *Service) Now() time.Time { return s.now() }
 
 // CreateDocument issues a document with its tasks, created by the user createdBy. Every unit
 // it names must exist in the directory; the tasks' TaskAssigned events are stored with it.
@@ -107,7 +134,7 @@ func (s *Service) CreateDocument(ctx context.Context, draft tracking.Document, c
 	if err := d.CheckUnits(func(id string) bool { return !unknown[id] }); err != nil {
 		return tracking.Document{}, err
 	}
-	if err := s.store.CreateDocument(ctx, d); err != nil {
+	if err := s.store.CreateDocument(ctx, d, tracking.NewOccurrences(d, now, s.newID)); err != nil {
 		return tracking.Document{}, fmt.Errorf("create document %q of issuer %s: %w", d.Number, d.IssuerUnitID, err)
 	}
 	s.log.InfoContext(ctx, "document created",

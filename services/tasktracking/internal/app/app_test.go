@@ -23,7 +23,7 @@ type fakeStore struct {
 	err       error
 }
 
-func (f *fakeStore) CreateDocument(_ context.Context, d tracking.Document) error {
+func (f *fakeStore) CreateDocument(_ context.Context, d tracking.Document, _ []tracking.Occurrence) error {
 	f.created = append(f.created, d)
 	return f.err
 }

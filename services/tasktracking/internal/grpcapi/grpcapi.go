@@ -182,6 +182,10 @@ func (s *Server) toStatus(ctx context.Context, err error, fieldPrefix string) er
 			return status.Error(codes.NotFound, de.Message)
 		case errors.Is(de, tracking.ErrConflict):
 			return status.Error(codes.AlreadyExists, de.Message)
+		case errors.Is(de, tracking.ErrFailedPrecondition):
+			return status.Error(codes.FailedPrecondition, de.Message)
+		case errors.Is(de, tracking.ErrForbidden):
+			return status.Error(codes.PermissionDenied, de.Message)
 		}
 	}
 	switch {

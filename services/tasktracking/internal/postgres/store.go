@@ -55,16 +55,16 @@ func New(pool *pgxpool.Pool) *Store {
 // CreateDocument stores d with its tasks and their assignments, and writes one TaskAssigned
 // event per task to the outbox in the same transaction: either the document and all its
 // events exist, or neither does.
-func (s *Store) CreateDocument(ctx context.Context, d tracking.Document) error {
+func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []tracking.Occurrence) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO documents (id, number, kind, issuer_unit_id, signed_on, title,
 				period_start_year, period_end_year, status, search_text, created_by,
-				create_time, update_time)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				create_time, update_time, reporting_cycle)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			d.ID, d.Number, d.Kind, d.IssuerUnitID, dateArg(d.SignedOn), d.Title,
 			d.PeriodStartYear, d.PeriodEndYear, d.Status, searchText(d), d.CreatedBy,
-			d.CreateTime, d.UpdateTime)
+			d.CreateTime, d.UpdateTime, cycleArg(d.ReportingCycle))
 		if c, ok := pg.IsUniqueViolation(err); ok && c == "documents_issuer_number_key" {
 			return tracking.ErrNumberTaken
 		}
@@ -96,6 +96,11 @@ func (s *Store) CreateDocument(ctx context.Context, d tracking.Document) error {
 				batch.Queue(`INSERT INTO task_assignments (task_id, unit_id, role, position) VALUES ($1, $2, $3, $4)`,
 					t.ID, id, tracking.RoleCooperating, j)
 			}
+		}
+		// Occurrences go in the same transaction as their tasks: a task is never without
+		// the occurrences its deadline calls for.
+		for _, o := range occs {
+			queueInsertOccurrence(batch, o)
 		}
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return fmt.Errorf("insert tasks: %w", err)
@@ -283,7 +288,7 @@ func searchText(d tracking.Document) string {
 }
 
 const documentColumns = `id, number, kind, issuer_unit_id, signed_on, title, period_start_year,
-	period_end_year, status, created_by, create_time, update_time`
+	period_end_year, status, created_by, create_time, update_time, reporting_cycle`
 
 func scanDocument(row pgx.CollectableRow) (tracking.Document, error) {
 	var (
@@ -291,7 +296,8 @@ func scanDocument(row pgx.CollectableRow) (tracking.Document, error) {
 		signedOn time.Time
 	)
 	err := row.Scan(&d.ID, &d.Number, &d.Kind, &d.IssuerUnitID, &signedOn, &d.Title,
-		&d.PeriodStartYear, &d.PeriodEndYear, &d.Status, &d.CreatedBy, &d.CreateTime, &d.UpdateTime)
+		&d.PeriodStartYear, &d.PeriodEndYear, &d.Status, &d.CreatedBy, &d.CreateTime, &d.UpdateTime,
+		&d.ReportingCycle)
 	d.SignedOn = dateOf(signedOn)
 	return d, err
 }

@@ -86,7 +86,7 @@ func TestCreateAndGetDocument(t *testing.T) {
 			CriteriaCodes: []string{"3.1.2", "5.1"},
 		},
 	)
-	if err := store.CreateDocument(ctx, d); err != nil {
+	if err := store.CreateDocument(ctx, d, occurrences(d)); err != nil {
 		t.Fatalf("CreateDocument: %v", err)
 	}
 
@@ -140,11 +140,11 @@ func TestCreateDocumentDuplicateNumberWritesNothing(t *testing.T) {
 	store, pool := newStore(t)
 	ctx := t.Context()
 	first := newDocument(t, "56/KH-UBND", "Kế hoạch", "2020-05-20", task("1", []string{unitSNV}))
-	if err := store.CreateDocument(ctx, first); err != nil {
+	if err := store.CreateDocument(ctx, first, occurrences(first)); err != nil {
 		t.Fatal(err)
 	}
 	again := newDocument(t, "56/KH-UBND", "Kế hoạch khác", "2020-06-01", task("1", []string{unitSTP}), task("2", []string{unitSTC}))
-	err := store.CreateDocument(ctx, again)
+	err := store.CreateDocument(ctx, again, occurrences(again))
 	if !errors.Is(err, tracking.ErrNumberTaken) || !errors.Is(err, tracking.ErrConflict) {
 		t.Fatalf("CreateDocument with a taken number = %v, want ErrNumberTaken", err)
 	}
@@ -162,7 +162,7 @@ func TestCreateDocumentDuplicateNumberWritesNothing(t *testing.T) {
 	// Another issuer may use the same number.
 	other := newDocument(t, "56/KH-UBND", "Kế hoạch", "2020-05-20", task("1", []string{unitSNV}))
 	other.IssuerUnitID = unitSNV
-	if err := store.CreateDocument(ctx, other); err != nil {
+	if err := store.CreateDocument(ctx, other, occurrences(other)); err != nil {
 		t.Errorf("same number, other issuer: %v", err)
 	}
 }
@@ -188,7 +188,7 @@ func TestListDocuments(t *testing.T) {
 	letter.Kind = tracking.KindLetter
 	letter.IssuerUnitID = unitSNV
 	for _, d := range []tracking.Document{plan, directive, letter} {
-		if err := store.CreateDocument(ctx, d); err != nil {
+		if err := store.CreateDocument(ctx, d, occurrences(d)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -237,7 +237,7 @@ func TestListDocumentsPages(t *testing.T) {
 	// Five documents signed on three days: ties on the date are broken by id.
 	for i, signed := range []string{"2021-01-03", "2021-01-03", "2021-01-02", "2021-01-02", "2021-01-01"} {
 		d := newDocument(t, fmt.Sprintf("%d/KH-UBND", i), "Kế hoạch", signed, task("1", []string{unitSNV}))
-		if err := store.CreateDocument(ctx, d); err != nil {
+		if err := store.CreateDocument(ctx, d, occurrences(d)); err != nil {
 			t.Fatal(err)
 		}
 		want = append(want, d.ID)
@@ -295,7 +295,7 @@ func TestListTasks(t *testing.T) {
 		task("2", []string{unitSTC}),
 	)
 	for _, d := range []tracking.Document{a, b} {
-		if err := store.CreateDocument(ctx, d); err != nil {
+		if err := store.CreateDocument(ctx, d, occurrences(d)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -345,10 +345,15 @@ func TestCreateDocumentCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	d := newDocument(t, "9/KH", "Kế hoạch", "2021-01-01", task("1", []string{unitSNV}))
-	if err := store.CreateDocument(ctx, d); err == nil {
+	if err := store.CreateDocument(ctx, d, occurrences(d)); err == nil {
 		t.Fatal("CreateDocument with a cancelled context succeeded")
 	}
 	if _, err := store.Document(t.Context(), d.ID); !errors.Is(err, tracking.ErrDocumentNotFound) {
 		t.Errorf("Document = %v, want ErrDocumentNotFound", err)
 	}
+}
+
+// occurrences returns the occurrences of a new document, as the app creates them.
+func occurrences(d tracking.Document) []tracking.Occurrence {
+	return tracking.NewOccurrences(d, d.CreateTime, func() string { return uuid.Must(uuid.NewV7()).String() })
 }

@@ -81,6 +81,10 @@ func DocumentFromProto(pb *tasktrackingv1.Document) (tracking.Document, error) {
 		Title:           pb.GetTitle(),
 		PeriodStartYear: int(pb.GetPeriodStartYear()),
 		PeriodEndYear:   int(pb.GetPeriodEndYear()),
+		ReportingCycle:  reportingCycles[pb.GetReportingCycle()],
+	}
+	if _, ok := reportingCycles[pb.GetReportingCycle()]; !ok {
+		d.ReportingCycle = "unknown"
 	}
 	for i, t := range pb.GetTasks() {
 		field := fmt.Sprintf("tasks[%d]", i)
@@ -122,6 +126,13 @@ func timingFromProto(v *tracking.ValidationErrors, field string, pb *tasktrackin
 	}
 }
 
+// ParseDate reads an ISO date of a request field; "" is the zero Date.
+func ParseDate(field, s string) (vntime.Date, error) {
+	var v tracking.ValidationErrors
+	d := parseDate(&v, field, s)
+	return d, v.Err()
+}
+
 // parseDate reads an ISO date; "" is the zero Date, a day that does not exist is reported.
 func parseDate(v *tracking.ValidationErrors, field, s string) vntime.Date {
 	if s == "" {
@@ -147,6 +158,7 @@ func DocumentToProto(d tracking.Document) *tasktrackingv1.Document {
 		PeriodStartYear: int32(d.PeriodStartYear),
 		PeriodEndYear:   int32(d.PeriodEndYear),
 		Status:          documentStatuses[d.Status],
+		ReportingCycle:  reportingCyclesPB[d.ReportingCycle],
 		CreatedBy:       d.CreatedBy,
 		CreateTime:      timestamp(d.CreateTime),
 		UpdateTime:      timestamp(d.UpdateTime),

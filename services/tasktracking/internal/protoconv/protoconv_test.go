@@ -46,6 +46,8 @@ func TestRoundTrip(t *testing.T) {
 	want := proto.Clone(in).(*tasktrackingv1.Document)
 	want.Id, want.Status, want.CreatedBy = "doc", tasktrackingv1.DocumentStatus_DOCUMENT_STATUS_ISSUED, "user-1"
 	want.CreateTime, want.UpdateTime = timestamppb.New(now), timestamppb.New(now)
+	// A document that names no reporting cycle reports yearly.
+	want.ReportingCycle = tasktrackingv1.ReportingCycle_REPORTING_CYCLE_YEARLY
 	task := want.Tasks[0]
 	task.Id, task.DocumentId, task.CreateTime = "task", "doc", timestamppb.New(now)
 	ict := time.FixedZone("", 7*3600)

@@ -48,6 +48,11 @@ type Config struct {
 	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
 	// DirectoryAddr is the directory's gRPC address, where units are resolved.
 	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+	// MaxExtensions is how many extensions an occurrence may be granted.
+	MaxExtensions int `env:"MAX_EXTENSIONS" default:"2"`
+	// Clock is the time source; nil is the system clock. Component tests set it to move
+	// time past deadlines without waiting.
+	Clock func() time.Time `env:"-"`
 }
 
 // Run serves the service on lis until ctx ends, then stops gracefully: the gRPC server
@@ -97,7 +102,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	defer dirConn.Close()
 
 	// Use cases and API.
-	svc := app.New(postgres.New(pool), directory.New(dirConn), log, time.Now, newID)
+	if cfg.MaxExtensions < 0 {
+		return fmt.Errorf("MAX_EXTENSIONS must not be negative, got %d", cfg.MaxExtensions)
+	}
+	clock := cfg.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	svc := app.New(postgres.New(pool), directory.New(dirConn), log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
 	api := grpcapi.New(svc, log)
 	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier})
 	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)

@@ -104,6 +104,12 @@ func (b *syncBuffer) records(t *testing.T, msg string) []map[string]any {
 // directory, and stops it when the test ends.
 func start(t *testing.T) *env {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with a change to the configuration (clock, limits) before Run.
+func startWith(t *testing.T, configure func(*server.Config)) *env {
+	t.Helper()
 	signer, _ := authtest.NewIssuer(t)
 	keyFile := filepath.Join(t.TempDir(), "auth.pub.pem")
 	if err := os.WriteFile(keyFile, signer.PublicKeyPEM(), 0o600); err != nil {
@@ -120,6 +126,9 @@ func start(t *testing.T) *env {
 		AuthIssuer:        authtest.Issuer,
 		AuthAudience:      authtest.Audience,
 		DirectoryAddr:     dirAddr,
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	logs := &syncBuffer{}
 	log := logx.NewWithWriter(logs, server.Service, slog.LevelDebug)

@@ -127,6 +127,9 @@ type Document struct {
 	PeriodStartYear, PeriodEndYear int
 	// Status is where the document stands.
 	Status DocumentStatus
+	// ReportingCycle is how often progress is reported; it sets the periods of continuous
+	// tasks. A new document without one reports yearly.
+	ReportingCycle ReportingCycle
 	// Tasks are the tasks in the order the document lists them.
 	Tasks []Task
 	// CreatedBy is the user id (or token subject) of whoever entered the document.
@@ -197,6 +200,9 @@ func NewDocument(draft Document, createdBy string, now time.Time, newID func() s
 	}
 	d.ID = newID()
 	d.Status = StatusIssued
+	if d.ReportingCycle == "" {
+		d.ReportingCycle = CycleYearly
+	}
 	d.CreatedBy = createdBy
 	d.CreateTime, d.UpdateTime = now, now
 	for i := range d.Tasks {
@@ -249,6 +255,9 @@ func (d Document) validate() error {
 	checkText(&v, "number", d.Number, maxNumberLen, "Cần ghi số hiệu văn bản")
 	if !d.Kind.Valid() {
 		v.Add("kind", "Loại văn bản không hợp lệ")
+	}
+	if d.ReportingCycle != "" && !d.ReportingCycle.Valid() {
+		v.Add("reporting_cycle", "Chu kỳ báo cáo không hợp lệ")
 	}
 	if d.IssuerUnitID == "" {
 		v.Add("issuer_unit_id", "Cần chọn đơn vị ban hành")

@@ -17,6 +17,10 @@ var (
 	ErrNotFound = errors.New("not found")
 	// ErrConflict means the change collides with existing data (a taken document number).
 	ErrConflict = errors.New("conflict")
+	// ErrFailedPrecondition means the change is not allowed in the current state.
+	ErrFailedPrecondition = errors.New("failed precondition")
+	// ErrForbidden means the caller may see the thing but not make this change.
+	ErrForbidden = errors.New("forbidden")
 )
 
 // Error is a classified domain error with the Vietnamese sentence a person reads.
@@ -40,6 +44,9 @@ var (
 	ErrDocumentNotFound = &Error{Kind: ErrNotFound, Message: "Không tìm thấy văn bản"}
 	// ErrTaskNotFound is returned when no task has the id asked for.
 	ErrTaskNotFound = &Error{Kind: ErrNotFound, Message: "Không tìm thấy nhiệm vụ"}
+	// ErrOccurrenceNotFound is returned when no occurrence has the id asked for, or when the
+	// caller has no relation to its task (which must not learn that it exists).
+	ErrOccurrenceNotFound = &Error{Kind: ErrNotFound, Message: "Không tìm thấy kỳ thực hiện nhiệm vụ"}
 	// ErrNumberTaken is returned when the issuer already has a document with the number.
 	// The store raises it from the unique constraint, so concurrent creations are covered.
 	ErrNumberTaken = &Error{Kind: ErrConflict, Message: "Đơn vị ban hành đã có văn bản mang số hiệu này"}

@@ -95,6 +95,275 @@ func (x *TaskAssigned) GetIssuerUnitId() string {
 	return ""
 }
 
+// DocumentUpdated is published on `tasktracking.v1.document.updated` when a document is
+// amended.
+type DocumentUpdated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document after the change, without its tasks.
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// The fields changed.
+	ChangedFields []string `protobuf:"bytes,2,rep,name=changed_fields,json=changedFields,proto3" json:"changed_fields,omitempty"`
+	// Who amended it.
+	Actor         *Actor `protobuf:"bytes,3,opt,name=actor,proto3" json:"actor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DocumentUpdated) Reset() {
+	*x = DocumentUpdated{}
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DocumentUpdated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DocumentUpdated) ProtoMessage() {}
+
+func (x *DocumentUpdated) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DocumentUpdated.ProtoReflect.Descriptor instead.
+func (*DocumentUpdated) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *DocumentUpdated) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *DocumentUpdated) GetChangedFields() []string {
+	if x != nil {
+		return x.ChangedFields
+	}
+	return nil
+}
+
+func (x *DocumentUpdated) GetActor() *Actor {
+	if x != nil {
+		return x.Actor
+	}
+	return nil
+}
+
+// OccurrenceStatusChanged is published on `tasktracking.v1.occurrence.status_changed` for
+// every change of an occurrence's state.
+type OccurrenceStatusChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	// State before.
+	From OccurrenceState `protobuf:"varint,2,opt,name=from,proto3,enum=par.tasktracking.v1.OccurrenceState" json:"from,omitempty"`
+	// State after.
+	To OccurrenceState `protobuf:"varint,3,opt,name=to,proto3,enum=par.tasktracking.v1.OccurrenceState" json:"to,omitempty"`
+	// Who made the change.
+	Actor *Actor `protobuf:"bytes,4,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Why, or the completion note.
+	Reason string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What happened.
+	Action        OccurrenceAction `protobuf:"varint,6,opt,name=action,proto3,enum=par.tasktracking.v1.OccurrenceAction" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OccurrenceStatusChanged) Reset() {
+	*x = OccurrenceStatusChanged{}
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OccurrenceStatusChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OccurrenceStatusChanged) ProtoMessage() {}
+
+func (x *OccurrenceStatusChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OccurrenceStatusChanged.ProtoReflect.Descriptor instead.
+func (*OccurrenceStatusChanged) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *OccurrenceStatusChanged) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+func (x *OccurrenceStatusChanged) GetFrom() OccurrenceState {
+	if x != nil {
+		return x.From
+	}
+	return OccurrenceState_OCCURRENCE_STATE_UNSPECIFIED
+}
+
+func (x *OccurrenceStatusChanged) GetTo() OccurrenceState {
+	if x != nil {
+		return x.To
+	}
+	return OccurrenceState_OCCURRENCE_STATE_UNSPECIFIED
+}
+
+func (x *OccurrenceStatusChanged) GetActor() *Actor {
+	if x != nil {
+		return x.Actor
+	}
+	return nil
+}
+
+func (x *OccurrenceStatusChanged) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *OccurrenceStatusChanged) GetAction() OccurrenceAction {
+	if x != nil {
+		return x.Action
+	}
+	return OccurrenceAction_OCCURRENCE_ACTION_UNSPECIFIED
+}
+
+// ExtensionRequested is published on `tasktracking.v1.extension.requested` when a lead unit
+// asks for a later deadline.
+type ExtensionRequested struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence.
+	Occurrence *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	// The request.
+	Extension     *Extension `protobuf:"bytes,2,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtensionRequested) Reset() {
+	*x = ExtensionRequested{}
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtensionRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtensionRequested) ProtoMessage() {}
+
+func (x *ExtensionRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtensionRequested.ProtoReflect.Descriptor instead.
+func (*ExtensionRequested) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExtensionRequested) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+func (x *ExtensionRequested) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+// ExtensionDecided is published on `tasktracking.v1.extension.decided` when a request is
+// approved or refused.
+type ExtensionDecided struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the decision.
+	Occurrence *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	// The request as decided.
+	Extension     *Extension `protobuf:"bytes,2,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExtensionDecided) Reset() {
+	*x = ExtensionDecided{}
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExtensionDecided) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExtensionDecided) ProtoMessage() {}
+
+func (x *ExtensionDecided) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExtensionDecided.ProtoReflect.Descriptor instead.
+func (*ExtensionDecided) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ExtensionDecided) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+func (x *ExtensionDecided) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
 var File_par_tasktracking_v1_events_proto protoreflect.FileDescriptor
 
 const file_par_tasktracking_v1_events_proto_rawDesc = "" +
@@ -104,7 +373,30 @@ const file_par_tasktracking_v1_events_proto_rawDesc = "" +
 	"\x04task\x18\x01 \x01(\v2\x19.par.tasktracking.v1.TaskR\x04task\x12'\n" +
 	"\x0fdocument_number\x18\x02 \x01(\tR\x0edocumentNumber\x12%\n" +
 	"\x0edocument_title\x18\x03 \x01(\tR\rdocumentTitle\x12$\n" +
-	"\x0eissuer_unit_id\x18\x04 \x01(\tR\fissuerUnitIdBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
+	"\x0eissuer_unit_id\x18\x04 \x01(\tR\fissuerUnitId\"\xa5\x01\n" +
+	"\x0fDocumentUpdated\x129\n" +
+	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentR\bdocument\x12%\n" +
+	"\x0echanged_fields\x18\x02 \x03(\tR\rchangedFields\x120\n" +
+	"\x05actor\x18\x03 \x01(\v2\x1a.par.tasktracking.v1.ActorR\x05actor\"\xd3\x02\n" +
+	"\x17OccurrenceStatusChanged\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\x128\n" +
+	"\x04from\x18\x02 \x01(\x0e2$.par.tasktracking.v1.OccurrenceStateR\x04from\x124\n" +
+	"\x02to\x18\x03 \x01(\x0e2$.par.tasktracking.v1.OccurrenceStateR\x02to\x120\n" +
+	"\x05actor\x18\x04 \x01(\v2\x1a.par.tasktracking.v1.ActorR\x05actor\x12\x16\n" +
+	"\x06reason\x18\x05 \x01(\tR\x06reason\x12=\n" +
+	"\x06action\x18\x06 \x01(\x0e2%.par.tasktracking.v1.OccurrenceActionR\x06action\"\x93\x01\n" +
+	"\x12ExtensionRequested\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\x12<\n" +
+	"\textension\x18\x02 \x01(\v2\x1e.par.tasktracking.v1.ExtensionR\textension\"\x91\x01\n" +
+	"\x10ExtensionDecided\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\x12<\n" +
+	"\textension\x18\x02 \x01(\v2\x1e.par.tasktracking.v1.ExtensionR\textensionBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
 
 var (
 	file_par_tasktracking_v1_events_proto_rawDescOnce sync.Once
@@ -118,18 +410,39 @@ func file_par_tasktracking_v1_events_proto_rawDescGZIP() []byte {
 	return file_par_tasktracking_v1_events_proto_rawDescData
 }
 
-var file_par_tasktracking_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_par_tasktracking_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_par_tasktracking_v1_events_proto_goTypes = []any{
-	(*TaskAssigned)(nil), // 0: par.tasktracking.v1.TaskAssigned
-	(*Task)(nil),         // 1: par.tasktracking.v1.Task
+	(*TaskAssigned)(nil),            // 0: par.tasktracking.v1.TaskAssigned
+	(*DocumentUpdated)(nil),         // 1: par.tasktracking.v1.DocumentUpdated
+	(*OccurrenceStatusChanged)(nil), // 2: par.tasktracking.v1.OccurrenceStatusChanged
+	(*ExtensionRequested)(nil),      // 3: par.tasktracking.v1.ExtensionRequested
+	(*ExtensionDecided)(nil),        // 4: par.tasktracking.v1.ExtensionDecided
+	(*Task)(nil),                    // 5: par.tasktracking.v1.Task
+	(*Document)(nil),                // 6: par.tasktracking.v1.Document
+	(*Actor)(nil),                   // 7: par.tasktracking.v1.Actor
+	(*Occurrence)(nil),              // 8: par.tasktracking.v1.Occurrence
+	(OccurrenceState)(0),            // 9: par.tasktracking.v1.OccurrenceState
+	(OccurrenceAction)(0),           // 10: par.tasktracking.v1.OccurrenceAction
+	(*Extension)(nil),               // 11: par.tasktracking.v1.Extension
 }
 var file_par_tasktracking_v1_events_proto_depIdxs = []int32{
-	1, // 0: par.tasktracking.v1.TaskAssigned.task:type_name -> par.tasktracking.v1.Task
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	5,  // 0: par.tasktracking.v1.TaskAssigned.task:type_name -> par.tasktracking.v1.Task
+	6,  // 1: par.tasktracking.v1.DocumentUpdated.document:type_name -> par.tasktracking.v1.Document
+	7,  // 2: par.tasktracking.v1.DocumentUpdated.actor:type_name -> par.tasktracking.v1.Actor
+	8,  // 3: par.tasktracking.v1.OccurrenceStatusChanged.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	9,  // 4: par.tasktracking.v1.OccurrenceStatusChanged.from:type_name -> par.tasktracking.v1.OccurrenceState
+	9,  // 5: par.tasktracking.v1.OccurrenceStatusChanged.to:type_name -> par.tasktracking.v1.OccurrenceState
+	7,  // 6: par.tasktracking.v1.OccurrenceStatusChanged.actor:type_name -> par.tasktracking.v1.Actor
+	10, // 7: par.tasktracking.v1.OccurrenceStatusChanged.action:type_name -> par.tasktracking.v1.OccurrenceAction
+	8,  // 8: par.tasktracking.v1.ExtensionRequested.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	11, // 9: par.tasktracking.v1.ExtensionRequested.extension:type_name -> par.tasktracking.v1.Extension
+	8,  // 10: par.tasktracking.v1.ExtensionDecided.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	11, // 11: par.tasktracking.v1.ExtensionDecided.extension:type_name -> par.tasktracking.v1.Extension
+	12, // [12:12] is the sub-list for method output_type
+	12, // [12:12] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_par_tasktracking_v1_events_proto_init() }
@@ -144,7 +457,7 @@ func file_par_tasktracking_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_tasktracking_v1_events_proto_rawDesc), len(file_par_tasktracking_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

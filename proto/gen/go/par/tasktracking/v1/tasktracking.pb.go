@@ -14,6 +14,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
 	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
@@ -141,6 +142,64 @@ func (DocumentStatus) EnumDescriptor() ([]byte, []int) {
 	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{1}
 }
 
+// ReportingCycle is how often a document asks for progress reports. It sets the periods of
+// its continuous tasks.
+type ReportingCycle int32
+
+const (
+	// Not set: yearly.
+	ReportingCycle_REPORTING_CYCLE_UNSPECIFIED ReportingCycle = 0
+	// Every quarter.
+	ReportingCycle_REPORTING_CYCLE_QUARTERLY ReportingCycle = 1
+	// Every six months.
+	ReportingCycle_REPORTING_CYCLE_HALF_YEARLY ReportingCycle = 2
+	// Every year.
+	ReportingCycle_REPORTING_CYCLE_YEARLY ReportingCycle = 3
+)
+
+// Enum value maps for ReportingCycle.
+var (
+	ReportingCycle_name = map[int32]string{
+		0: "REPORTING_CYCLE_UNSPECIFIED",
+		1: "REPORTING_CYCLE_QUARTERLY",
+		2: "REPORTING_CYCLE_HALF_YEARLY",
+		3: "REPORTING_CYCLE_YEARLY",
+	}
+	ReportingCycle_value = map[string]int32{
+		"REPORTING_CYCLE_UNSPECIFIED": 0,
+		"REPORTING_CYCLE_QUARTERLY":   1,
+		"REPORTING_CYCLE_HALF_YEARLY": 2,
+		"REPORTING_CYCLE_YEARLY":      3,
+	}
+)
+
+func (x ReportingCycle) Enum() *ReportingCycle {
+	p := new(ReportingCycle)
+	*p = x
+	return p
+}
+
+func (x ReportingCycle) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReportingCycle) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[2].Descriptor()
+}
+
+func (ReportingCycle) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[2]
+}
+
+func (x ReportingCycle) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReportingCycle.Descriptor instead.
+func (ReportingCycle) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{2}
+}
+
 // TaskGroup is the PAR field a task serves (nhóm nhiệm vụ).
 type TaskGroup int32
 
@@ -202,11 +261,11 @@ func (x TaskGroup) String() string {
 }
 
 func (TaskGroup) Descriptor() protoreflect.EnumDescriptor {
-	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[2].Descriptor()
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[3].Descriptor()
 }
 
 func (TaskGroup) Type() protoreflect.EnumType {
-	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[2]
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[3]
 }
 
 func (x TaskGroup) Number() protoreflect.EnumNumber {
@@ -215,7 +274,7 @@ func (x TaskGroup) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TaskGroup.Descriptor instead.
 func (TaskGroup) EnumDescriptor() ([]byte, []int) {
-	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{2}
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{3}
 }
 
 // TimingKind is how a start or completion time is expressed.
@@ -271,11 +330,11 @@ func (x TimingKind) String() string {
 }
 
 func (TimingKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[3].Descriptor()
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[4].Descriptor()
 }
 
 func (TimingKind) Type() protoreflect.EnumType {
-	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[3]
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[4]
 }
 
 func (x TimingKind) Number() protoreflect.EnumNumber {
@@ -284,7 +343,407 @@ func (x TimingKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use TimingKind.Descriptor instead.
 func (TimingKind) EnumDescriptor() ([]byte, []int) {
-	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{3}
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{4}
+}
+
+// OccurrenceState is where one occurrence of a task stands. Whether it is overdue, and
+// whether it was done on time, is derived (see Occurrence.overdue and outcome), never a state.
+type OccurrenceState int32
+
+const (
+	// Not set.
+	OccurrenceState_OCCURRENCE_STATE_UNSPECIFIED OccurrenceState = 0
+	// Assigned, not yet acknowledged by the lead unit (chưa tiếp nhận).
+	OccurrenceState_OCCURRENCE_STATE_NOT_STARTED OccurrenceState = 1
+	// Acknowledged by the lead unit (đã tiếp nhận).
+	OccurrenceState_OCCURRENCE_STATE_RECEIVED OccurrenceState = 2
+	// Being worked on (đang thực hiện); also where returned work goes back to.
+	OccurrenceState_OCCURRENCE_STATE_IN_PROGRESS OccurrenceState = 3
+	// The lead unit reported completion, waiting for confirmation (chờ xác nhận).
+	OccurrenceState_OCCURRENCE_STATE_COMPLETION_REPORTED OccurrenceState = 4
+	// Completion confirmed by the assigning side (đã hoàn thành).
+	OccurrenceState_OCCURRENCE_STATE_DONE OccurrenceState = 5
+	// Cancelled by the assigning side (đã hủy).
+	OccurrenceState_OCCURRENCE_STATE_CANCELLED OccurrenceState = 6
+	// Withdrawn by the assigning side (đã thu hồi).
+	OccurrenceState_OCCURRENCE_STATE_RECALLED OccurrenceState = 7
+)
+
+// Enum value maps for OccurrenceState.
+var (
+	OccurrenceState_name = map[int32]string{
+		0: "OCCURRENCE_STATE_UNSPECIFIED",
+		1: "OCCURRENCE_STATE_NOT_STARTED",
+		2: "OCCURRENCE_STATE_RECEIVED",
+		3: "OCCURRENCE_STATE_IN_PROGRESS",
+		4: "OCCURRENCE_STATE_COMPLETION_REPORTED",
+		5: "OCCURRENCE_STATE_DONE",
+		6: "OCCURRENCE_STATE_CANCELLED",
+		7: "OCCURRENCE_STATE_RECALLED",
+	}
+	OccurrenceState_value = map[string]int32{
+		"OCCURRENCE_STATE_UNSPECIFIED":         0,
+		"OCCURRENCE_STATE_NOT_STARTED":         1,
+		"OCCURRENCE_STATE_RECEIVED":            2,
+		"OCCURRENCE_STATE_IN_PROGRESS":         3,
+		"OCCURRENCE_STATE_COMPLETION_REPORTED": 4,
+		"OCCURRENCE_STATE_DONE":                5,
+		"OCCURRENCE_STATE_CANCELLED":           6,
+		"OCCURRENCE_STATE_RECALLED":            7,
+	}
+)
+
+func (x OccurrenceState) Enum() *OccurrenceState {
+	p := new(OccurrenceState)
+	*p = x
+	return p
+}
+
+func (x OccurrenceState) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OccurrenceState) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[5].Descriptor()
+}
+
+func (OccurrenceState) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[5]
+}
+
+func (x OccurrenceState) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OccurrenceState.Descriptor instead.
+func (OccurrenceState) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{5}
+}
+
+// OccurrenceOutcome is the Government Office's split of task statistics, derived from the
+// state, the deadline and the time completion was reported.
+type OccurrenceOutcome int32
+
+const (
+	// Not set.
+	OccurrenceOutcome_OCCURRENCE_OUTCOME_UNSPECIFIED OccurrenceOutcome = 0
+	// Open, deadline not passed (or no deadline).
+	OccurrenceOutcome_OCCURRENCE_OUTCOME_OPEN_WITHIN_DEADLINE OccurrenceOutcome = 1
+	// Open, deadline passed.
+	OccurrenceOutcome_OCCURRENCE_OUTCOME_OPEN_OVERDUE OccurrenceOutcome = 2
+	// Done; completion was reported by the deadline (or there is none).
+	OccurrenceOutcome_OCCURRENCE_OUTCOME_DONE_ON_TIME OccurrenceOutcome = 3
+	// Done; completion was reported after the deadline.
+	OccurrenceOutcome_OCCURRENCE_OUTCOME_DONE_LATE OccurrenceOutcome = 4
+	// Cancelled or recalled: counted in neither column.
+	OccurrenceOutcome_OCCURRENCE_OUTCOME_CLOSED OccurrenceOutcome = 5
+)
+
+// Enum value maps for OccurrenceOutcome.
+var (
+	OccurrenceOutcome_name = map[int32]string{
+		0: "OCCURRENCE_OUTCOME_UNSPECIFIED",
+		1: "OCCURRENCE_OUTCOME_OPEN_WITHIN_DEADLINE",
+		2: "OCCURRENCE_OUTCOME_OPEN_OVERDUE",
+		3: "OCCURRENCE_OUTCOME_DONE_ON_TIME",
+		4: "OCCURRENCE_OUTCOME_DONE_LATE",
+		5: "OCCURRENCE_OUTCOME_CLOSED",
+	}
+	OccurrenceOutcome_value = map[string]int32{
+		"OCCURRENCE_OUTCOME_UNSPECIFIED":          0,
+		"OCCURRENCE_OUTCOME_OPEN_WITHIN_DEADLINE": 1,
+		"OCCURRENCE_OUTCOME_OPEN_OVERDUE":         2,
+		"OCCURRENCE_OUTCOME_DONE_ON_TIME":         3,
+		"OCCURRENCE_OUTCOME_DONE_LATE":            4,
+		"OCCURRENCE_OUTCOME_CLOSED":               5,
+	}
+)
+
+func (x OccurrenceOutcome) Enum() *OccurrenceOutcome {
+	p := new(OccurrenceOutcome)
+	*p = x
+	return p
+}
+
+func (x OccurrenceOutcome) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OccurrenceOutcome) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[6].Descriptor()
+}
+
+func (OccurrenceOutcome) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[6]
+}
+
+func (x OccurrenceOutcome) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OccurrenceOutcome.Descriptor instead.
+func (OccurrenceOutcome) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{6}
+}
+
+// PeriodKind is what an occurrence covers.
+type PeriodKind int32
+
+const (
+	// Not set.
+	PeriodKind_PERIOD_KIND_UNSPECIFIED PeriodKind = 0
+	// The whole task: a one-off task has a single occurrence.
+	PeriodKind_PERIOD_KIND_WHOLE PeriodKind = 1
+	// One year.
+	PeriodKind_PERIOD_KIND_YEAR PeriodKind = 2
+	// One half-year (number 1 or 2).
+	PeriodKind_PERIOD_KIND_HALF_YEAR PeriodKind = 3
+	// One quarter (number 1–4).
+	PeriodKind_PERIOD_KIND_QUARTER PeriodKind = 4
+)
+
+// Enum value maps for PeriodKind.
+var (
+	PeriodKind_name = map[int32]string{
+		0: "PERIOD_KIND_UNSPECIFIED",
+		1: "PERIOD_KIND_WHOLE",
+		2: "PERIOD_KIND_YEAR",
+		3: "PERIOD_KIND_HALF_YEAR",
+		4: "PERIOD_KIND_QUARTER",
+	}
+	PeriodKind_value = map[string]int32{
+		"PERIOD_KIND_UNSPECIFIED": 0,
+		"PERIOD_KIND_WHOLE":       1,
+		"PERIOD_KIND_YEAR":        2,
+		"PERIOD_KIND_HALF_YEAR":   3,
+		"PERIOD_KIND_QUARTER":     4,
+	}
+)
+
+func (x PeriodKind) Enum() *PeriodKind {
+	p := new(PeriodKind)
+	*p = x
+	return p
+}
+
+func (x PeriodKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (PeriodKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[7].Descriptor()
+}
+
+func (PeriodKind) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[7]
+}
+
+func (x PeriodKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use PeriodKind.Descriptor instead.
+func (PeriodKind) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{7}
+}
+
+// ExtensionDecision is where an extension request stands.
+type ExtensionDecision int32
+
+const (
+	// Not set.
+	ExtensionDecision_EXTENSION_DECISION_UNSPECIFIED ExtensionDecision = 0
+	// Waiting for the assigning side.
+	ExtensionDecision_EXTENSION_DECISION_PENDING ExtensionDecision = 1
+	// Approved: the deadline moved.
+	ExtensionDecision_EXTENSION_DECISION_APPROVED ExtensionDecision = 2
+	// Refused.
+	ExtensionDecision_EXTENSION_DECISION_REFUSED ExtensionDecision = 3
+	// Closed undecided because the occurrence was done, cancelled or recalled.
+	ExtensionDecision_EXTENSION_DECISION_LAPSED ExtensionDecision = 4
+)
+
+// Enum value maps for ExtensionDecision.
+var (
+	ExtensionDecision_name = map[int32]string{
+		0: "EXTENSION_DECISION_UNSPECIFIED",
+		1: "EXTENSION_DECISION_PENDING",
+		2: "EXTENSION_DECISION_APPROVED",
+		3: "EXTENSION_DECISION_REFUSED",
+		4: "EXTENSION_DECISION_LAPSED",
+	}
+	ExtensionDecision_value = map[string]int32{
+		"EXTENSION_DECISION_UNSPECIFIED": 0,
+		"EXTENSION_DECISION_PENDING":     1,
+		"EXTENSION_DECISION_APPROVED":    2,
+		"EXTENSION_DECISION_REFUSED":     3,
+		"EXTENSION_DECISION_LAPSED":      4,
+	}
+)
+
+func (x ExtensionDecision) Enum() *ExtensionDecision {
+	p := new(ExtensionDecision)
+	*p = x
+	return p
+}
+
+func (x ExtensionDecision) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExtensionDecision) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[8].Descriptor()
+}
+
+func (ExtensionDecision) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[8]
+}
+
+func (x ExtensionDecision) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExtensionDecision.Descriptor instead.
+func (ExtensionDecision) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{8}
+}
+
+// OccurrenceAction is what happened to an occurrence.
+type OccurrenceAction int32
+
+const (
+	// Not set.
+	OccurrenceAction_OCCURRENCE_ACTION_UNSPECIFIED OccurrenceAction = 0
+	// Received by the lead unit.
+	OccurrenceAction_OCCURRENCE_ACTION_RECEIVE OccurrenceAction = 1
+	// Work started.
+	OccurrenceAction_OCCURRENCE_ACTION_START OccurrenceAction = 2
+	// Completion reported.
+	OccurrenceAction_OCCURRENCE_ACTION_REPORT OccurrenceAction = 3
+	// Completion confirmed.
+	OccurrenceAction_OCCURRENCE_ACTION_CONFIRM OccurrenceAction = 4
+	// Returned for more work.
+	OccurrenceAction_OCCURRENCE_ACTION_RETURN OccurrenceAction = 5
+	// Extension requested.
+	OccurrenceAction_OCCURRENCE_ACTION_REQUEST_EXTENSION OccurrenceAction = 6
+	// Extension approved.
+	OccurrenceAction_OCCURRENCE_ACTION_APPROVE_EXTENSION OccurrenceAction = 7
+	// Extension refused.
+	OccurrenceAction_OCCURRENCE_ACTION_REFUSE_EXTENSION OccurrenceAction = 8
+	// Recalled.
+	OccurrenceAction_OCCURRENCE_ACTION_RECALL OccurrenceAction = 9
+	// Cancelled.
+	OccurrenceAction_OCCURRENCE_ACTION_CANCEL OccurrenceAction = 10
+)
+
+// Enum value maps for OccurrenceAction.
+var (
+	OccurrenceAction_name = map[int32]string{
+		0:  "OCCURRENCE_ACTION_UNSPECIFIED",
+		1:  "OCCURRENCE_ACTION_RECEIVE",
+		2:  "OCCURRENCE_ACTION_START",
+		3:  "OCCURRENCE_ACTION_REPORT",
+		4:  "OCCURRENCE_ACTION_CONFIRM",
+		5:  "OCCURRENCE_ACTION_RETURN",
+		6:  "OCCURRENCE_ACTION_REQUEST_EXTENSION",
+		7:  "OCCURRENCE_ACTION_APPROVE_EXTENSION",
+		8:  "OCCURRENCE_ACTION_REFUSE_EXTENSION",
+		9:  "OCCURRENCE_ACTION_RECALL",
+		10: "OCCURRENCE_ACTION_CANCEL",
+	}
+	OccurrenceAction_value = map[string]int32{
+		"OCCURRENCE_ACTION_UNSPECIFIED":       0,
+		"OCCURRENCE_ACTION_RECEIVE":           1,
+		"OCCURRENCE_ACTION_START":             2,
+		"OCCURRENCE_ACTION_REPORT":            3,
+		"OCCURRENCE_ACTION_CONFIRM":           4,
+		"OCCURRENCE_ACTION_RETURN":            5,
+		"OCCURRENCE_ACTION_REQUEST_EXTENSION": 6,
+		"OCCURRENCE_ACTION_APPROVE_EXTENSION": 7,
+		"OCCURRENCE_ACTION_REFUSE_EXTENSION":  8,
+		"OCCURRENCE_ACTION_RECALL":            9,
+		"OCCURRENCE_ACTION_CANCEL":            10,
+	}
+)
+
+func (x OccurrenceAction) Enum() *OccurrenceAction {
+	p := new(OccurrenceAction)
+	*p = x
+	return p
+}
+
+func (x OccurrenceAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (OccurrenceAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[9].Descriptor()
+}
+
+func (OccurrenceAction) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[9]
+}
+
+func (x OccurrenceAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use OccurrenceAction.Descriptor instead.
+func (OccurrenceAction) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{9}
+}
+
+// UnitRole selects how a unit takes part in a task, for ListOccurrences.
+type UnitRole int32
+
+const (
+	// Lead or cooperating.
+	UnitRole_UNIT_ROLE_UNSPECIFIED UnitRole = 0
+	// Lead unit only.
+	UnitRole_UNIT_ROLE_LEAD UnitRole = 1
+	// Cooperating unit only.
+	UnitRole_UNIT_ROLE_COOPERATING UnitRole = 2
+)
+
+// Enum value maps for UnitRole.
+var (
+	UnitRole_name = map[int32]string{
+		0: "UNIT_ROLE_UNSPECIFIED",
+		1: "UNIT_ROLE_LEAD",
+		2: "UNIT_ROLE_COOPERATING",
+	}
+	UnitRole_value = map[string]int32{
+		"UNIT_ROLE_UNSPECIFIED": 0,
+		"UNIT_ROLE_LEAD":        1,
+		"UNIT_ROLE_COOPERATING": 2,
+	}
+)
+
+func (x UnitRole) Enum() *UnitRole {
+	p := new(UnitRole)
+	*p = x
+	return p
+}
+
+func (x UnitRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (UnitRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[10].Descriptor()
+}
+
+func (UnitRole) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[10]
+}
+
+func (x UnitRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use UnitRole.Descriptor instead.
+func (UnitRole) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{10}
 }
 
 // Timing is a start or completion time as written in the document, with its reading.
@@ -416,9 +875,12 @@ type Document struct {
 	// When it was created. Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	// When it was last changed. Output only.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// How often progress is reported; sets the periods of continuous tasks. Unset means
+	// yearly. Fixed when the document is created.
+	ReportingCycle ReportingCycle `protobuf:"varint,14,opt,name=reporting_cycle,json=reportingCycle,proto3,enum=par.tasktracking.v1.ReportingCycle" json:"reporting_cycle,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Document) Reset() {
@@ -540,6 +1002,13 @@ func (x *Document) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *Document) GetReportingCycle() ReportingCycle {
+	if x != nil {
+		return x.ReportingCycle
+	}
+	return ReportingCycle_REPORTING_CYCLE_UNSPECIFIED
 }
 
 // Task is one reform task of a document.
@@ -1237,11 +1706,2017 @@ func (x *ListTasksResponse) GetNextPageToken() string {
 	return ""
 }
 
+// Request of UpdateDocument.
+type UpdateDocumentRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document with its id and the new values of the fields named in update_mask; other
+	// fields are ignored. Checked by the service, since a partial document is not a whole one.
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// Fields to change: `title`, `signed_on`, `period_start_year`, `period_end_year`, `status`.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateDocumentRequest) Reset() {
+	*x = UpdateDocumentRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateDocumentRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateDocumentRequest) ProtoMessage() {}
+
+func (x *UpdateDocumentRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateDocumentRequest.ProtoReflect.Descriptor instead.
+func (*UpdateDocumentRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdateDocumentRequest) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *UpdateDocumentRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// Response of UpdateDocument.
+type UpdateDocumentResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The amended document with its tasks.
+	Document      *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateDocumentResponse) Reset() {
+	*x = UpdateDocumentResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateDocumentResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateDocumentResponse) ProtoMessage() {}
+
+func (x *UpdateDocumentResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateDocumentResponse.ProtoReflect.Descriptor instead.
+func (*UpdateDocumentResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UpdateDocumentResponse) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+// Period is what one occurrence of a task covers.
+type Period struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Kind of period.
+	Kind PeriodKind `protobuf:"varint,1,opt,name=kind,proto3,enum=par.tasktracking.v1.PeriodKind" json:"kind,omitempty"`
+	// The year, for years, half-years and quarters.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// The half (1–2) or quarter (1–4).
+	Number        int32 `protobuf:"varint,3,opt,name=number,proto3" json:"number,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Period) Reset() {
+	*x = Period{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Period) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Period) ProtoMessage() {}
+
+func (x *Period) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Period.ProtoReflect.Descriptor instead.
+func (*Period) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *Period) GetKind() PeriodKind {
+	if x != nil {
+		return x.Kind
+	}
+	return PeriodKind_PERIOD_KIND_UNSPECIFIED
+}
+
+func (x *Period) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *Period) GetNumber() int32 {
+	if x != nil {
+		return x.Number
+	}
+	return 0
+}
+
+// Actor is who made a change.
+type Actor struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Token subject.
+	Subject string `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
+	// Directory user id; empty for systems.
+	UserId string `protobuf:"bytes,2,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
+	// The caller's unit; empty for province-wide roles.
+	UnitId string `protobuf:"bytes,3,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Display name at the time.
+	Name          string `protobuf:"bytes,4,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Actor) Reset() {
+	*x = Actor{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Actor) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Actor) ProtoMessage() {}
+
+func (x *Actor) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Actor.ProtoReflect.Descriptor instead.
+func (*Actor) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *Actor) GetSubject() string {
+	if x != nil {
+		return x.Subject
+	}
+	return ""
+}
+
+func (x *Actor) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
+}
+
+func (x *Actor) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *Actor) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// Extension is a request for a later deadline (gia hạn).
+type Extension struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id (UUID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The occurrence.
+	OccurrenceId string `protobuf:"bytes,2,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// Why the lead unit asks.
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The day asked for (ISO date); the deadline becomes the end of that local day.
+	ProposedDueDate string `protobuf:"bytes,4,opt,name=proposed_due_date,json=proposedDueDate,proto3" json:"proposed_due_date,omitempty"`
+	// The deadline when the request was made.
+	PreviousDueTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=previous_due_time,json=previousDueTime,proto3" json:"previous_due_time,omitempty"`
+	// Who asked.
+	RequestedBy *Actor `protobuf:"bytes,6,opt,name=requested_by,json=requestedBy,proto3" json:"requested_by,omitempty"`
+	// When.
+	RequestTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=request_time,json=requestTime,proto3" json:"request_time,omitempty"`
+	// Where the request stands.
+	Decision ExtensionDecision `protobuf:"varint,8,opt,name=decision,proto3,enum=par.tasktracking.v1.ExtensionDecision" json:"decision,omitempty"`
+	// Why it was approved or refused.
+	DecisionReason string `protobuf:"bytes,9,opt,name=decision_reason,json=decisionReason,proto3" json:"decision_reason,omitempty"`
+	// Who decided.
+	DecidedBy *Actor `protobuf:"bytes,10,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	// When.
+	DecideTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=decide_time,json=decideTime,proto3" json:"decide_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Extension) Reset() {
+	*x = Extension{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Extension) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Extension) ProtoMessage() {}
+
+func (x *Extension) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Extension.ProtoReflect.Descriptor instead.
+func (*Extension) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Extension) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Extension) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *Extension) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *Extension) GetProposedDueDate() string {
+	if x != nil {
+		return x.ProposedDueDate
+	}
+	return ""
+}
+
+func (x *Extension) GetPreviousDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PreviousDueTime
+	}
+	return nil
+}
+
+func (x *Extension) GetRequestedBy() *Actor {
+	if x != nil {
+		return x.RequestedBy
+	}
+	return nil
+}
+
+func (x *Extension) GetRequestTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.RequestTime
+	}
+	return nil
+}
+
+func (x *Extension) GetDecision() ExtensionDecision {
+	if x != nil {
+		return x.Decision
+	}
+	return ExtensionDecision_EXTENSION_DECISION_UNSPECIFIED
+}
+
+func (x *Extension) GetDecisionReason() string {
+	if x != nil {
+		return x.DecisionReason
+	}
+	return ""
+}
+
+func (x *Extension) GetDecidedBy() *Actor {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return nil
+}
+
+func (x *Extension) GetDecideTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DecideTime
+	}
+	return nil
+}
+
+// Occurrence is one tracked instance of a task: the only one of a one-off task, one per
+// year of a yearly task, one per reporting period of a continuous task.
+type Occurrence struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id (UUID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The task.
+	TaskId string `protobuf:"bytes,2,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// The document of the task.
+	DocumentId string `protobuf:"bytes,3,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
+	// Code of the task within its document.
+	TaskCode string `protobuf:"bytes,4,opt,name=task_code,json=taskCode,proto3" json:"task_code,omitempty"`
+	// What the occurrence covers.
+	Period *Period `protobuf:"bytes,5,opt,name=period,proto3" json:"period,omitempty"`
+	// The deadline in force (after approved extensions); unset when the task's deadline is
+	// conditional text.
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// The deadline as first assigned.
+	OriginalDueTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=original_due_time,json=originalDueTime,proto3" json:"original_due_time,omitempty"`
+	// Where it stands.
+	State OccurrenceState `protobuf:"varint,8,opt,name=state,proto3,enum=par.tasktracking.v1.OccurrenceState" json:"state,omitempty"`
+	// Derived when the response is made: open and past its deadline (work reported on time
+	// and waiting for confirmation is not overdue).
+	Overdue bool `protobuf:"varint,9,opt,name=overdue,proto3" json:"overdue,omitempty"`
+	// Derived: the Government Office's split.
+	Outcome OccurrenceOutcome `protobuf:"varint,10,opt,name=outcome,proto3,enum=par.tasktracking.v1.OccurrenceOutcome" json:"outcome,omitempty"`
+	// Extensions approved so far.
+	ExtensionsApproved int32 `protobuf:"varint,11,opt,name=extensions_approved,json=extensionsApproved,proto3" json:"extensions_approved,omitempty"`
+	// The request waiting for a decision, if any.
+	PendingExtension *Extension `protobuf:"bytes,12,opt,name=pending_extension,json=pendingExtension,proto3" json:"pending_extension,omitempty"`
+	// The lead unit's note with its last completion report.
+	CompletionNote string `protobuf:"bytes,13,opt,name=completion_note,json=completionNote,proto3" json:"completion_note,omitempty"`
+	// When it was received, started, last reported complete, confirmed, cancelled or recalled.
+	ReceiveTime *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=receive_time,json=receiveTime,proto3" json:"receive_time,omitempty"`
+	// When work started.
+	StartTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
+	// When completion was last reported.
+	ReportTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=report_time,json=reportTime,proto3" json:"report_time,omitempty"`
+	// When completion was confirmed.
+	ConfirmTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=confirm_time,json=confirmTime,proto3" json:"confirm_time,omitempty"`
+	// When it was cancelled or recalled.
+	CloseTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=close_time,json=closeTime,proto3" json:"close_time,omitempty"`
+	// Lead units of the task.
+	LeadUnitIds []string `protobuf:"bytes,19,rep,name=lead_unit_ids,json=leadUnitIds,proto3" json:"lead_unit_ids,omitempty"`
+	// Cooperating units of the task.
+	CooperatingUnitIds []string `protobuf:"bytes,20,rep,name=cooperating_unit_ids,json=cooperatingUnitIds,proto3" json:"cooperating_unit_ids,omitempty"`
+	// When it was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,21,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When it last changed.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,22,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Occurrence) Reset() {
+	*x = Occurrence{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Occurrence) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Occurrence) ProtoMessage() {}
+
+func (x *Occurrence) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Occurrence.ProtoReflect.Descriptor instead.
+func (*Occurrence) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *Occurrence) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Occurrence) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *Occurrence) GetDocumentId() string {
+	if x != nil {
+		return x.DocumentId
+	}
+	return ""
+}
+
+func (x *Occurrence) GetTaskCode() string {
+	if x != nil {
+		return x.TaskCode
+	}
+	return ""
+}
+
+func (x *Occurrence) GetPeriod() *Period {
+	if x != nil {
+		return x.Period
+	}
+	return nil
+}
+
+func (x *Occurrence) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetOriginalDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OriginalDueTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetState() OccurrenceState {
+	if x != nil {
+		return x.State
+	}
+	return OccurrenceState_OCCURRENCE_STATE_UNSPECIFIED
+}
+
+func (x *Occurrence) GetOverdue() bool {
+	if x != nil {
+		return x.Overdue
+	}
+	return false
+}
+
+func (x *Occurrence) GetOutcome() OccurrenceOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return OccurrenceOutcome_OCCURRENCE_OUTCOME_UNSPECIFIED
+}
+
+func (x *Occurrence) GetExtensionsApproved() int32 {
+	if x != nil {
+		return x.ExtensionsApproved
+	}
+	return 0
+}
+
+func (x *Occurrence) GetPendingExtension() *Extension {
+	if x != nil {
+		return x.PendingExtension
+	}
+	return nil
+}
+
+func (x *Occurrence) GetCompletionNote() string {
+	if x != nil {
+		return x.CompletionNote
+	}
+	return ""
+}
+
+func (x *Occurrence) GetReceiveTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReceiveTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetStartTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetReportTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ReportTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetConfirmTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ConfirmTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetCloseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CloseTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetLeadUnitIds() []string {
+	if x != nil {
+		return x.LeadUnitIds
+	}
+	return nil
+}
+
+func (x *Occurrence) GetCooperatingUnitIds() []string {
+	if x != nil {
+		return x.CooperatingUnitIds
+	}
+	return nil
+}
+
+func (x *Occurrence) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Occurrence) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// HistoryEntry is one recorded change of an occurrence.
+type HistoryEntry struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id (UUID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The occurrence.
+	OccurrenceId string `protobuf:"bytes,2,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// What happened.
+	Action OccurrenceAction `protobuf:"varint,3,opt,name=action,proto3,enum=par.tasktracking.v1.OccurrenceAction" json:"action,omitempty"`
+	// State before.
+	FromState OccurrenceState `protobuf:"varint,4,opt,name=from_state,json=fromState,proto3,enum=par.tasktracking.v1.OccurrenceState" json:"from_state,omitempty"`
+	// State after (equal to from_state for extension requests and decisions).
+	ToState OccurrenceState `protobuf:"varint,5,opt,name=to_state,json=toState,proto3,enum=par.tasktracking.v1.OccurrenceState" json:"to_state,omitempty"`
+	// Who.
+	Actor *Actor `protobuf:"bytes,6,opt,name=actor,proto3" json:"actor,omitempty"`
+	// Why, or the completion note.
+	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// When.
+	Time          *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HistoryEntry) Reset() {
+	*x = HistoryEntry{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HistoryEntry) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HistoryEntry) ProtoMessage() {}
+
+func (x *HistoryEntry) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HistoryEntry.ProtoReflect.Descriptor instead.
+func (*HistoryEntry) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *HistoryEntry) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *HistoryEntry) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *HistoryEntry) GetAction() OccurrenceAction {
+	if x != nil {
+		return x.Action
+	}
+	return OccurrenceAction_OCCURRENCE_ACTION_UNSPECIFIED
+}
+
+func (x *HistoryEntry) GetFromState() OccurrenceState {
+	if x != nil {
+		return x.FromState
+	}
+	return OccurrenceState_OCCURRENCE_STATE_UNSPECIFIED
+}
+
+func (x *HistoryEntry) GetToState() OccurrenceState {
+	if x != nil {
+		return x.ToState
+	}
+	return OccurrenceState_OCCURRENCE_STATE_UNSPECIFIED
+}
+
+func (x *HistoryEntry) GetActor() *Actor {
+	if x != nil {
+		return x.Actor
+	}
+	return nil
+}
+
+func (x *HistoryEntry) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *HistoryEntry) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+// Request of GetOccurrence.
+type GetOccurrenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId  string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOccurrenceRequest) Reset() {
+	*x = GetOccurrenceRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOccurrenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOccurrenceRequest) ProtoMessage() {}
+
+func (x *GetOccurrenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOccurrenceRequest.ProtoReflect.Descriptor instead.
+func (*GetOccurrenceRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GetOccurrenceRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+// Response of GetOccurrence.
+type GetOccurrenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetOccurrenceResponse) Reset() {
+	*x = GetOccurrenceResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetOccurrenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetOccurrenceResponse) ProtoMessage() {}
+
+func (x *GetOccurrenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetOccurrenceResponse.ProtoReflect.Descriptor instead.
+func (*GetOccurrenceResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetOccurrenceResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of ListOccurrences. Zero fields do not filter.
+type ListOccurrencesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only occurrences of this task.
+	TaskId string `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	// Only occurrences of tasks this unit takes part in.
+	UnitId string `protobuf:"bytes,2,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// With unit_id: only as lead, or only as cooperating unit.
+	UnitRole UnitRole `protobuf:"varint,3,opt,name=unit_role,json=unitRole,proto3,enum=par.tasktracking.v1.UnitRole" json:"unit_role,omitempty"`
+	// Only occurrences in one of these states.
+	States []OccurrenceState `protobuf:"varint,4,rep,packed,name=states,proto3,enum=par.tasktracking.v1.OccurrenceState" json:"states,omitempty"`
+	// Only overdue occurrences (derived against the server's clock).
+	OverdueOnly bool `protobuf:"varint,5,opt,name=overdue_only,json=overdueOnly,proto3" json:"overdue_only,omitempty"`
+	// Only occurrences whose deadline is before this instant.
+	DueBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_before,json=dueBefore,proto3" json:"due_before,omitempty"`
+	// Only occurrences whose deadline is at or after this instant.
+	DueAfter *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_after,json=dueAfter,proto3" json:"due_after,omitempty"`
+	// At most this many (default 50, at most 500).
+	PageSize int32 `protobuf:"varint,8,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous page.
+	PageToken string `protobuf:"bytes,9,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only occurrences of this document.
+	DocumentId    string `protobuf:"bytes,10,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOccurrencesRequest) Reset() {
+	*x = ListOccurrencesRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOccurrencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOccurrencesRequest) ProtoMessage() {}
+
+func (x *ListOccurrencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOccurrencesRequest.ProtoReflect.Descriptor instead.
+func (*ListOccurrencesRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListOccurrencesRequest) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *ListOccurrencesRequest) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *ListOccurrencesRequest) GetUnitRole() UnitRole {
+	if x != nil {
+		return x.UnitRole
+	}
+	return UnitRole_UNIT_ROLE_UNSPECIFIED
+}
+
+func (x *ListOccurrencesRequest) GetStates() []OccurrenceState {
+	if x != nil {
+		return x.States
+	}
+	return nil
+}
+
+func (x *ListOccurrencesRequest) GetOverdueOnly() bool {
+	if x != nil {
+		return x.OverdueOnly
+	}
+	return false
+}
+
+func (x *ListOccurrencesRequest) GetDueBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueBefore
+	}
+	return nil
+}
+
+func (x *ListOccurrencesRequest) GetDueAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAfter
+	}
+	return nil
+}
+
+func (x *ListOccurrencesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListOccurrencesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListOccurrencesRequest) GetDocumentId() string {
+	if x != nil {
+		return x.DocumentId
+	}
+	return ""
+}
+
+// Response of ListOccurrences.
+type ListOccurrencesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Occurrences, earliest deadline first (no deadline last).
+	Occurrences []*Occurrence `protobuf:"bytes,1,rep,name=occurrences,proto3" json:"occurrences,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOccurrencesResponse) Reset() {
+	*x = ListOccurrencesResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOccurrencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOccurrencesResponse) ProtoMessage() {}
+
+func (x *ListOccurrencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOccurrencesResponse.ProtoReflect.Descriptor instead.
+func (*ListOccurrencesResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListOccurrencesResponse) GetOccurrences() []*Occurrence {
+	if x != nil {
+		return x.Occurrences
+	}
+	return nil
+}
+
+func (x *ListOccurrencesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of ReceiveOccurrence.
+type ReceiveOccurrenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId  string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiveOccurrenceRequest) Reset() {
+	*x = ReceiveOccurrenceRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiveOccurrenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiveOccurrenceRequest) ProtoMessage() {}
+
+func (x *ReceiveOccurrenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiveOccurrenceRequest.ProtoReflect.Descriptor instead.
+func (*ReceiveOccurrenceRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ReceiveOccurrenceRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+// Response of ReceiveOccurrence.
+type ReceiveOccurrenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiveOccurrenceResponse) Reset() {
+	*x = ReceiveOccurrenceResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiveOccurrenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiveOccurrenceResponse) ProtoMessage() {}
+
+func (x *ReceiveOccurrenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiveOccurrenceResponse.ProtoReflect.Descriptor instead.
+func (*ReceiveOccurrenceResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ReceiveOccurrenceResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of StartOccurrence.
+type StartOccurrenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId  string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartOccurrenceRequest) Reset() {
+	*x = StartOccurrenceRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartOccurrenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartOccurrenceRequest) ProtoMessage() {}
+
+func (x *StartOccurrenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartOccurrenceRequest.ProtoReflect.Descriptor instead.
+func (*StartOccurrenceRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *StartOccurrenceRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+// Response of StartOccurrence.
+type StartOccurrenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StartOccurrenceResponse) Reset() {
+	*x = StartOccurrenceResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StartOccurrenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StartOccurrenceResponse) ProtoMessage() {}
+
+func (x *StartOccurrenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StartOccurrenceResponse.ProtoReflect.Descriptor instead.
+func (*StartOccurrenceResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *StartOccurrenceResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of ReportCompletion.
+type ReportCompletionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// What was done and what was produced.
+	Note          string `protobuf:"bytes,2,opt,name=note,proto3" json:"note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportCompletionRequest) Reset() {
+	*x = ReportCompletionRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportCompletionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportCompletionRequest) ProtoMessage() {}
+
+func (x *ReportCompletionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportCompletionRequest.ProtoReflect.Descriptor instead.
+func (*ReportCompletionRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ReportCompletionRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *ReportCompletionRequest) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
+// Response of ReportCompletion.
+type ReportCompletionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportCompletionResponse) Reset() {
+	*x = ReportCompletionResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportCompletionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportCompletionResponse) ProtoMessage() {}
+
+func (x *ReportCompletionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportCompletionResponse.ProtoReflect.Descriptor instead.
+func (*ReportCompletionResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ReportCompletionResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of ConfirmCompletion.
+type ConfirmCompletionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// Optional remark.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmCompletionRequest) Reset() {
+	*x = ConfirmCompletionRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmCompletionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmCompletionRequest) ProtoMessage() {}
+
+func (x *ConfirmCompletionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmCompletionRequest.ProtoReflect.Descriptor instead.
+func (*ConfirmCompletionRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ConfirmCompletionRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *ConfirmCompletionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Response of ConfirmCompletion.
+type ConfirmCompletionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConfirmCompletionResponse) Reset() {
+	*x = ConfirmCompletionResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConfirmCompletionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConfirmCompletionResponse) ProtoMessage() {}
+
+func (x *ConfirmCompletionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConfirmCompletionResponse.ProtoReflect.Descriptor instead.
+func (*ConfirmCompletionResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *ConfirmCompletionResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of ReturnOccurrence.
+type ReturnOccurrenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// What more is needed.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnOccurrenceRequest) Reset() {
+	*x = ReturnOccurrenceRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnOccurrenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnOccurrenceRequest) ProtoMessage() {}
+
+func (x *ReturnOccurrenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnOccurrenceRequest.ProtoReflect.Descriptor instead.
+func (*ReturnOccurrenceRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ReturnOccurrenceRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *ReturnOccurrenceRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Response of ReturnOccurrence.
+type ReturnOccurrenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReturnOccurrenceResponse) Reset() {
+	*x = ReturnOccurrenceResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReturnOccurrenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReturnOccurrenceResponse) ProtoMessage() {}
+
+func (x *ReturnOccurrenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReturnOccurrenceResponse.ProtoReflect.Descriptor instead.
+func (*ReturnOccurrenceResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *ReturnOccurrenceResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of RequestExtension.
+type RequestExtensionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// Why more time is needed.
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The new deadline asked for (ISO date), after the current one.
+	ProposedDueDate string `protobuf:"bytes,3,opt,name=proposed_due_date,json=proposedDueDate,proto3" json:"proposed_due_date,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *RequestExtensionRequest) Reset() {
+	*x = RequestExtensionRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestExtensionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestExtensionRequest) ProtoMessage() {}
+
+func (x *RequestExtensionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestExtensionRequest.ProtoReflect.Descriptor instead.
+func (*RequestExtensionRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *RequestExtensionRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *RequestExtensionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *RequestExtensionRequest) GetProposedDueDate() string {
+	if x != nil {
+		return x.ProposedDueDate
+	}
+	return ""
+}
+
+// Response of RequestExtension.
+type RequestExtensionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence, with its pending request.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestExtensionResponse) Reset() {
+	*x = RequestExtensionResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestExtensionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestExtensionResponse) ProtoMessage() {}
+
+func (x *RequestExtensionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestExtensionResponse.ProtoReflect.Descriptor instead.
+func (*RequestExtensionResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *RequestExtensionResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of DecideExtension.
+type DecideExtensionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// True to approve, false to refuse.
+	Approve bool `protobuf:"varint,2,opt,name=approve,proto3" json:"approve,omitempty"`
+	// Why; required to refuse.
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideExtensionRequest) Reset() {
+	*x = DecideExtensionRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideExtensionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideExtensionRequest) ProtoMessage() {}
+
+func (x *DecideExtensionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideExtensionRequest.ProtoReflect.Descriptor instead.
+func (*DecideExtensionRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *DecideExtensionRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *DecideExtensionRequest) GetApprove() bool {
+	if x != nil {
+		return x.Approve
+	}
+	return false
+}
+
+func (x *DecideExtensionRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Response of DecideExtension.
+type DecideExtensionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the decision.
+	Occurrence *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	// The request as decided.
+	Extension     *Extension `protobuf:"bytes,2,opt,name=extension,proto3" json:"extension,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DecideExtensionResponse) Reset() {
+	*x = DecideExtensionResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DecideExtensionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DecideExtensionResponse) ProtoMessage() {}
+
+func (x *DecideExtensionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DecideExtensionResponse.ProtoReflect.Descriptor instead.
+func (*DecideExtensionResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *DecideExtensionResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+func (x *DecideExtensionResponse) GetExtension() *Extension {
+	if x != nil {
+		return x.Extension
+	}
+	return nil
+}
+
+// Request of RecallOccurrence.
+type RecallOccurrenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// Why.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecallOccurrenceRequest) Reset() {
+	*x = RecallOccurrenceRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecallOccurrenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecallOccurrenceRequest) ProtoMessage() {}
+
+func (x *RecallOccurrenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecallOccurrenceRequest.ProtoReflect.Descriptor instead.
+func (*RecallOccurrenceRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *RecallOccurrenceRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *RecallOccurrenceRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Response of RecallOccurrence.
+type RecallOccurrenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecallOccurrenceResponse) Reset() {
+	*x = RecallOccurrenceResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecallOccurrenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecallOccurrenceResponse) ProtoMessage() {}
+
+func (x *RecallOccurrenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecallOccurrenceResponse.ProtoReflect.Descriptor instead.
+func (*RecallOccurrenceResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *RecallOccurrenceResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of CancelOccurrence.
+type CancelOccurrenceRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	// Why.
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelOccurrenceRequest) Reset() {
+	*x = CancelOccurrenceRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelOccurrenceRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelOccurrenceRequest) ProtoMessage() {}
+
+func (x *CancelOccurrenceRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelOccurrenceRequest.ProtoReflect.Descriptor instead.
+func (*CancelOccurrenceRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *CancelOccurrenceRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+func (x *CancelOccurrenceRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// Response of CancelOccurrence.
+type CancelOccurrenceResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence after the change.
+	Occurrence    *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CancelOccurrenceResponse) Reset() {
+	*x = CancelOccurrenceResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CancelOccurrenceResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CancelOccurrenceResponse) ProtoMessage() {}
+
+func (x *CancelOccurrenceResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CancelOccurrenceResponse.ProtoReflect.Descriptor instead.
+func (*CancelOccurrenceResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *CancelOccurrenceResponse) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+// Request of ListOccurrenceHistory.
+type ListOccurrenceHistoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence id.
+	OccurrenceId  string `protobuf:"bytes,1,opt,name=occurrence_id,json=occurrenceId,proto3" json:"occurrence_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOccurrenceHistoryRequest) Reset() {
+	*x = ListOccurrenceHistoryRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOccurrenceHistoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOccurrenceHistoryRequest) ProtoMessage() {}
+
+func (x *ListOccurrenceHistoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOccurrenceHistoryRequest.ProtoReflect.Descriptor instead.
+func (*ListOccurrenceHistoryRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *ListOccurrenceHistoryRequest) GetOccurrenceId() string {
+	if x != nil {
+		return x.OccurrenceId
+	}
+	return ""
+}
+
+// Response of ListOccurrenceHistory.
+type ListOccurrenceHistoryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Every change, oldest first.
+	Entries       []*HistoryEntry `protobuf:"bytes,1,rep,name=entries,proto3" json:"entries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListOccurrenceHistoryResponse) Reset() {
+	*x = ListOccurrenceHistoryResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[43]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListOccurrenceHistoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListOccurrenceHistoryResponse) ProtoMessage() {}
+
+func (x *ListOccurrenceHistoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[43]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListOccurrenceHistoryResponse.ProtoReflect.Descriptor instead.
+func (*ListOccurrenceHistoryResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{43}
+}
+
+func (x *ListOccurrenceHistoryResponse) GetEntries() []*HistoryEntry {
+	if x != nil {
+		return x.Entries
+	}
+	return nil
+}
+
 var File_par_tasktracking_v1_tasktracking_proto protoreflect.FileDescriptor
 
 const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\n" +
-	"&par/tasktracking/v1/tasktracking.proto\x12\x13par.tasktracking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\x02\n" +
+	"&par/tasktracking/v1/tasktracking.proto\x12\x13par.tasktracking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\x02\n" +
 	"\x06Timing\x12?\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1f.par.tasktracking.v1.TimingKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12:\n" +
@@ -1252,7 +3727,7 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\bend_year\x18\x05 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x98\x11(\x00R\aendYear\x12\x1c\n" +
 	"\x04text\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x04text\x125\n" +
-	"\bdue_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"\x92\x06\n" +
+	"\bdue_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\"\xea\x06\n" +
 	"\bDocument\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\x06number\x18\x02 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\x06number\x12A\n" +
@@ -1272,7 +3747,8 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime:|\xbaHy\x1aw\n" +
+	"updateTime\x12V\n" +
+	"\x0freporting_cycle\x18\x0e \x01(\x0e2#.par.tasktracking.v1.ReportingCycleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0ereportingCycle:|\xbaHy\x1aw\n" +
 	"\x0fdocument.period\x124period_end_year must not be before period_start_year\x1a.this.period_end_year >= this.period_start_year\"\xf7\x04\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
@@ -1327,7 +3803,176 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\tpageToken\"l\n" +
 	"\x11ListTasksResponse\x12/\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x19.par.tasktracking.v1.TaskR\x05tasks\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*\x98\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9f\x01\n" +
+	"\x15UpdateDocumentRequest\x12A\n" +
+	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentB\x06\xbaH\x03\xd8\x01\x03R\bdocument\x12C\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
+	"updateMask\"S\n" +
+	"\x16UpdateDocumentResponse\x129\n" +
+	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentR\bdocument\"i\n" +
+	"\x06Period\x123\n" +
+	"\x04kind\x18\x01 \x01(\x0e2\x1f.par.tasktracking.v1.PeriodKindR\x04kind\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x16\n" +
+	"\x06number\x18\x03 \x01(\x05R\x06number\"g\n" +
+	"\x05Actor\x12\x18\n" +
+	"\asubject\x18\x01 \x01(\tR\asubject\x12\x17\n" +
+	"\auser_id\x18\x02 \x01(\tR\x06userId\x12\x17\n" +
+	"\aunit_id\x18\x03 \x01(\tR\x06unitId\x12\x12\n" +
+	"\x04name\x18\x04 \x01(\tR\x04name\"\xaf\x04\n" +
+	"\tExtension\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
+	"\roccurrence_id\x18\x02 \x01(\tR\foccurrenceId\x12\x16\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12*\n" +
+	"\x11proposed_due_date\x18\x04 \x01(\tR\x0fproposedDueDate\x12F\n" +
+	"\x11previous_due_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x0fpreviousDueTime\x12=\n" +
+	"\frequested_by\x18\x06 \x01(\v2\x1a.par.tasktracking.v1.ActorR\vrequestedBy\x12=\n" +
+	"\frequest_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vrequestTime\x12B\n" +
+	"\bdecision\x18\b \x01(\x0e2&.par.tasktracking.v1.ExtensionDecisionR\bdecision\x12'\n" +
+	"\x0fdecision_reason\x18\t \x01(\tR\x0edecisionReason\x129\n" +
+	"\n" +
+	"decided_by\x18\n" +
+	" \x01(\v2\x1a.par.tasktracking.v1.ActorR\tdecidedBy\x12;\n" +
+	"\vdecide_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"decideTime\"\xe7\b\n" +
+	"\n" +
+	"Occurrence\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
+	"\atask_id\x18\x02 \x01(\tR\x06taskId\x12\x1f\n" +
+	"\vdocument_id\x18\x03 \x01(\tR\n" +
+	"documentId\x12\x1b\n" +
+	"\ttask_code\x18\x04 \x01(\tR\btaskCode\x123\n" +
+	"\x06period\x18\x05 \x01(\v2\x1b.par.tasktracking.v1.PeriodR\x06period\x125\n" +
+	"\bdue_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12F\n" +
+	"\x11original_due_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x0foriginalDueTime\x12:\n" +
+	"\x05state\x18\b \x01(\x0e2$.par.tasktracking.v1.OccurrenceStateR\x05state\x12\x18\n" +
+	"\aoverdue\x18\t \x01(\bR\aoverdue\x12@\n" +
+	"\aoutcome\x18\n" +
+	" \x01(\x0e2&.par.tasktracking.v1.OccurrenceOutcomeR\aoutcome\x12/\n" +
+	"\x13extensions_approved\x18\v \x01(\x05R\x12extensionsApproved\x12K\n" +
+	"\x11pending_extension\x18\f \x01(\v2\x1e.par.tasktracking.v1.ExtensionR\x10pendingExtension\x12'\n" +
+	"\x0fcompletion_note\x18\r \x01(\tR\x0ecompletionNote\x12=\n" +
+	"\freceive_time\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\x129\n" +
+	"\n" +
+	"start_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12;\n" +
+	"\vreport_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"reportTime\x12=\n" +
+	"\fconfirm_time\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\vconfirmTime\x129\n" +
+	"\n" +
+	"close_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampR\tcloseTime\x12\"\n" +
+	"\rlead_unit_ids\x18\x13 \x03(\tR\vleadUnitIds\x120\n" +
+	"\x14cooperating_unit_ids\x18\x14 \x03(\tR\x12cooperatingUnitIds\x12;\n" +
+	"\vcreate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\x82\x03\n" +
+	"\fHistoryEntry\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12#\n" +
+	"\roccurrence_id\x18\x02 \x01(\tR\foccurrenceId\x12=\n" +
+	"\x06action\x18\x03 \x01(\x0e2%.par.tasktracking.v1.OccurrenceActionR\x06action\x12C\n" +
+	"\n" +
+	"from_state\x18\x04 \x01(\x0e2$.par.tasktracking.v1.OccurrenceStateR\tfromState\x12?\n" +
+	"\bto_state\x18\x05 \x01(\x0e2$.par.tasktracking.v1.OccurrenceStateR\atoState\x120\n" +
+	"\x05actor\x18\x06 \x01(\v2\x1a.par.tasktracking.v1.ActorR\x05actor\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12.\n" +
+	"\x04time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"E\n" +
+	"\x14GetOccurrenceRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\"X\n" +
+	"\x15GetOccurrenceResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"\x92\x04\n" +
+	"\x16ListOccurrencesRequest\x12$\n" +
+	"\atask_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x06taskId\x12$\n" +
+	"\aunit_id\x18\x02 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x06unitId\x12D\n" +
+	"\tunit_role\x18\x03 \x01(\x0e2\x1d.par.tasktracking.v1.UnitRoleB\b\xbaH\x05\x82\x01\x02\x10\x01R\bunitRole\x12O\n" +
+	"\x06states\x18\x04 \x03(\x0e2$.par.tasktracking.v1.OccurrenceStateB\x11\xbaH\x0e\x92\x01\v\x10\a\"\a\x82\x01\x04\x10\x01 \x00R\x06states\x12!\n" +
+	"\foverdue_only\x18\x05 \x01(\bR\voverdueOnly\x129\n" +
+	"\n" +
+	"due_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tdueBefore\x127\n" +
+	"\tdue_after\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\bdueAfter\x12'\n" +
+	"\tpage_size\x18\b \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\t \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\tpageToken\x12,\n" +
+	"\vdocument_id\x18\n" +
+	" \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\n" +
+	"documentId\"\x84\x01\n" +
+	"\x17ListOccurrencesResponse\x12A\n" +
+	"\voccurrences\x18\x01 \x03(\v2\x1f.par.tasktracking.v1.OccurrenceR\voccurrences\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"I\n" +
+	"\x18ReceiveOccurrenceRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\"\\\n" +
+	"\x19ReceiveOccurrenceResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"G\n" +
+	"\x16StartOccurrenceRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\"Z\n" +
+	"\x17StartOccurrenceResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"h\n" +
+	"\x17ReportCompletionRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\x12\x1e\n" +
+	"\x04note\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x90NR\x04note\"[\n" +
+	"\x18ReportCompletionResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"k\n" +
+	"\x18ConfirmCompletionRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\x12 \n" +
+	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"\\\n" +
+	"\x19ConfirmCompletionResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"l\n" +
+	"\x17ReturnOccurrenceRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\"[\n" +
+	"\x18ReturnOccurrenceResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"\xbd\x01\n" +
+	"\x17RequestExtensionRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12O\n" +
+	"\x11proposed_due_date\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x0fproposedDueDate\"[\n" +
+	"\x18RequestExtensionResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"\x83\x01\n" +
+	"\x16DecideExtensionRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\x12\x18\n" +
+	"\aapprove\x18\x02 \x01(\bR\aapprove\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06reason\"\x98\x01\n" +
+	"\x17DecideExtensionResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\x12<\n" +
+	"\textension\x18\x02 \x01(\v2\x1e.par.tasktracking.v1.ExtensionR\textension\"l\n" +
+	"\x17RecallOccurrenceRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\"[\n" +
+	"\x18RecallOccurrenceResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"l\n" +
+	"\x17CancelOccurrenceRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\"[\n" +
+	"\x18CancelOccurrenceResponse\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\"M\n" +
+	"\x1cListOccurrenceHistoryRequest\x12-\n" +
+	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\"\\\n" +
+	"\x1dListOccurrenceHistoryResponse\x12;\n" +
+	"\aentries\x18\x01 \x03(\v2!.par.tasktracking.v1.HistoryEntryR\aentries*\x98\x01\n" +
 	"\fDocumentKind\x12\x1d\n" +
 	"\x19DOCUMENT_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DOCUMENT_KIND_PLAN\x10\x01\x12\x1b\n" +
@@ -1337,7 +3982,12 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x0eDocumentStatus\x12\x1f\n" +
 	"\x1bDOCUMENT_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16DOCUMENT_STATUS_ISSUED\x10\x01\x12\x1e\n" +
-	"\x1aDOCUMENT_STATUS_SUPERSEDED\x10\x02*\x8d\x02\n" +
+	"\x1aDOCUMENT_STATUS_SUPERSEDED\x10\x02*\x8d\x01\n" +
+	"\x0eReportingCycle\x12\x1f\n" +
+	"\x1bREPORTING_CYCLE_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19REPORTING_CYCLE_QUARTERLY\x10\x01\x12\x1f\n" +
+	"\x1bREPORTING_CYCLE_HALF_YEARLY\x10\x02\x12\x1a\n" +
+	"\x16REPORTING_CYCLE_YEARLY\x10\x03*\x8d\x02\n" +
 	"\tTaskGroup\x12\x1a\n" +
 	"\x16TASK_GROUP_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14TASK_GROUP_DIRECTION\x10\x01\x12\x1b\n" +
@@ -1356,13 +4006,72 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x10TIMING_KIND_YEAR\x10\x03\x12\x16\n" +
 	"\x12TIMING_KIND_YEARLY\x10\x04\x12\x1a\n" +
 	"\x16TIMING_KIND_CONTINUOUS\x10\x05\x12\x1b\n" +
-	"\x17TIMING_KIND_CONDITIONAL\x10\x062\x8b\x05\n" +
+	"\x17TIMING_KIND_CONDITIONAL\x10\x06*\x9a\x02\n" +
+	"\x0fOccurrenceState\x12 \n" +
+	"\x1cOCCURRENCE_STATE_UNSPECIFIED\x10\x00\x12 \n" +
+	"\x1cOCCURRENCE_STATE_NOT_STARTED\x10\x01\x12\x1d\n" +
+	"\x19OCCURRENCE_STATE_RECEIVED\x10\x02\x12 \n" +
+	"\x1cOCCURRENCE_STATE_IN_PROGRESS\x10\x03\x12(\n" +
+	"$OCCURRENCE_STATE_COMPLETION_REPORTED\x10\x04\x12\x19\n" +
+	"\x15OCCURRENCE_STATE_DONE\x10\x05\x12\x1e\n" +
+	"\x1aOCCURRENCE_STATE_CANCELLED\x10\x06\x12\x1d\n" +
+	"\x19OCCURRENCE_STATE_RECALLED\x10\a*\xef\x01\n" +
+	"\x11OccurrenceOutcome\x12\"\n" +
+	"\x1eOCCURRENCE_OUTCOME_UNSPECIFIED\x10\x00\x12+\n" +
+	"'OCCURRENCE_OUTCOME_OPEN_WITHIN_DEADLINE\x10\x01\x12#\n" +
+	"\x1fOCCURRENCE_OUTCOME_OPEN_OVERDUE\x10\x02\x12#\n" +
+	"\x1fOCCURRENCE_OUTCOME_DONE_ON_TIME\x10\x03\x12 \n" +
+	"\x1cOCCURRENCE_OUTCOME_DONE_LATE\x10\x04\x12\x1d\n" +
+	"\x19OCCURRENCE_OUTCOME_CLOSED\x10\x05*\x8a\x01\n" +
+	"\n" +
+	"PeriodKind\x12\x1b\n" +
+	"\x17PERIOD_KIND_UNSPECIFIED\x10\x00\x12\x15\n" +
+	"\x11PERIOD_KIND_WHOLE\x10\x01\x12\x14\n" +
+	"\x10PERIOD_KIND_YEAR\x10\x02\x12\x19\n" +
+	"\x15PERIOD_KIND_HALF_YEAR\x10\x03\x12\x17\n" +
+	"\x13PERIOD_KIND_QUARTER\x10\x04*\xb7\x01\n" +
+	"\x11ExtensionDecision\x12\"\n" +
+	"\x1eEXTENSION_DECISION_UNSPECIFIED\x10\x00\x12\x1e\n" +
+	"\x1aEXTENSION_DECISION_PENDING\x10\x01\x12\x1f\n" +
+	"\x1bEXTENSION_DECISION_APPROVED\x10\x02\x12\x1e\n" +
+	"\x1aEXTENSION_DECISION_REFUSED\x10\x03\x12\x1d\n" +
+	"\x19EXTENSION_DECISION_LAPSED\x10\x04*\x82\x03\n" +
+	"\x10OccurrenceAction\x12!\n" +
+	"\x1dOCCURRENCE_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n" +
+	"\x19OCCURRENCE_ACTION_RECEIVE\x10\x01\x12\x1b\n" +
+	"\x17OCCURRENCE_ACTION_START\x10\x02\x12\x1c\n" +
+	"\x18OCCURRENCE_ACTION_REPORT\x10\x03\x12\x1d\n" +
+	"\x19OCCURRENCE_ACTION_CONFIRM\x10\x04\x12\x1c\n" +
+	"\x18OCCURRENCE_ACTION_RETURN\x10\x05\x12'\n" +
+	"#OCCURRENCE_ACTION_REQUEST_EXTENSION\x10\x06\x12'\n" +
+	"#OCCURRENCE_ACTION_APPROVE_EXTENSION\x10\a\x12&\n" +
+	"\"OCCURRENCE_ACTION_REFUSE_EXTENSION\x10\b\x12\x1c\n" +
+	"\x18OCCURRENCE_ACTION_RECALL\x10\t\x12\x1c\n" +
+	"\x18OCCURRENCE_ACTION_CANCEL\x10\n" +
+	"*T\n" +
+	"\bUnitRole\x12\x19\n" +
+	"\x15UNIT_ROLE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eUNIT_ROLE_LEAD\x10\x01\x12\x19\n" +
+	"\x15UNIT_ROLE_COOPERATING\x10\x022\xd3\x15\n" +
 	"\x13TaskTrackingService\x12\x8a\x01\n" +
 	"\x0eCreateDocument\x12*.par.tasktracking.v1.CreateDocumentRequest\x1a+.par.tasktracking.v1.CreateDocumentResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\bdocument\"\r/v1/documents\x12\x85\x01\n" +
 	"\vGetDocument\x12'.par.tasktracking.v1.GetDocumentRequest\x1a(.par.tasktracking.v1.GetDocumentResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/documents/{document_id}\x12}\n" +
 	"\rListDocuments\x12).par.tasktracking.v1.ListDocumentsRequest\x1a*.par.tasktracking.v1.ListDocumentsResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/documents\x12q\n" +
 	"\aGetTask\x12#.par.tasktracking.v1.GetTaskRequest\x1a$.par.tasktracking.v1.GetTaskResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/tasks/{task_id}\x12m\n" +
-	"\tListTasks\x12%.par.tasktracking.v1.ListTasksRequest\x1a&.par.tasktracking.v1.ListTasksResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/tasksBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
+	"\tListTasks\x12%.par.tasktracking.v1.ListTasksRequest\x1a&.par.tasktracking.v1.ListTasksResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/tasks\x12\x98\x01\n" +
+	"\x0eUpdateDocument\x12*.par.tasktracking.v1.UpdateDocumentRequest\x1a+.par.tasktracking.v1.UpdateDocumentResponse\"-\x82\xd3\xe4\x93\x02':\bdocument2\x1b/v1/documents/{document.id}\x12\x8f\x01\n" +
+	"\rGetOccurrence\x12).par.tasktracking.v1.GetOccurrenceRequest\x1a*.par.tasktracking.v1.GetOccurrenceResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/occurrences/{occurrence_id}\x12\x85\x01\n" +
+	"\x0fListOccurrences\x12+.par.tasktracking.v1.ListOccurrencesRequest\x1a,.par.tasktracking.v1.ListOccurrencesResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/occurrences\x12\xa6\x01\n" +
+	"\x11ReceiveOccurrence\x12-.par.tasktracking.v1.ReceiveOccurrenceRequest\x1a..par.tasktracking.v1.ReceiveOccurrenceResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/occurrences/{occurrence_id}:receive\x12\x9e\x01\n" +
+	"\x0fStartOccurrence\x12+.par.tasktracking.v1.StartOccurrenceRequest\x1a,.par.tasktracking.v1.StartOccurrenceResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/occurrences/{occurrence_id}:start\x12\xa2\x01\n" +
+	"\x10ReportCompletion\x12,.par.tasktracking.v1.ReportCompletionRequest\x1a-.par.tasktracking.v1.ReportCompletionResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:report\x12\xa6\x01\n" +
+	"\x11ConfirmCompletion\x12-.par.tasktracking.v1.ConfirmCompletionRequest\x1a..par.tasktracking.v1.ConfirmCompletionResponse\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/v1/occurrences/{occurrence_id}:confirm\x12\xa2\x01\n" +
+	"\x10ReturnOccurrence\x12,.par.tasktracking.v1.ReturnOccurrenceRequest\x1a-.par.tasktracking.v1.ReturnOccurrenceResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:return\x12\xac\x01\n" +
+	"\x10RequestExtension\x12,.par.tasktracking.v1.RequestExtensionRequest\x1a-.par.tasktracking.v1.RequestExtensionResponse\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/occurrences/{occurrence_id}:requestExtension\x12\xa8\x01\n" +
+	"\x0fDecideExtension\x12+.par.tasktracking.v1.DecideExtensionRequest\x1a,.par.tasktracking.v1.DecideExtensionResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/occurrences/{occurrence_id}:decideExtension\x12\xa2\x01\n" +
+	"\x10RecallOccurrence\x12,.par.tasktracking.v1.RecallOccurrenceRequest\x1a-.par.tasktracking.v1.RecallOccurrenceResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:recall\x12\xa2\x01\n" +
+	"\x10CancelOccurrence\x12,.par.tasktracking.v1.CancelOccurrenceRequest\x1a-.par.tasktracking.v1.CancelOccurrenceResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:cancel\x12\xaf\x01\n" +
+	"\x15ListOccurrenceHistory\x121.par.tasktracking.v1.ListOccurrenceHistoryRequest\x1a2.par.tasktracking.v1.ListOccurrenceHistoryResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/occurrences/{occurrence_id}/historyBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
 
 var (
 	file_par_tasktracking_v1_tasktracking_proto_rawDescOnce sync.Once
@@ -1376,62 +4085,173 @@ func file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP() []byte {
 	return file_par_tasktracking_v1_tasktracking_proto_rawDescData
 }
 
-var file_par_tasktracking_v1_tasktracking_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_par_tasktracking_v1_tasktracking_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_par_tasktracking_v1_tasktracking_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
+var file_par_tasktracking_v1_tasktracking_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_par_tasktracking_v1_tasktracking_proto_goTypes = []any{
-	(DocumentKind)(0),              // 0: par.tasktracking.v1.DocumentKind
-	(DocumentStatus)(0),            // 1: par.tasktracking.v1.DocumentStatus
-	(TaskGroup)(0),                 // 2: par.tasktracking.v1.TaskGroup
-	(TimingKind)(0),                // 3: par.tasktracking.v1.TimingKind
-	(*Timing)(nil),                 // 4: par.tasktracking.v1.Timing
-	(*Document)(nil),               // 5: par.tasktracking.v1.Document
-	(*Task)(nil),                   // 6: par.tasktracking.v1.Task
-	(*CreateDocumentRequest)(nil),  // 7: par.tasktracking.v1.CreateDocumentRequest
-	(*CreateDocumentResponse)(nil), // 8: par.tasktracking.v1.CreateDocumentResponse
-	(*GetDocumentRequest)(nil),     // 9: par.tasktracking.v1.GetDocumentRequest
-	(*GetDocumentResponse)(nil),    // 10: par.tasktracking.v1.GetDocumentResponse
-	(*ListDocumentsRequest)(nil),   // 11: par.tasktracking.v1.ListDocumentsRequest
-	(*ListDocumentsResponse)(nil),  // 12: par.tasktracking.v1.ListDocumentsResponse
-	(*GetTaskRequest)(nil),         // 13: par.tasktracking.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),        // 14: par.tasktracking.v1.GetTaskResponse
-	(*ListTasksRequest)(nil),       // 15: par.tasktracking.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),      // 16: par.tasktracking.v1.ListTasksResponse
-	(*timestamppb.Timestamp)(nil),  // 17: google.protobuf.Timestamp
+	(DocumentKind)(0),                     // 0: par.tasktracking.v1.DocumentKind
+	(DocumentStatus)(0),                   // 1: par.tasktracking.v1.DocumentStatus
+	(ReportingCycle)(0),                   // 2: par.tasktracking.v1.ReportingCycle
+	(TaskGroup)(0),                        // 3: par.tasktracking.v1.TaskGroup
+	(TimingKind)(0),                       // 4: par.tasktracking.v1.TimingKind
+	(OccurrenceState)(0),                  // 5: par.tasktracking.v1.OccurrenceState
+	(OccurrenceOutcome)(0),                // 6: par.tasktracking.v1.OccurrenceOutcome
+	(PeriodKind)(0),                       // 7: par.tasktracking.v1.PeriodKind
+	(ExtensionDecision)(0),                // 8: par.tasktracking.v1.ExtensionDecision
+	(OccurrenceAction)(0),                 // 9: par.tasktracking.v1.OccurrenceAction
+	(UnitRole)(0),                         // 10: par.tasktracking.v1.UnitRole
+	(*Timing)(nil),                        // 11: par.tasktracking.v1.Timing
+	(*Document)(nil),                      // 12: par.tasktracking.v1.Document
+	(*Task)(nil),                          // 13: par.tasktracking.v1.Task
+	(*CreateDocumentRequest)(nil),         // 14: par.tasktracking.v1.CreateDocumentRequest
+	(*CreateDocumentResponse)(nil),        // 15: par.tasktracking.v1.CreateDocumentResponse
+	(*GetDocumentRequest)(nil),            // 16: par.tasktracking.v1.GetDocumentRequest
+	(*GetDocumentResponse)(nil),           // 17: par.tasktracking.v1.GetDocumentResponse
+	(*ListDocumentsRequest)(nil),          // 18: par.tasktracking.v1.ListDocumentsRequest
+	(*ListDocumentsResponse)(nil),         // 19: par.tasktracking.v1.ListDocumentsResponse
+	(*GetTaskRequest)(nil),                // 20: par.tasktracking.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),               // 21: par.tasktracking.v1.GetTaskResponse
+	(*ListTasksRequest)(nil),              // 22: par.tasktracking.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),             // 23: par.tasktracking.v1.ListTasksResponse
+	(*UpdateDocumentRequest)(nil),         // 24: par.tasktracking.v1.UpdateDocumentRequest
+	(*UpdateDocumentResponse)(nil),        // 25: par.tasktracking.v1.UpdateDocumentResponse
+	(*Period)(nil),                        // 26: par.tasktracking.v1.Period
+	(*Actor)(nil),                         // 27: par.tasktracking.v1.Actor
+	(*Extension)(nil),                     // 28: par.tasktracking.v1.Extension
+	(*Occurrence)(nil),                    // 29: par.tasktracking.v1.Occurrence
+	(*HistoryEntry)(nil),                  // 30: par.tasktracking.v1.HistoryEntry
+	(*GetOccurrenceRequest)(nil),          // 31: par.tasktracking.v1.GetOccurrenceRequest
+	(*GetOccurrenceResponse)(nil),         // 32: par.tasktracking.v1.GetOccurrenceResponse
+	(*ListOccurrencesRequest)(nil),        // 33: par.tasktracking.v1.ListOccurrencesRequest
+	(*ListOccurrencesResponse)(nil),       // 34: par.tasktracking.v1.ListOccurrencesResponse
+	(*ReceiveOccurrenceRequest)(nil),      // 35: par.tasktracking.v1.ReceiveOccurrenceRequest
+	(*ReceiveOccurrenceResponse)(nil),     // 36: par.tasktracking.v1.ReceiveOccurrenceResponse
+	(*StartOccurrenceRequest)(nil),        // 37: par.tasktracking.v1.StartOccurrenceRequest
+	(*StartOccurrenceResponse)(nil),       // 38: par.tasktracking.v1.StartOccurrenceResponse
+	(*ReportCompletionRequest)(nil),       // 39: par.tasktracking.v1.ReportCompletionRequest
+	(*ReportCompletionResponse)(nil),      // 40: par.tasktracking.v1.ReportCompletionResponse
+	(*ConfirmCompletionRequest)(nil),      // 41: par.tasktracking.v1.ConfirmCompletionRequest
+	(*ConfirmCompletionResponse)(nil),     // 42: par.tasktracking.v1.ConfirmCompletionResponse
+	(*ReturnOccurrenceRequest)(nil),       // 43: par.tasktracking.v1.ReturnOccurrenceRequest
+	(*ReturnOccurrenceResponse)(nil),      // 44: par.tasktracking.v1.ReturnOccurrenceResponse
+	(*RequestExtensionRequest)(nil),       // 45: par.tasktracking.v1.RequestExtensionRequest
+	(*RequestExtensionResponse)(nil),      // 46: par.tasktracking.v1.RequestExtensionResponse
+	(*DecideExtensionRequest)(nil),        // 47: par.tasktracking.v1.DecideExtensionRequest
+	(*DecideExtensionResponse)(nil),       // 48: par.tasktracking.v1.DecideExtensionResponse
+	(*RecallOccurrenceRequest)(nil),       // 49: par.tasktracking.v1.RecallOccurrenceRequest
+	(*RecallOccurrenceResponse)(nil),      // 50: par.tasktracking.v1.RecallOccurrenceResponse
+	(*CancelOccurrenceRequest)(nil),       // 51: par.tasktracking.v1.CancelOccurrenceRequest
+	(*CancelOccurrenceResponse)(nil),      // 52: par.tasktracking.v1.CancelOccurrenceResponse
+	(*ListOccurrenceHistoryRequest)(nil),  // 53: par.tasktracking.v1.ListOccurrenceHistoryRequest
+	(*ListOccurrenceHistoryResponse)(nil), // 54: par.tasktracking.v1.ListOccurrenceHistoryResponse
+	(*timestamppb.Timestamp)(nil),         // 55: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),         // 56: google.protobuf.FieldMask
 }
 var file_par_tasktracking_v1_tasktracking_proto_depIdxs = []int32{
-	3,  // 0: par.tasktracking.v1.Timing.kind:type_name -> par.tasktracking.v1.TimingKind
-	17, // 1: par.tasktracking.v1.Timing.due_time:type_name -> google.protobuf.Timestamp
+	4,  // 0: par.tasktracking.v1.Timing.kind:type_name -> par.tasktracking.v1.TimingKind
+	55, // 1: par.tasktracking.v1.Timing.due_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: par.tasktracking.v1.Document.kind:type_name -> par.tasktracking.v1.DocumentKind
 	1,  // 3: par.tasktracking.v1.Document.status:type_name -> par.tasktracking.v1.DocumentStatus
-	6,  // 4: par.tasktracking.v1.Document.tasks:type_name -> par.tasktracking.v1.Task
-	17, // 5: par.tasktracking.v1.Document.create_time:type_name -> google.protobuf.Timestamp
-	17, // 6: par.tasktracking.v1.Document.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 7: par.tasktracking.v1.Task.group:type_name -> par.tasktracking.v1.TaskGroup
-	4,  // 8: par.tasktracking.v1.Task.start:type_name -> par.tasktracking.v1.Timing
-	4,  // 9: par.tasktracking.v1.Task.deadline:type_name -> par.tasktracking.v1.Timing
-	17, // 10: par.tasktracking.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	5,  // 11: par.tasktracking.v1.CreateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
-	5,  // 12: par.tasktracking.v1.CreateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
-	5,  // 13: par.tasktracking.v1.GetDocumentResponse.document:type_name -> par.tasktracking.v1.Document
-	0,  // 14: par.tasktracking.v1.ListDocumentsRequest.kind:type_name -> par.tasktracking.v1.DocumentKind
-	5,  // 15: par.tasktracking.v1.ListDocumentsResponse.documents:type_name -> par.tasktracking.v1.Document
-	6,  // 16: par.tasktracking.v1.GetTaskResponse.task:type_name -> par.tasktracking.v1.Task
-	6,  // 17: par.tasktracking.v1.ListTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
-	7,  // 18: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
-	9,  // 19: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
-	11, // 20: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
-	13, // 21: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
-	15, // 22: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
-	8,  // 23: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
-	10, // 24: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
-	12, // 25: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
-	14, // 26: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
-	16, // 27: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
-	23, // [23:28] is the sub-list for method output_type
-	18, // [18:23] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	13, // 4: par.tasktracking.v1.Document.tasks:type_name -> par.tasktracking.v1.Task
+	55, // 5: par.tasktracking.v1.Document.create_time:type_name -> google.protobuf.Timestamp
+	55, // 6: par.tasktracking.v1.Document.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 7: par.tasktracking.v1.Document.reporting_cycle:type_name -> par.tasktracking.v1.ReportingCycle
+	3,  // 8: par.tasktracking.v1.Task.group:type_name -> par.tasktracking.v1.TaskGroup
+	11, // 9: par.tasktracking.v1.Task.start:type_name -> par.tasktracking.v1.Timing
+	11, // 10: par.tasktracking.v1.Task.deadline:type_name -> par.tasktracking.v1.Timing
+	55, // 11: par.tasktracking.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	12, // 12: par.tasktracking.v1.CreateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
+	12, // 13: par.tasktracking.v1.CreateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	12, // 14: par.tasktracking.v1.GetDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	0,  // 15: par.tasktracking.v1.ListDocumentsRequest.kind:type_name -> par.tasktracking.v1.DocumentKind
+	12, // 16: par.tasktracking.v1.ListDocumentsResponse.documents:type_name -> par.tasktracking.v1.Document
+	13, // 17: par.tasktracking.v1.GetTaskResponse.task:type_name -> par.tasktracking.v1.Task
+	13, // 18: par.tasktracking.v1.ListTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
+	12, // 19: par.tasktracking.v1.UpdateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
+	56, // 20: par.tasktracking.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	12, // 21: par.tasktracking.v1.UpdateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	7,  // 22: par.tasktracking.v1.Period.kind:type_name -> par.tasktracking.v1.PeriodKind
+	55, // 23: par.tasktracking.v1.Extension.previous_due_time:type_name -> google.protobuf.Timestamp
+	27, // 24: par.tasktracking.v1.Extension.requested_by:type_name -> par.tasktracking.v1.Actor
+	55, // 25: par.tasktracking.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	8,  // 26: par.tasktracking.v1.Extension.decision:type_name -> par.tasktracking.v1.ExtensionDecision
+	27, // 27: par.tasktracking.v1.Extension.decided_by:type_name -> par.tasktracking.v1.Actor
+	55, // 28: par.tasktracking.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	26, // 29: par.tasktracking.v1.Occurrence.period:type_name -> par.tasktracking.v1.Period
+	55, // 30: par.tasktracking.v1.Occurrence.due_time:type_name -> google.protobuf.Timestamp
+	55, // 31: par.tasktracking.v1.Occurrence.original_due_time:type_name -> google.protobuf.Timestamp
+	5,  // 32: par.tasktracking.v1.Occurrence.state:type_name -> par.tasktracking.v1.OccurrenceState
+	6,  // 33: par.tasktracking.v1.Occurrence.outcome:type_name -> par.tasktracking.v1.OccurrenceOutcome
+	28, // 34: par.tasktracking.v1.Occurrence.pending_extension:type_name -> par.tasktracking.v1.Extension
+	55, // 35: par.tasktracking.v1.Occurrence.receive_time:type_name -> google.protobuf.Timestamp
+	55, // 36: par.tasktracking.v1.Occurrence.start_time:type_name -> google.protobuf.Timestamp
+	55, // 37: par.tasktracking.v1.Occurrence.report_time:type_name -> google.protobuf.Timestamp
+	55, // 38: par.tasktracking.v1.Occurrence.confirm_time:type_name -> google.protobuf.Timestamp
+	55, // 39: par.tasktracking.v1.Occurrence.close_time:type_name -> google.protobuf.Timestamp
+	55, // 40: par.tasktracking.v1.Occurrence.create_time:type_name -> google.protobuf.Timestamp
+	55, // 41: par.tasktracking.v1.Occurrence.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 42: par.tasktracking.v1.HistoryEntry.action:type_name -> par.tasktracking.v1.OccurrenceAction
+	5,  // 43: par.tasktracking.v1.HistoryEntry.from_state:type_name -> par.tasktracking.v1.OccurrenceState
+	5,  // 44: par.tasktracking.v1.HistoryEntry.to_state:type_name -> par.tasktracking.v1.OccurrenceState
+	27, // 45: par.tasktracking.v1.HistoryEntry.actor:type_name -> par.tasktracking.v1.Actor
+	55, // 46: par.tasktracking.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
+	29, // 47: par.tasktracking.v1.GetOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	10, // 48: par.tasktracking.v1.ListOccurrencesRequest.unit_role:type_name -> par.tasktracking.v1.UnitRole
+	5,  // 49: par.tasktracking.v1.ListOccurrencesRequest.states:type_name -> par.tasktracking.v1.OccurrenceState
+	55, // 50: par.tasktracking.v1.ListOccurrencesRequest.due_before:type_name -> google.protobuf.Timestamp
+	55, // 51: par.tasktracking.v1.ListOccurrencesRequest.due_after:type_name -> google.protobuf.Timestamp
+	29, // 52: par.tasktracking.v1.ListOccurrencesResponse.occurrences:type_name -> par.tasktracking.v1.Occurrence
+	29, // 53: par.tasktracking.v1.ReceiveOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 54: par.tasktracking.v1.StartOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 55: par.tasktracking.v1.ReportCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 56: par.tasktracking.v1.ConfirmCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 57: par.tasktracking.v1.ReturnOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 58: par.tasktracking.v1.RequestExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 59: par.tasktracking.v1.DecideExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	28, // 60: par.tasktracking.v1.DecideExtensionResponse.extension:type_name -> par.tasktracking.v1.Extension
+	29, // 61: par.tasktracking.v1.RecallOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 62: par.tasktracking.v1.CancelOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 63: par.tasktracking.v1.ListOccurrenceHistoryResponse.entries:type_name -> par.tasktracking.v1.HistoryEntry
+	14, // 64: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
+	16, // 65: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
+	18, // 66: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
+	20, // 67: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
+	22, // 68: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
+	24, // 69: par.tasktracking.v1.TaskTrackingService.UpdateDocument:input_type -> par.tasktracking.v1.UpdateDocumentRequest
+	31, // 70: par.tasktracking.v1.TaskTrackingService.GetOccurrence:input_type -> par.tasktracking.v1.GetOccurrenceRequest
+	33, // 71: par.tasktracking.v1.TaskTrackingService.ListOccurrences:input_type -> par.tasktracking.v1.ListOccurrencesRequest
+	35, // 72: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:input_type -> par.tasktracking.v1.ReceiveOccurrenceRequest
+	37, // 73: par.tasktracking.v1.TaskTrackingService.StartOccurrence:input_type -> par.tasktracking.v1.StartOccurrenceRequest
+	39, // 74: par.tasktracking.v1.TaskTrackingService.ReportCompletion:input_type -> par.tasktracking.v1.ReportCompletionRequest
+	41, // 75: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:input_type -> par.tasktracking.v1.ConfirmCompletionRequest
+	43, // 76: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:input_type -> par.tasktracking.v1.ReturnOccurrenceRequest
+	45, // 77: par.tasktracking.v1.TaskTrackingService.RequestExtension:input_type -> par.tasktracking.v1.RequestExtensionRequest
+	47, // 78: par.tasktracking.v1.TaskTrackingService.DecideExtension:input_type -> par.tasktracking.v1.DecideExtensionRequest
+	49, // 79: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:input_type -> par.tasktracking.v1.RecallOccurrenceRequest
+	51, // 80: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:input_type -> par.tasktracking.v1.CancelOccurrenceRequest
+	53, // 81: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:input_type -> par.tasktracking.v1.ListOccurrenceHistoryRequest
+	15, // 82: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
+	17, // 83: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
+	19, // 84: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
+	21, // 85: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
+	23, // 86: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
+	25, // 87: par.tasktracking.v1.TaskTrackingService.UpdateDocument:output_type -> par.tasktracking.v1.UpdateDocumentResponse
+	32, // 88: par.tasktracking.v1.TaskTrackingService.GetOccurrence:output_type -> par.tasktracking.v1.GetOccurrenceResponse
+	34, // 89: par.tasktracking.v1.TaskTrackingService.ListOccurrences:output_type -> par.tasktracking.v1.ListOccurrencesResponse
+	36, // 90: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:output_type -> par.tasktracking.v1.ReceiveOccurrenceResponse
+	38, // 91: par.tasktracking.v1.TaskTrackingService.StartOccurrence:output_type -> par.tasktracking.v1.StartOccurrenceResponse
+	40, // 92: par.tasktracking.v1.TaskTrackingService.ReportCompletion:output_type -> par.tasktracking.v1.ReportCompletionResponse
+	42, // 93: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:output_type -> par.tasktracking.v1.ConfirmCompletionResponse
+	44, // 94: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:output_type -> par.tasktracking.v1.ReturnOccurrenceResponse
+	46, // 95: par.tasktracking.v1.TaskTrackingService.RequestExtension:output_type -> par.tasktracking.v1.RequestExtensionResponse
+	48, // 96: par.tasktracking.v1.TaskTrackingService.DecideExtension:output_type -> par.tasktracking.v1.DecideExtensionResponse
+	50, // 97: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:output_type -> par.tasktracking.v1.RecallOccurrenceResponse
+	52, // 98: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:output_type -> par.tasktracking.v1.CancelOccurrenceResponse
+	54, // 99: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:output_type -> par.tasktracking.v1.ListOccurrenceHistoryResponse
+	82, // [82:100] is the sub-list for method output_type
+	64, // [64:82] is the sub-list for method input_type
+	64, // [64:64] is the sub-list for extension type_name
+	64, // [64:64] is the sub-list for extension extendee
+	0,  // [0:64] is the sub-list for field type_name
 }
 
 func init() { file_par_tasktracking_v1_tasktracking_proto_init() }
@@ -1444,8 +4264,8 @@ func file_par_tasktracking_v1_tasktracking_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_tasktracking_v1_tasktracking_proto_rawDesc), len(file_par_tasktracking_v1_tasktracking_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   13,
+			NumEnums:      11,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

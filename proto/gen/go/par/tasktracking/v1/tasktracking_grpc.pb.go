@@ -22,11 +22,24 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TaskTrackingService_CreateDocument_FullMethodName = "/par.tasktracking.v1.TaskTrackingService/CreateDocument"
-	TaskTrackingService_GetDocument_FullMethodName    = "/par.tasktracking.v1.TaskTrackingService/GetDocument"
-	TaskTrackingService_ListDocuments_FullMethodName  = "/par.tasktracking.v1.TaskTrackingService/ListDocuments"
-	TaskTrackingService_GetTask_FullMethodName        = "/par.tasktracking.v1.TaskTrackingService/GetTask"
-	TaskTrackingService_ListTasks_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/ListTasks"
+	TaskTrackingService_CreateDocument_FullMethodName        = "/par.tasktracking.v1.TaskTrackingService/CreateDocument"
+	TaskTrackingService_GetDocument_FullMethodName           = "/par.tasktracking.v1.TaskTrackingService/GetDocument"
+	TaskTrackingService_ListDocuments_FullMethodName         = "/par.tasktracking.v1.TaskTrackingService/ListDocuments"
+	TaskTrackingService_GetTask_FullMethodName               = "/par.tasktracking.v1.TaskTrackingService/GetTask"
+	TaskTrackingService_ListTasks_FullMethodName             = "/par.tasktracking.v1.TaskTrackingService/ListTasks"
+	TaskTrackingService_UpdateDocument_FullMethodName        = "/par.tasktracking.v1.TaskTrackingService/UpdateDocument"
+	TaskTrackingService_GetOccurrence_FullMethodName         = "/par.tasktracking.v1.TaskTrackingService/GetOccurrence"
+	TaskTrackingService_ListOccurrences_FullMethodName       = "/par.tasktracking.v1.TaskTrackingService/ListOccurrences"
+	TaskTrackingService_ReceiveOccurrence_FullMethodName     = "/par.tasktracking.v1.TaskTrackingService/ReceiveOccurrence"
+	TaskTrackingService_StartOccurrence_FullMethodName       = "/par.tasktracking.v1.TaskTrackingService/StartOccurrence"
+	TaskTrackingService_ReportCompletion_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/ReportCompletion"
+	TaskTrackingService_ConfirmCompletion_FullMethodName     = "/par.tasktracking.v1.TaskTrackingService/ConfirmCompletion"
+	TaskTrackingService_ReturnOccurrence_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/ReturnOccurrence"
+	TaskTrackingService_RequestExtension_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/RequestExtension"
+	TaskTrackingService_DecideExtension_FullMethodName       = "/par.tasktracking.v1.TaskTrackingService/DecideExtension"
+	TaskTrackingService_RecallOccurrence_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/RecallOccurrence"
+	TaskTrackingService_CancelOccurrence_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/CancelOccurrence"
+	TaskTrackingService_ListOccurrenceHistory_FullMethodName = "/par.tasktracking.v1.TaskTrackingService/ListOccurrenceHistory"
 )
 
 // TaskTrackingServiceClient is the client API for TaskTrackingService service.
@@ -46,6 +59,35 @@ type TaskTrackingServiceClient interface {
 	GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*GetTaskResponse, error)
 	// Lists tasks, filtered by document and by assigned unit.
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
+	// Amends a document's title, signing date, period or status (update_mask says which).
+	// Changing the period adds the occurrences of new years to yearly and continuous tasks and
+	// cancels those of years left out, which must not have started. Publishes DocumentUpdated.
+	UpdateDocument(ctx context.Context, in *UpdateDocumentRequest, opts ...grpc.CallOption) (*UpdateDocumentResponse, error)
+	// Returns one occurrence of a task.
+	GetOccurrence(ctx context.Context, in *GetOccurrenceRequest, opts ...grpc.CallOption) (*GetOccurrenceResponse, error)
+	// Lists the occurrences the caller may see, earliest deadline first.
+	ListOccurrences(ctx context.Context, in *ListOccurrencesRequest, opts ...grpc.CallOption) (*ListOccurrencesResponse, error)
+	// The lead unit acknowledges receipt: not started → received.
+	ReceiveOccurrence(ctx context.Context, in *ReceiveOccurrenceRequest, opts ...grpc.CallOption) (*ReceiveOccurrenceResponse, error)
+	// The lead unit starts work: received → in progress.
+	StartOccurrence(ctx context.Context, in *StartOccurrenceRequest, opts ...grpc.CallOption) (*StartOccurrenceResponse, error)
+	// The lead unit reports completion: in progress → completion reported.
+	ReportCompletion(ctx context.Context, in *ReportCompletionRequest, opts ...grpc.CallOption) (*ReportCompletionResponse, error)
+	// The assigning side confirms the reported completion: completion reported → done.
+	ConfirmCompletion(ctx context.Context, in *ConfirmCompletionRequest, opts ...grpc.CallOption) (*ConfirmCompletionResponse, error)
+	// The assigning side returns the work for more: completion reported → in progress.
+	ReturnOccurrence(ctx context.Context, in *ReturnOccurrenceRequest, opts ...grpc.CallOption) (*ReturnOccurrenceResponse, error)
+	// The lead unit asks for a later deadline. Publishes ExtensionRequested.
+	RequestExtension(ctx context.Context, in *RequestExtensionRequest, opts ...grpc.CallOption) (*RequestExtensionResponse, error)
+	// The assigning side approves or refuses the pending extension request; an approval moves
+	// the deadline and keeps the original. Publishes ExtensionDecided.
+	DecideExtension(ctx context.Context, in *DecideExtensionRequest, opts ...grpc.CallOption) (*DecideExtensionResponse, error)
+	// The assigning side withdraws the assignment (thu hồi), with a reason.
+	RecallOccurrence(ctx context.Context, in *RecallOccurrenceRequest, opts ...grpc.CallOption) (*RecallOccurrenceResponse, error)
+	// The assigning side cancels the occurrence (hủy), with a reason.
+	CancelOccurrence(ctx context.Context, in *CancelOccurrenceRequest, opts ...grpc.CallOption) (*CancelOccurrenceResponse, error)
+	// Lists every recorded change of an occurrence, oldest first.
+	ListOccurrenceHistory(ctx context.Context, in *ListOccurrenceHistoryRequest, opts ...grpc.CallOption) (*ListOccurrenceHistoryResponse, error)
 }
 
 type taskTrackingServiceClient struct {
@@ -106,6 +148,136 @@ func (c *taskTrackingServiceClient) ListTasks(ctx context.Context, in *ListTasks
 	return out, nil
 }
 
+func (c *taskTrackingServiceClient) UpdateDocument(ctx context.Context, in *UpdateDocumentRequest, opts ...grpc.CallOption) (*UpdateDocumentResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateDocumentResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_UpdateDocument_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) GetOccurrence(ctx context.Context, in *GetOccurrenceRequest, opts ...grpc.CallOption) (*GetOccurrenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetOccurrenceResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_GetOccurrence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) ListOccurrences(ctx context.Context, in *ListOccurrencesRequest, opts ...grpc.CallOption) (*ListOccurrencesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOccurrencesResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_ListOccurrences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) ReceiveOccurrence(ctx context.Context, in *ReceiveOccurrenceRequest, opts ...grpc.CallOption) (*ReceiveOccurrenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReceiveOccurrenceResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_ReceiveOccurrence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) StartOccurrence(ctx context.Context, in *StartOccurrenceRequest, opts ...grpc.CallOption) (*StartOccurrenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StartOccurrenceResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_StartOccurrence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) ReportCompletion(ctx context.Context, in *ReportCompletionRequest, opts ...grpc.CallOption) (*ReportCompletionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReportCompletionResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_ReportCompletion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) ConfirmCompletion(ctx context.Context, in *ConfirmCompletionRequest, opts ...grpc.CallOption) (*ConfirmCompletionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ConfirmCompletionResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_ConfirmCompletion_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) ReturnOccurrence(ctx context.Context, in *ReturnOccurrenceRequest, opts ...grpc.CallOption) (*ReturnOccurrenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReturnOccurrenceResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_ReturnOccurrence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) RequestExtension(ctx context.Context, in *RequestExtensionRequest, opts ...grpc.CallOption) (*RequestExtensionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RequestExtensionResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_RequestExtension_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) DecideExtension(ctx context.Context, in *DecideExtensionRequest, opts ...grpc.CallOption) (*DecideExtensionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DecideExtensionResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_DecideExtension_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) RecallOccurrence(ctx context.Context, in *RecallOccurrenceRequest, opts ...grpc.CallOption) (*RecallOccurrenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RecallOccurrenceResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_RecallOccurrence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) CancelOccurrence(ctx context.Context, in *CancelOccurrenceRequest, opts ...grpc.CallOption) (*CancelOccurrenceResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CancelOccurrenceResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_CancelOccurrence_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *taskTrackingServiceClient) ListOccurrenceHistory(ctx context.Context, in *ListOccurrenceHistoryRequest, opts ...grpc.CallOption) (*ListOccurrenceHistoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListOccurrenceHistoryResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_ListOccurrenceHistory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskTrackingServiceServer is the server API for TaskTrackingService service.
 // All implementations must embed UnimplementedTaskTrackingServiceServer
 // for forward compatibility.
@@ -123,6 +295,35 @@ type TaskTrackingServiceServer interface {
 	GetTask(context.Context, *GetTaskRequest) (*GetTaskResponse, error)
 	// Lists tasks, filtered by document and by assigned unit.
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
+	// Amends a document's title, signing date, period or status (update_mask says which).
+	// Changing the period adds the occurrences of new years to yearly and continuous tasks and
+	// cancels those of years left out, which must not have started. Publishes DocumentUpdated.
+	UpdateDocument(context.Context, *UpdateDocumentRequest) (*UpdateDocumentResponse, error)
+	// Returns one occurrence of a task.
+	GetOccurrence(context.Context, *GetOccurrenceRequest) (*GetOccurrenceResponse, error)
+	// Lists the occurrences the caller may see, earliest deadline first.
+	ListOccurrences(context.Context, *ListOccurrencesRequest) (*ListOccurrencesResponse, error)
+	// The lead unit acknowledges receipt: not started → received.
+	ReceiveOccurrence(context.Context, *ReceiveOccurrenceRequest) (*ReceiveOccurrenceResponse, error)
+	// The lead unit starts work: received → in progress.
+	StartOccurrence(context.Context, *StartOccurrenceRequest) (*StartOccurrenceResponse, error)
+	// The lead unit reports completion: in progress → completion reported.
+	ReportCompletion(context.Context, *ReportCompletionRequest) (*ReportCompletionResponse, error)
+	// The assigning side confirms the reported completion: completion reported → done.
+	ConfirmCompletion(context.Context, *ConfirmCompletionRequest) (*ConfirmCompletionResponse, error)
+	// The assigning side returns the work for more: completion reported → in progress.
+	ReturnOccurrence(context.Context, *ReturnOccurrenceRequest) (*ReturnOccurrenceResponse, error)
+	// The lead unit asks for a later deadline. Publishes ExtensionRequested.
+	RequestExtension(context.Context, *RequestExtensionRequest) (*RequestExtensionResponse, error)
+	// The assigning side approves or refuses the pending extension request; an approval moves
+	// the deadline and keeps the original. Publishes ExtensionDecided.
+	DecideExtension(context.Context, *DecideExtensionRequest) (*DecideExtensionResponse, error)
+	// The assigning side withdraws the assignment (thu hồi), with a reason.
+	RecallOccurrence(context.Context, *RecallOccurrenceRequest) (*RecallOccurrenceResponse, error)
+	// The assigning side cancels the occurrence (hủy), with a reason.
+	CancelOccurrence(context.Context, *CancelOccurrenceRequest) (*CancelOccurrenceResponse, error)
+	// Lists every recorded change of an occurrence, oldest first.
+	ListOccurrenceHistory(context.Context, *ListOccurrenceHistoryRequest) (*ListOccurrenceHistoryResponse, error)
 	mustEmbedUnimplementedTaskTrackingServiceServer()
 }
 
@@ -147,6 +348,45 @@ func (UnimplementedTaskTrackingServiceServer) GetTask(context.Context, *GetTaskR
 }
 func (UnimplementedTaskTrackingServiceServer) ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTasks not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) UpdateDocument(context.Context, *UpdateDocumentRequest) (*UpdateDocumentResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateDocument not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) GetOccurrence(context.Context, *GetOccurrenceRequest) (*GetOccurrenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetOccurrence not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) ListOccurrences(context.Context, *ListOccurrencesRequest) (*ListOccurrencesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOccurrences not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) ReceiveOccurrence(context.Context, *ReceiveOccurrenceRequest) (*ReceiveOccurrenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReceiveOccurrence not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) StartOccurrence(context.Context, *StartOccurrenceRequest) (*StartOccurrenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StartOccurrence not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) ReportCompletion(context.Context, *ReportCompletionRequest) (*ReportCompletionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReportCompletion not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) ConfirmCompletion(context.Context, *ConfirmCompletionRequest) (*ConfirmCompletionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ConfirmCompletion not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) ReturnOccurrence(context.Context, *ReturnOccurrenceRequest) (*ReturnOccurrenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReturnOccurrence not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) RequestExtension(context.Context, *RequestExtensionRequest) (*RequestExtensionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestExtension not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) DecideExtension(context.Context, *DecideExtensionRequest) (*DecideExtensionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DecideExtension not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) RecallOccurrence(context.Context, *RecallOccurrenceRequest) (*RecallOccurrenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method RecallOccurrence not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) CancelOccurrence(context.Context, *CancelOccurrenceRequest) (*CancelOccurrenceResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CancelOccurrence not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) ListOccurrenceHistory(context.Context, *ListOccurrenceHistoryRequest) (*ListOccurrenceHistoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListOccurrenceHistory not implemented")
 }
 func (UnimplementedTaskTrackingServiceServer) mustEmbedUnimplementedTaskTrackingServiceServer() {}
 func (UnimplementedTaskTrackingServiceServer) testEmbeddedByValue()                             {}
@@ -259,6 +499,240 @@ func _TaskTrackingService_ListTasks_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskTrackingService_UpdateDocument_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateDocumentRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).UpdateDocument(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_UpdateDocument_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).UpdateDocument(ctx, req.(*UpdateDocumentRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_GetOccurrence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetOccurrenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).GetOccurrence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_GetOccurrence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).GetOccurrence(ctx, req.(*GetOccurrenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_ListOccurrences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOccurrencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).ListOccurrences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_ListOccurrences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).ListOccurrences(ctx, req.(*ListOccurrencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_ReceiveOccurrence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReceiveOccurrenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).ReceiveOccurrence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_ReceiveOccurrence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).ReceiveOccurrence(ctx, req.(*ReceiveOccurrenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_StartOccurrence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StartOccurrenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).StartOccurrence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_StartOccurrence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).StartOccurrence(ctx, req.(*StartOccurrenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_ReportCompletion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReportCompletionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).ReportCompletion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_ReportCompletion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).ReportCompletion(ctx, req.(*ReportCompletionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_ConfirmCompletion_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ConfirmCompletionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).ConfirmCompletion(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_ConfirmCompletion_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).ConfirmCompletion(ctx, req.(*ConfirmCompletionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_ReturnOccurrence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReturnOccurrenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).ReturnOccurrence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_ReturnOccurrence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).ReturnOccurrence(ctx, req.(*ReturnOccurrenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_RequestExtension_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestExtensionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).RequestExtension(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_RequestExtension_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).RequestExtension(ctx, req.(*RequestExtensionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_DecideExtension_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DecideExtensionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).DecideExtension(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_DecideExtension_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).DecideExtension(ctx, req.(*DecideExtensionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_RecallOccurrence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RecallOccurrenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).RecallOccurrence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_RecallOccurrence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).RecallOccurrence(ctx, req.(*RecallOccurrenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_CancelOccurrence_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CancelOccurrenceRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).CancelOccurrence(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_CancelOccurrence_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).CancelOccurrence(ctx, req.(*CancelOccurrenceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _TaskTrackingService_ListOccurrenceHistory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListOccurrenceHistoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).ListOccurrenceHistory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_ListOccurrenceHistory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).ListOccurrenceHistory(ctx, req.(*ListOccurrenceHistoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TaskTrackingService_ServiceDesc is the grpc.ServiceDesc for TaskTrackingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -285,6 +759,58 @@ var TaskTrackingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTasks",
 			Handler:    _TaskTrackingService_ListTasks_Handler,
+		},
+		{
+			MethodName: "UpdateDocument",
+			Handler:    _TaskTrackingService_UpdateDocument_Handler,
+		},
+		{
+			MethodName: "GetOccurrence",
+			Handler:    _TaskTrackingService_GetOccurrence_Handler,
+		},
+		{
+			MethodName: "ListOccurrences",
+			Handler:    _TaskTrackingService_ListOccurrences_Handler,
+		},
+		{
+			MethodName: "ReceiveOccurrence",
+			Handler:    _TaskTrackingService_ReceiveOccurrence_Handler,
+		},
+		{
+			MethodName: "StartOccurrence",
+			Handler:    _TaskTrackingService_StartOccurrence_Handler,
+		},
+		{
+			MethodName: "ReportCompletion",
+			Handler:    _TaskTrackingService_ReportCompletion_Handler,
+		},
+		{
+			MethodName: "ConfirmCompletion",
+			Handler:    _TaskTrackingService_ConfirmCompletion_Handler,
+		},
+		{
+			MethodName: "ReturnOccurrence",
+			Handler:    _TaskTrackingService_ReturnOccurrence_Handler,
+		},
+		{
+			MethodName: "RequestExtension",
+			Handler:    _TaskTrackingService_RequestExtension_Handler,
+		},
+		{
+			MethodName: "DecideExtension",
+			Handler:    _TaskTrackingService_DecideExtension_Handler,
+		},
+		{
+			MethodName: "RecallOccurrence",
+			Handler:    _TaskTrackingService_RecallOccurrence_Handler,
+		},
+		{
+			MethodName: "CancelOccurrence",
+			Handler:    _TaskTrackingService_CancelOccurrence_Handler,
+		},
+		{
+			MethodName: "ListOccurrenceHistory",
+			Handler:    _TaskTrackingService_ListOccurrenceHistory_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

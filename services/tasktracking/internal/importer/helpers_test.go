@@ -1,0 +1,43 @@
+package importer_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/parindex/platform/services/tasktracking/internal/importer"
+)
+
+// demoUnits reads the devstack demo directory (Tuyên Quang, the province of seed 001), with
+// each unit's code standing in for its id.
+func demoUnits(t *testing.T) []importer.Unit {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "deploy", "devstack", "demo", "data", "directory.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dir struct {
+		Units []struct {
+			Code      string `json:"code"`
+			Name      string `json:"name"`
+			ShortName string `json:"short_name"`
+		} `json:"units"`
+	}
+	if err := json.Unmarshal(data, &dir); err != nil {
+		t.Fatal(err)
+	}
+	units := make([]importer.Unit, 0, len(dir.Units))
+	for _, u := range dir.Units {
+		units = append(units, importer.Unit{ID: u.Code, Code: u.Code, Name: u.Name, ShortName: u.ShortName})
+	}
+	if len(units) == 0 {
+		t.Fatal("directory.json has no units")
+	}
+	return units
+}
+
+func demoMatcher(t *testing.T) *importer.Matcher {
+	t.Helper()
+	return importer.NewMatcher(demoUnits(t))
+}

@@ -1,0 +1,89 @@
+package importer
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ErrUnreadableTable is wrapped by the errors of ReadCSV and ReadXLSX: the bytes are not a
+// table at all, as opposed to a table with problems.
+var ErrUnreadableTable = errors.New("không đọc được bảng")
+
+// maxTableRows bounds what an import reads; a plan's appendix has tens of rows and the
+// contract allows 1000 tasks per document, so more is a wrong file, not a plan.
+const maxTableRows = 5000
+
+// ReadCSV reads a comma-separated table (UTF-8, with or without the byte-order mark Excel
+// writes) into rows of cells. Row i of the result is row i+1 as a spreadsheet shows the file:
+// blank lines, which encoding/csv drops, come back as empty rows so that problems point at
+// the right row.
+func ReadCSV(r io.Reader) ([][]string, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadableTable, err)
+	}
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	var rows [][]string
+	// nextLine is the line the next record starts on if no blank line comes first.
+	nextLine := 1
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnreadableTable, err)
+		}
+		start, _ := cr.FieldPos(0)
+		for ; nextLine < start; nextLine++ {
+			rows = append(rows, nil)
+		}
+		last, _ := cr.FieldPos(len(rec) - 1)
+		// A quoted cell may span lines; the record ends on the last one.
+		nextLine = last + strings.Count(rec[len(rec)-1], "\n") + 1
+		rows = append(rows, rec)
+		if len(rows) > maxTableRows {
+			return nil, fmt.Errorf("%w: bảng có hơn %d dòng", ErrUnreadableTable, maxTableRows)
+		}
+	}
+	return rows, nil
+}
+
+// ReadXLSX reads the first visible sheet of an XLSX workbook into rows of cells as the
+// sheet displays them (formatted values). Row i of the result is row i+1 of the sheet; a
+// merged cell's value is in its top-left cell only, which is where a group heading spanning
+// the table is read from.
+func ReadXLSX(r io.Reader) ([][]string, error) {
+	f, err := excelize.OpenReader(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadableTable, err)
+	}
+	defer f.Close()
+	sheet := ""
+	for _, name := range f.GetSheetList() {
+		if visible, err := f.GetSheetVisible(name); err == nil && visible {
+			sheet = name
+			break
+		}
+	}
+	if sheet == "" {
+		return nil, fmt.Errorf("%w: tệp không có trang tính nào", ErrUnreadableTable)
+	}
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrUnreadableTable, err)
+	}
+	if len(rows) > maxTableRows {
+		return nil, fmt.Errorf("%w: bảng có hơn %d dòng", ErrUnreadableTable, maxTableRows)
+	}
+	return rows, nil
+}
