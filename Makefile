@@ -58,6 +58,8 @@ lint: tools ## buf lint, gofmt and go vet on every module.
 breaking: tools ## buf breaking against the main branch.
 	@if git rev-parse --verify -q main >/dev/null; then \
 		$(BIN)/buf breaking --against '.git#branch=main'; \
+	elif git rev-parse --verify -q origin/main >/dev/null; then \
+		$(BIN)/buf breaking --against '.git#ref=refs/remotes/origin/main'; \
 	else echo "no main branch here: breaking check skipped"; fi
 
 # --- build, test, run -------------------------------------------------------------------
