@@ -51,6 +51,21 @@ type Directory interface {
 	// MissingUnits returns those of ids that name no unit. An unreachable directory is an
 	// error wrapping ErrUnavailable.
 	MissingUnits(ctx context.Context, ids []string) ([]string, error)
+	// Units returns every unit in force the caller may see, for reading unit names in an
+	// imported table. An unreachable directory is an error wrapping ErrUnavailable.
+	Units(ctx context.Context) ([]Unit, error)
+}
+
+// Unit is a directory unit as the import reads names and collectives with it.
+type Unit struct {
+	// ID is the directory id; Code the directory code (e.g. "TQ-SNV").
+	ID, Code string
+	// Name is the full name; ShortName the usual short form.
+	Name, ShortName string
+	// Kind and Level are the directory's codes, e.g. "department" and "province".
+	Kind, Level string
+	// ParentID is the parent unit's id; empty for a root.
+	ParentID string
 }
 
 // DocumentFilter selects documents; zero fields do not filter.

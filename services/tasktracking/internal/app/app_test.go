@@ -49,6 +49,10 @@ func (f *fakeDirectory) MissingUnits(_ context.Context, ids []string) ([]string,
 	return missing, nil
 }
 
+func (f *fakeDirectory) Units(context.Context) ([]app.Unit, error) {
+	return nil, f.err
+}
+
 func draft() tracking.Document {
 	return tracking.Document{
 		Number: "56/KH-UBND", Kind: tracking.KindPlan, IssuerUnitID: "ubnd",

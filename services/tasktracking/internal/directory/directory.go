@@ -56,3 +56,47 @@ func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, erro
 	}
 	return missing, nil
 }
+
+// maxPageSize is ListUnits' limit on units per page.
+const maxPageSize = 500
+
+// maxPages bounds Units: a directory answering page tokens forever must not hold a
+// request; 1000 pages of 500 is far beyond any province's units.
+const maxPages = 1000
+
+// Units returns every unit in force the caller may see, paging through ListUnits 500 at a
+// time. A directory that is down or slow gives an error wrapping app.ErrUnavailable.
+func (c *Client) Units(ctx context.Context) ([]app.Unit, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	var (
+		units []app.Unit
+		token string
+	)
+	for range maxPages {
+		resp, err := c.units.ListUnits(ctx, &directoryv1.ListUnitsRequest{PageSize: maxPageSize, PageToken: token})
+		if err != nil {
+			return nil, peerError("ListUnits", err)
+		}
+		for _, u := range resp.GetUnits() {
+			units = append(units, app.Unit{
+				ID: u.GetId(), Code: u.GetCode(), Name: u.GetName(), ShortName: u.GetShortName(),
+				Kind: u.GetKind(), Level: u.GetLevel(), ParentID: u.GetParentId(),
+			})
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			return units, nil
+		}
+	}
+	return nil, fmt.Errorf("directory ListUnits: more than %d pages", maxPages)
+}
+
+// peerError wraps an error of a directory call, marking those worth retrying later with
+// app.ErrUnavailable.
+func peerError(method string, err error) error {
+	switch status.Code(err) {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
+		return fmt.Errorf("directory %s: %w: %w", method, app.ErrUnavailable, err)
+	}
+	return fmt.Errorf("directory %s: %w", method, err)
+}

@@ -32,3 +32,21 @@ func TestMissingUnitsDirectoryDown(t *testing.T) {
 		t.Errorf("MissingUnits = %v, want ErrUnavailable", err)
 	}
 }
+
+func TestUnitsDirectoryDown(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	_ = lis.Close()
+
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	if _, err := directory.New(conn).Units(t.Context()); !errors.Is(err, app.ErrUnavailable) {
+		t.Errorf("Units = %v, want ErrUnavailable", err)
+	}
+}

@@ -111,6 +111,9 @@ type Task struct {
 	Deadline tracking.Timing
 	// ExpectedProduct is the product column, when the table has one.
 	ExpectedProduct string
+	// LeadText and CooperatingText are the lead and cooperating cells as written (white
+	// space collapsed), so the reading of Lead and Cooperating can be checked against them.
+	LeadText, CooperatingText string
 }
 
 // UnitIDs returns the directory ids of the task's lead and cooperating units, each once and
@@ -282,6 +285,7 @@ func (p *parser) task(n int, num string, row []string, cell func([]string, Field
 	if t.Content = collapse(cell(row, FieldContent)); t.Content == "" {
 		p.problem(n, FieldContent, "", "Thiếu nội dung nhiệm vụ")
 	}
+	t.LeadText, t.CooperatingText = collapse(cell(row, FieldLead)), collapse(cell(row, FieldCooperating))
 	t.Lead = p.units(n, FieldLead, cell(row, FieldLead))
 	if len(t.Lead) == 0 && collapse(cell(row, FieldLead)) == "" {
 		p.problem(n, FieldLead, "", "Thiếu cơ quan chủ trì")

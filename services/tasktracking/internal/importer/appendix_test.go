@@ -359,6 +359,8 @@ func TestParseAppendixHeaderVariantsAndRowProblems(t *testing.T) {
 		Cooperating:     []importer.Match{{Text: "VP UBND tỉnh", UnitID: "TQ-VPUBND", UnitName: "Văn phòng Ủy ban nhân dân tỉnh"}},
 		Deadline:        tracking.Timing{Kind: tracking.TimingQuarter, Quarter: 4, Year: 2018, Text: "Quý IV/2018"},
 		ExpectedProduct: "Báo cáo Chủ tịch UBND tỉnh",
+		LeadText:        "Sở TT&TT",
+		CooperatingText: "VP UBND tỉnh",
 	}
 	if diff := cmp.Diff(wantFirst, first); diff != "" {
 		t.Errorf("first task (-want +got):\n%s", diff)

@@ -10,7 +10,7 @@ import (
 )
 
 // demoUnits reads the devstack demo directory (Tuyên Quang, the province of seed 001), with
-// each unit's code standing in for its id.
+// each unit's code standing in for its id (and its parent's code for the parent id).
 func demoUnits(t *testing.T) []importer.Unit {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "deploy", "devstack", "demo", "data", "directory.json"))
@@ -22,6 +22,9 @@ func demoUnits(t *testing.T) []importer.Unit {
 			Code      string `json:"code"`
 			Name      string `json:"name"`
 			ShortName string `json:"short_name"`
+			Kind      string `json:"kind"`
+			Level     string `json:"level"`
+			Parent    string `json:"parent"`
 		} `json:"units"`
 	}
 	if err := json.Unmarshal(data, &dir); err != nil {
@@ -29,7 +32,10 @@ func demoUnits(t *testing.T) []importer.Unit {
 	}
 	units := make([]importer.Unit, 0, len(dir.Units))
 	for _, u := range dir.Units {
-		units = append(units, importer.Unit{ID: u.Code, Code: u.Code, Name: u.Name, ShortName: u.ShortName})
+		units = append(units, importer.Unit{
+			ID: u.Code, Code: u.Code, Name: u.Name, ShortName: u.ShortName,
+			Kind: u.Kind, Level: u.Level, ParentID: u.Parent,
+		})
 	}
 	if len(units) == 0 {
 		t.Fatal("directory.json has no units")

@@ -21,6 +21,11 @@ type Unit struct {
 	Name string
 	// ShortName is the usual short form, e.g. "STTTT" or "VP UBND tỉnh"; may be empty.
 	ShortName string
+	// Kind and Level are the directory's kind and level codes ("department", "district",
+	// "commune", "district_office"; "province", …), which Scope expands collectives by.
+	Kind, Level string
+	// ParentID is the id of the parent unit; empty for a root (a province).
+	ParentID string
 }
 
 // CollectiveKind names a group of units a plan assigns work to without listing them

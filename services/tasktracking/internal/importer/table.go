@@ -15,9 +15,17 @@ import (
 // table at all, as opposed to a table with problems.
 var ErrUnreadableTable = errors.New("không đọc được bảng")
 
+// ErrTooManyRows is returned by ReadCSV and ReadXLSX for a table longer than maxTableRows;
+// it wraps ErrUnreadableTable, and its text is a whole Vietnamese sentence a person can act on.
+var ErrTooManyRows = fmt.Errorf("%w: bảng có hơn %d dòng", ErrUnreadableTable, maxTableRows)
+
 // maxTableRows bounds what an import reads; a plan's appendix has tens of rows and the
 // contract allows 1000 tasks per document, so more is a wrong file, not a plan.
 const maxTableRows = 5000
+
+// maxUnzippedXLSX bounds what ReadXLSX unzips, so a small compressed file cannot exhaust
+// memory or disk.
+const maxUnzippedXLSX = 256 << 20
 
 // ReadCSV reads a comma-separated table (UTF-8, with or without the byte-order mark Excel
 // writes) into rows of cells. Row i of the result is row i+1 as a spreadsheet shows the file:
@@ -52,7 +60,7 @@ func ReadCSV(r io.Reader) ([][]string, error) {
 		nextLine = last + strings.Count(rec[len(rec)-1], "\n") + 1
 		rows = append(rows, rec)
 		if len(rows) > maxTableRows {
-			return nil, fmt.Errorf("%w: bảng có hơn %d dòng", ErrUnreadableTable, maxTableRows)
+			return nil, ErrTooManyRows
 		}
 	}
 	return rows, nil
@@ -63,7 +71,8 @@ func ReadCSV(r io.Reader) ([][]string, error) {
 // merged cell's value is in its top-left cell only, which is where a group heading spanning
 // the table is read from.
 func ReadXLSX(r io.Reader) ([][]string, error) {
-	f, err := excelize.OpenReader(r)
+	// A 5 MiB upload can unzip to gigabytes; no plan's appendix comes near this bound.
+	f, err := excelize.OpenReader(r, excelize.Options{UnzipSizeLimit: maxUnzippedXLSX})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadableTable, err)
 	}
@@ -83,7 +92,7 @@ func ReadXLSX(r io.Reader) ([][]string, error) {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadableTable, err)
 	}
 	if len(rows) > maxTableRows {
-		return nil, fmt.Errorf("%w: bảng có hơn %d dòng", ErrUnreadableTable, maxTableRows)
+		return nil, ErrTooManyRows
 	}
 	return rows, nil
 }

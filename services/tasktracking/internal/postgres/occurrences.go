@@ -71,6 +71,12 @@ const occurrenceFrom = ` FROM occurrences o
 	LEFT JOIN extension_requests e ON e.occurrence_id = o.id AND e.decision = 'pending'`
 
 func scanOccurrence(row pgx.CollectableRow) (tracking.Occurrence, error) {
+	return scanOccurrenceWith(row)
+}
+
+// scanOccurrenceWith is scanOccurrence for a query that selects more columns after
+// occurrenceColumns, scanned into extra.
+func scanOccurrenceWith(row pgx.CollectableRow, extra ...any) (tracking.Occurrence, error) {
 	var (
 		o                                             tracking.Occurrence
 		due, origDue, recv, start, rep, conf, closeT  pgtype.Timestamptz
@@ -78,11 +84,11 @@ func scanOccurrence(row pgx.CollectableRow) (tracking.Occurrence, error) {
 		extDate                                       pgtype.Date
 		extPrev, extTime                              pgtype.Timestamptz
 	)
-	err := row.Scan(&o.ID, &o.TaskID, &o.DocumentID, &o.Period.Kind, &o.Period.Year, &o.Period.Number,
+	err := row.Scan(append([]any{&o.ID, &o.TaskID, &o.DocumentID, &o.Period.Kind, &o.Period.Year, &o.Period.Number,
 		&due, &origDue, &o.State, &o.ExtensionsApproved, &o.CompletionNote,
 		&recv, &start, &rep, &conf, &closeT, &o.CreateTime, &o.UpdateTime,
 		&o.Scope.TaskCode, &o.Scope.IssuerUnitID, &o.Scope.LeadUnitIDs, &o.Scope.CooperatingUnitIDs,
-		&extID, &extReason, &extDate, &extPrev, &bySubj, &byUser, &byUnit, &byN, &extTime)
+		&extID, &extReason, &extDate, &extPrev, &bySubj, &byUser, &byUnit, &byN, &extTime}, extra...)...)
 	if err != nil {
 		return o, err
 	}

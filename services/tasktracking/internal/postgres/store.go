@@ -80,14 +80,14 @@ func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []
 				INSERT INTO tasks (id, document_id, position, code, task_group, content,
 					start_kind, start_date, start_quarter, start_year, start_end_year, start_text, start_due,
 					deadline_kind, deadline_date, deadline_quarter, deadline_year, deadline_end_year, deadline_text, deadline_due,
-					expected_product, criteria_codes, create_time)
+					expected_product, criteria_codes, create_time, lead_text, cooperating_text)
 				VALUES ($1, $2, $3, $4, $5, $6,
 					$7, $8, $9, $10, $11, $12, $13,
 					$14, $15, $16, $17, $18, $19, $20,
-					$21, $22, $23)`,
+					$21, $22, $23, $24, $25)`,
 				append(append(append([]any{t.ID, d.ID, i, t.Code, t.Group, t.Content},
 					timingArgs(t.Start)...), timingArgs(t.Deadline)...),
-					t.ExpectedProduct, nonNil(t.CriteriaCodes), t.CreateTime)...)
+					t.ExpectedProduct, nonNil(t.CriteriaCodes), t.CreateTime, t.LeadText, t.CooperatingText)...)
 			for j, id := range t.LeadUnitIDs {
 				batch.Queue(`INSERT INTO task_assignments (task_id, unit_id, role, position) VALUES ($1, $2, $3, $4)`,
 					t.ID, id, tracking.RoleLead, j)
@@ -307,7 +307,7 @@ func scanDocument(row pgx.CollectableRow) (tracking.Document, error) {
 const taskColumns = `t.id, t.document_id, t.code, t.task_group, t.content,
 	t.start_kind, t.start_date, t.start_quarter, t.start_year, t.start_end_year, t.start_text,
 	t.deadline_kind, t.deadline_date, t.deadline_quarter, t.deadline_year, t.deadline_end_year, t.deadline_text,
-	t.expected_product, t.criteria_codes, t.create_time,
+	t.expected_product, t.criteria_codes, t.create_time, t.lead_text, t.cooperating_text,
 	ARRAY(SELECT a.unit_id::text FROM task_assignments a WHERE a.task_id = t.id AND a.role = 'lead' ORDER BY a.position),
 	ARRAY(SELECT a.unit_id::text FROM task_assignments a WHERE a.task_id = t.id AND a.role = 'cooperating' ORDER BY a.position)`
 
@@ -346,7 +346,8 @@ func (r *taskRow) dest() []any {
 	dest := []any{&t.ID, &t.DocumentID, &t.Code, &t.Group, &t.Content}
 	dest = append(dest, r.start.dest()...)
 	dest = append(dest, r.deadline.dest()...)
-	return append(dest, &t.ExpectedProduct, &t.CriteriaCodes, &t.CreateTime, &t.LeadUnitIDs, &t.CooperatingUnitIDs)
+	return append(dest, &t.ExpectedProduct, &t.CriteriaCodes, &t.CreateTime, &t.LeadText, &t.CooperatingText,
+		&t.LeadUnitIDs, &t.CooperatingUnitIDs)
 }
 
 func (r *taskRow) result() tracking.Task {

@@ -102,6 +102,8 @@ func DocumentFromProto(pb *tasktrackingv1.Document) (tracking.Document, error) {
 			Deadline:           timingFromProto(&v, field+".deadline", t.GetDeadline()),
 			ExpectedProduct:    t.GetExpectedProduct(),
 			CriteriaCodes:      t.GetCriteriaCodes(),
+			LeadText:           t.GetLeadText(),
+			CooperatingText:    t.GetCooperatingText(),
 		})
 	}
 	return d, v.Err()
@@ -184,6 +186,8 @@ func TaskToProto(t tracking.Task) *tasktrackingv1.Task {
 		ExpectedProduct:    t.ExpectedProduct,
 		CriteriaCodes:      t.CriteriaCodes,
 		CreateTime:         timestamp(t.CreateTime),
+		LeadText:           t.LeadText,
+		CooperatingText:    t.CooperatingText,
 	}
 }
 

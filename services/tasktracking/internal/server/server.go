@@ -50,6 +50,13 @@ type Config struct {
 	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
 	// MaxExtensions is how many extensions an occurrence may be granted.
 	MaxExtensions int `env:"MAX_EXTENSIONS" default:"2"`
+	// SchedulerInterval is how often the deadline scheduler makes a pass (it also makes
+	// one at start-up); 0 turns it off in this process, e.g. in tests that construct the
+	// Config directly or in a replica that should not run it.
+	SchedulerInterval time.Duration `env:"SCHEDULER_INTERVAL" default:"1m"`
+	// DueSoonLeadTimes are how long before a deadline the due-soon and report-due notices go
+	// out: whole days (`7d`) or durations (`72h`), comma-separated.
+	DueSoonLeadTimes string `env:"DUE_SOON_LEAD_TIMES" default:"7d,3d"`
 	// Clock is the time source; nil is the system clock. Component tests set it to move
 	// time past deadlines without waiting.
 	Clock func() time.Time `env:"-"`
@@ -109,17 +116,22 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	if clock == nil {
 		clock = time.Now
 	}
-	svc := app.New(postgres.New(pool), directory.New(dirConn), log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
+	leads, err := app.ParseLeadTimes(cfg.DueSoonLeadTimes)
+	if err != nil {
+		return fmt.Errorf("DUE_SOON_LEAD_TIMES: %w", err)
+	}
+	store := postgres.New(pool)
+	svc := app.New(store, directory.New(dirConn), log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
 	api := grpcapi.New(svc, log)
-	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier})
+	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, MaxRecvMsgSize: maxRecvMsgSize})
 	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)
 
-	// Run the relay and the server until ctx ends; if either fails, stop the other.
+	// Run the relay, the scheduler and the server until ctx ends; if one fails, stop the others.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		wg   sync.WaitGroup
-		errs = make([]error, 2)
+		errs = make([]error, 3)
 	)
 	wg.Go(func() {
 		defer cancel()
@@ -128,6 +140,18 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 			errs[0] = fmt.Errorf("outbox relay: %w", err)
 		}
 	})
+	// The deadline scheduler's state is in the database, so every replica may run one.
+	if cfg.SchedulerInterval > 0 {
+		sched := app.NewScheduler(store, log, clock, cfg.SchedulerInterval, leads)
+		wg.Go(func() {
+			defer cancel()
+			if err := sched.Run(ctx); err != nil {
+				errs[2] = fmt.Errorf("deadline scheduler: %w", err)
+			}
+		})
+	} else {
+		log.InfoContext(ctx, "deadline scheduler off in this process (SCHEDULER_INTERVAL=0)")
+	}
 	wg.Go(func() {
 		defer cancel()
 		if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {
@@ -138,6 +162,10 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// maxRecvMsgSize lets ImportDocumentTasks receive its largest file (5 MiB, the contract's
+// limit) with the document's header, above gRPC's default of 4 MiB.
+const maxRecvMsgSize = 6 << 20
 
 // newID returns a time-ordered UUID (v7): rows inserted together sit together in indexes,
 // and ids sort in creation order, which ListTasks relies on.

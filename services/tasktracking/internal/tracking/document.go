@@ -100,6 +100,7 @@ const (
 	maxCodeLen     = 50
 	maxContentLen  = 10000
 	maxProductLen  = 2000
+	maxCellTextLen = 4000
 	maxLeadUnits   = 100
 	maxCoopUnits   = 500
 	maxCriteria    = 50
@@ -162,6 +163,11 @@ type Task struct {
 	ExpectedProduct string
 	// CriteriaCodes are the PAR criteria the task aims to improve, e.g. "3.1.2".
 	CriteriaCodes []string
+	// LeadText and CooperatingText are the lead and cooperating cells of the source table as
+	// written, kept beside the ids read from them so anyone can check the reading; the
+	// collectives that name no unit ("các cơ quan liên quan") live only here. Empty for
+	// tasks entered without a table.
+	LeadText, CooperatingText string
 	// CreateTime is when it was entered.
 	CreateTime time.Time
 }
@@ -224,6 +230,8 @@ func normalise(d Document) Document {
 		t.Code = strings.TrimSpace(vntext.NFC(t.Code))
 		t.Content = strings.TrimSpace(vntext.NFC(t.Content))
 		t.ExpectedProduct = strings.TrimSpace(vntext.NFC(t.ExpectedProduct))
+		t.LeadText = strings.TrimSpace(vntext.NFC(t.LeadText))
+		t.CooperatingText = strings.TrimSpace(vntext.NFC(t.CooperatingText))
 		t.LeadUnitIDs = normaliseIDs(t.LeadUnitIDs)
 		t.CooperatingUnitIDs = normaliseIDs(t.CooperatingUnitIDs)
 		t.Start.Text = vntext.NFC(t.Start.Text)
@@ -297,6 +305,12 @@ func (t Task) validate(field string, v *ValidationErrors) {
 	checkText(v, field+".content", t.Content, maxContentLen, "Cần ghi nội dung nhiệm vụ")
 	if utf8.RuneCountInString(t.ExpectedProduct) > maxProductLen {
 		v.Add(field+".expected_product", fmt.Sprintf("Sản phẩm dự kiến dài tối đa %d ký tự", maxProductLen))
+	}
+	if utf8.RuneCountInString(t.LeadText) > maxCellTextLen {
+		v.Add(field+".lead_text", fmt.Sprintf("Nguyên văn cơ quan chủ trì dài tối đa %d ký tự", maxCellTextLen))
+	}
+	if utf8.RuneCountInString(t.CooperatingText) > maxCellTextLen {
+		v.Add(field+".cooperating_text", fmt.Sprintf("Nguyên văn cơ quan phối hợp dài tối đa %d ký tự", maxCellTextLen))
 	}
 	switch {
 	case len(t.LeadUnitIDs) == 0:

@@ -9,6 +9,8 @@ package tasktrackingv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	durationpb "google.golang.org/protobuf/types/known/durationpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -364,11 +366,364 @@ func (x *ExtensionDecided) GetExtension() *Extension {
 	return nil
 }
 
+// OccurrenceDueSoon is published on `tasktracking.v1.occurrence.due_soon` when an open
+// occurrence (not yet reported complete) comes within a configured lead time of its deadline
+// (default 7 and 3 days). When several lead times are reached at once (the service was down,
+// or the deadline was set close), only the shortest is announced.
+type OccurrenceDueSoon struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence when the notice was made (its task code, units and deadline).
+	Occurrence *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	// Content of the task.
+	TaskContent string `protobuf:"bytes,2,opt,name=task_content,json=taskContent,proto3" json:"task_content,omitempty"`
+	// Expected product of the task, e.g. "report to the chairman".
+	ExpectedProduct string `protobuf:"bytes,3,opt,name=expected_product,json=expectedProduct,proto3" json:"expected_product,omitempty"`
+	// Number of the document carrying the task, e.g. `56/KH-UBND`.
+	DocumentNumber string `protobuf:"bytes,4,opt,name=document_number,json=documentNumber,proto3" json:"document_number,omitempty"`
+	// Title of the document.
+	DocumentTitle string `protobuf:"bytes,5,opt,name=document_title,json=documentTitle,proto3" json:"document_title,omitempty"`
+	// The unit that issued the document.
+	IssuerUnitId string `protobuf:"bytes,6,opt,name=issuer_unit_id,json=issuerUnitId,proto3" json:"issuer_unit_id,omitempty"`
+	// The deadline this notice is about (the occurrence's deadline in force when it was made).
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// The lead time reached, e.g. 7 days.
+	LeadTime *durationpb.Duration `protobuf:"bytes,8,opt,name=lead_time,json=leadTime,proto3" json:"lead_time,omitempty"`
+	// When the scheduler made the notice (its clock).
+	NoticeTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=notice_time,json=noticeTime,proto3" json:"notice_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OccurrenceDueSoon) Reset() {
+	*x = OccurrenceDueSoon{}
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OccurrenceDueSoon) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OccurrenceDueSoon) ProtoMessage() {}
+
+func (x *OccurrenceDueSoon) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OccurrenceDueSoon.ProtoReflect.Descriptor instead.
+func (*OccurrenceDueSoon) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *OccurrenceDueSoon) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+func (x *OccurrenceDueSoon) GetTaskContent() string {
+	if x != nil {
+		return x.TaskContent
+	}
+	return ""
+}
+
+func (x *OccurrenceDueSoon) GetExpectedProduct() string {
+	if x != nil {
+		return x.ExpectedProduct
+	}
+	return ""
+}
+
+func (x *OccurrenceDueSoon) GetDocumentNumber() string {
+	if x != nil {
+		return x.DocumentNumber
+	}
+	return ""
+}
+
+func (x *OccurrenceDueSoon) GetDocumentTitle() string {
+	if x != nil {
+		return x.DocumentTitle
+	}
+	return ""
+}
+
+func (x *OccurrenceDueSoon) GetIssuerUnitId() string {
+	if x != nil {
+		return x.IssuerUnitId
+	}
+	return ""
+}
+
+func (x *OccurrenceDueSoon) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *OccurrenceDueSoon) GetLeadTime() *durationpb.Duration {
+	if x != nil {
+		return x.LeadTime
+	}
+	return nil
+}
+
+func (x *OccurrenceDueSoon) GetNoticeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NoticeTime
+	}
+	return nil
+}
+
+// OccurrenceOverdue is published on `tasktracking.v1.occurrence.overdue` when an occurrence's
+// deadline passes while it is still open and not reported complete in time (the derived
+// overdue rule: work reported by the deadline and waiting for confirmation is not overdue).
+type OccurrenceOverdue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence when the notice was made.
+	Occurrence *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	// Content of the task.
+	TaskContent string `protobuf:"bytes,2,opt,name=task_content,json=taskContent,proto3" json:"task_content,omitempty"`
+	// Expected product of the task.
+	ExpectedProduct string `protobuf:"bytes,3,opt,name=expected_product,json=expectedProduct,proto3" json:"expected_product,omitempty"`
+	// Number of the document carrying the task.
+	DocumentNumber string `protobuf:"bytes,4,opt,name=document_number,json=documentNumber,proto3" json:"document_number,omitempty"`
+	// Title of the document.
+	DocumentTitle string `protobuf:"bytes,5,opt,name=document_title,json=documentTitle,proto3" json:"document_title,omitempty"`
+	// The unit that issued the document.
+	IssuerUnitId string `protobuf:"bytes,6,opt,name=issuer_unit_id,json=issuerUnitId,proto3" json:"issuer_unit_id,omitempty"`
+	// The deadline that was missed.
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// When the scheduler made the notice (its clock).
+	NoticeTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=notice_time,json=noticeTime,proto3" json:"notice_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OccurrenceOverdue) Reset() {
+	*x = OccurrenceOverdue{}
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OccurrenceOverdue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OccurrenceOverdue) ProtoMessage() {}
+
+func (x *OccurrenceOverdue) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OccurrenceOverdue.ProtoReflect.Descriptor instead.
+func (*OccurrenceOverdue) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *OccurrenceOverdue) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+func (x *OccurrenceOverdue) GetTaskContent() string {
+	if x != nil {
+		return x.TaskContent
+	}
+	return ""
+}
+
+func (x *OccurrenceOverdue) GetExpectedProduct() string {
+	if x != nil {
+		return x.ExpectedProduct
+	}
+	return ""
+}
+
+func (x *OccurrenceOverdue) GetDocumentNumber() string {
+	if x != nil {
+		return x.DocumentNumber
+	}
+	return ""
+}
+
+func (x *OccurrenceOverdue) GetDocumentTitle() string {
+	if x != nil {
+		return x.DocumentTitle
+	}
+	return ""
+}
+
+func (x *OccurrenceOverdue) GetIssuerUnitId() string {
+	if x != nil {
+		return x.IssuerUnitId
+	}
+	return ""
+}
+
+func (x *OccurrenceOverdue) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *OccurrenceOverdue) GetNoticeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NoticeTime
+	}
+	return nil
+}
+
+// ReportDue is published on `tasktracking.v1.report.due` when the periodic report of a
+// continuous task ("Thường xuyên": one occurrence per reporting period of its document) comes
+// within a configured lead time of the period's end. Continuous tasks get this notice instead
+// of OccurrenceDueSoon; a period not reported by its end is announced by OccurrenceOverdue.
+type ReportDue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The occurrence of the reporting period (its period, task code, units and deadline).
+	Occurrence *Occurrence `protobuf:"bytes,1,opt,name=occurrence,proto3" json:"occurrence,omitempty"`
+	// Content of the task.
+	TaskContent string `protobuf:"bytes,2,opt,name=task_content,json=taskContent,proto3" json:"task_content,omitempty"`
+	// Expected product of the task.
+	ExpectedProduct string `protobuf:"bytes,3,opt,name=expected_product,json=expectedProduct,proto3" json:"expected_product,omitempty"`
+	// Number of the document carrying the task.
+	DocumentNumber string `protobuf:"bytes,4,opt,name=document_number,json=documentNumber,proto3" json:"document_number,omitempty"`
+	// Title of the document.
+	DocumentTitle string `protobuf:"bytes,5,opt,name=document_title,json=documentTitle,proto3" json:"document_title,omitempty"`
+	// The unit that issued the document.
+	IssuerUnitId string `protobuf:"bytes,6,opt,name=issuer_unit_id,json=issuerUnitId,proto3" json:"issuer_unit_id,omitempty"`
+	// When the report is due (end of the period, or the extended deadline).
+	DueTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_time,json=dueTime,proto3" json:"due_time,omitempty"`
+	// The lead time reached, e.g. 7 days.
+	LeadTime *durationpb.Duration `protobuf:"bytes,8,opt,name=lead_time,json=leadTime,proto3" json:"lead_time,omitempty"`
+	// When the scheduler made the notice (its clock).
+	NoticeTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=notice_time,json=noticeTime,proto3" json:"notice_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportDue) Reset() {
+	*x = ReportDue{}
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportDue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportDue) ProtoMessage() {}
+
+func (x *ReportDue) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportDue.ProtoReflect.Descriptor instead.
+func (*ReportDue) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ReportDue) GetOccurrence() *Occurrence {
+	if x != nil {
+		return x.Occurrence
+	}
+	return nil
+}
+
+func (x *ReportDue) GetTaskContent() string {
+	if x != nil {
+		return x.TaskContent
+	}
+	return ""
+}
+
+func (x *ReportDue) GetExpectedProduct() string {
+	if x != nil {
+		return x.ExpectedProduct
+	}
+	return ""
+}
+
+func (x *ReportDue) GetDocumentNumber() string {
+	if x != nil {
+		return x.DocumentNumber
+	}
+	return ""
+}
+
+func (x *ReportDue) GetDocumentTitle() string {
+	if x != nil {
+		return x.DocumentTitle
+	}
+	return ""
+}
+
+func (x *ReportDue) GetIssuerUnitId() string {
+	if x != nil {
+		return x.IssuerUnitId
+	}
+	return ""
+}
+
+func (x *ReportDue) GetDueTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueTime
+	}
+	return nil
+}
+
+func (x *ReportDue) GetLeadTime() *durationpb.Duration {
+	if x != nil {
+		return x.LeadTime
+	}
+	return nil
+}
+
+func (x *ReportDue) GetNoticeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.NoticeTime
+	}
+	return nil
+}
+
 var File_par_tasktracking_v1_events_proto protoreflect.FileDescriptor
 
 const file_par_tasktracking_v1_events_proto_rawDesc = "" +
 	"\n" +
-	" par/tasktracking/v1/events.proto\x12\x13par.tasktracking.v1\x1a&par/tasktracking/v1/tasktracking.proto\"\xb3\x01\n" +
+	" par/tasktracking/v1/events.proto\x12\x13par.tasktracking.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&par/tasktracking/v1/tasktracking.proto\"\xb3\x01\n" +
 	"\fTaskAssigned\x12-\n" +
 	"\x04task\x18\x01 \x01(\v2\x19.par.tasktracking.v1.TaskR\x04task\x12'\n" +
 	"\x0fdocument_number\x18\x02 \x01(\tR\x0edocumentNumber\x12%\n" +
@@ -396,7 +751,45 @@ const file_par_tasktracking_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
 	"occurrence\x12<\n" +
-	"\textension\x18\x02 \x01(\v2\x1e.par.tasktracking.v1.ExtensionR\textensionBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
+	"\textension\x18\x02 \x01(\v2\x1e.par.tasktracking.v1.ExtensionR\textension\"\xc4\x03\n" +
+	"\x11OccurrenceDueSoon\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\x12!\n" +
+	"\ftask_content\x18\x02 \x01(\tR\vtaskContent\x12)\n" +
+	"\x10expected_product\x18\x03 \x01(\tR\x0fexpectedProduct\x12'\n" +
+	"\x0fdocument_number\x18\x04 \x01(\tR\x0edocumentNumber\x12%\n" +
+	"\x0edocument_title\x18\x05 \x01(\tR\rdocumentTitle\x12$\n" +
+	"\x0eissuer_unit_id\x18\x06 \x01(\tR\fissuerUnitId\x125\n" +
+	"\bdue_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x126\n" +
+	"\tlead_time\x18\b \x01(\v2\x19.google.protobuf.DurationR\bleadTime\x12;\n" +
+	"\vnotice_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"noticeTime\"\x8c\x03\n" +
+	"\x11OccurrenceOverdue\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\x12!\n" +
+	"\ftask_content\x18\x02 \x01(\tR\vtaskContent\x12)\n" +
+	"\x10expected_product\x18\x03 \x01(\tR\x0fexpectedProduct\x12'\n" +
+	"\x0fdocument_number\x18\x04 \x01(\tR\x0edocumentNumber\x12%\n" +
+	"\x0edocument_title\x18\x05 \x01(\tR\rdocumentTitle\x12$\n" +
+	"\x0eissuer_unit_id\x18\x06 \x01(\tR\fissuerUnitId\x125\n" +
+	"\bdue_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x12;\n" +
+	"\vnotice_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"noticeTime\"\xbc\x03\n" +
+	"\tReportDue\x12?\n" +
+	"\n" +
+	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
+	"occurrence\x12!\n" +
+	"\ftask_content\x18\x02 \x01(\tR\vtaskContent\x12)\n" +
+	"\x10expected_product\x18\x03 \x01(\tR\x0fexpectedProduct\x12'\n" +
+	"\x0fdocument_number\x18\x04 \x01(\tR\x0edocumentNumber\x12%\n" +
+	"\x0edocument_title\x18\x05 \x01(\tR\rdocumentTitle\x12$\n" +
+	"\x0eissuer_unit_id\x18\x06 \x01(\tR\fissuerUnitId\x125\n" +
+	"\bdue_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\adueTime\x126\n" +
+	"\tlead_time\x18\b \x01(\v2\x19.google.protobuf.DurationR\bleadTime\x12;\n" +
+	"\vnotice_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"noticeTimeBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
 
 var (
 	file_par_tasktracking_v1_events_proto_rawDescOnce sync.Once
@@ -410,39 +803,55 @@ func file_par_tasktracking_v1_events_proto_rawDescGZIP() []byte {
 	return file_par_tasktracking_v1_events_proto_rawDescData
 }
 
-var file_par_tasktracking_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_par_tasktracking_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_par_tasktracking_v1_events_proto_goTypes = []any{
 	(*TaskAssigned)(nil),            // 0: par.tasktracking.v1.TaskAssigned
 	(*DocumentUpdated)(nil),         // 1: par.tasktracking.v1.DocumentUpdated
 	(*OccurrenceStatusChanged)(nil), // 2: par.tasktracking.v1.OccurrenceStatusChanged
 	(*ExtensionRequested)(nil),      // 3: par.tasktracking.v1.ExtensionRequested
 	(*ExtensionDecided)(nil),        // 4: par.tasktracking.v1.ExtensionDecided
-	(*Task)(nil),                    // 5: par.tasktracking.v1.Task
-	(*Document)(nil),                // 6: par.tasktracking.v1.Document
-	(*Actor)(nil),                   // 7: par.tasktracking.v1.Actor
-	(*Occurrence)(nil),              // 8: par.tasktracking.v1.Occurrence
-	(OccurrenceState)(0),            // 9: par.tasktracking.v1.OccurrenceState
-	(OccurrenceAction)(0),           // 10: par.tasktracking.v1.OccurrenceAction
-	(*Extension)(nil),               // 11: par.tasktracking.v1.Extension
+	(*OccurrenceDueSoon)(nil),       // 5: par.tasktracking.v1.OccurrenceDueSoon
+	(*OccurrenceOverdue)(nil),       // 6: par.tasktracking.v1.OccurrenceOverdue
+	(*ReportDue)(nil),               // 7: par.tasktracking.v1.ReportDue
+	(*Task)(nil),                    // 8: par.tasktracking.v1.Task
+	(*Document)(nil),                // 9: par.tasktracking.v1.Document
+	(*Actor)(nil),                   // 10: par.tasktracking.v1.Actor
+	(*Occurrence)(nil),              // 11: par.tasktracking.v1.Occurrence
+	(OccurrenceState)(0),            // 12: par.tasktracking.v1.OccurrenceState
+	(OccurrenceAction)(0),           // 13: par.tasktracking.v1.OccurrenceAction
+	(*Extension)(nil),               // 14: par.tasktracking.v1.Extension
+	(*timestamppb.Timestamp)(nil),   // 15: google.protobuf.Timestamp
+	(*durationpb.Duration)(nil),     // 16: google.protobuf.Duration
 }
 var file_par_tasktracking_v1_events_proto_depIdxs = []int32{
-	5,  // 0: par.tasktracking.v1.TaskAssigned.task:type_name -> par.tasktracking.v1.Task
-	6,  // 1: par.tasktracking.v1.DocumentUpdated.document:type_name -> par.tasktracking.v1.Document
-	7,  // 2: par.tasktracking.v1.DocumentUpdated.actor:type_name -> par.tasktracking.v1.Actor
-	8,  // 3: par.tasktracking.v1.OccurrenceStatusChanged.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	9,  // 4: par.tasktracking.v1.OccurrenceStatusChanged.from:type_name -> par.tasktracking.v1.OccurrenceState
-	9,  // 5: par.tasktracking.v1.OccurrenceStatusChanged.to:type_name -> par.tasktracking.v1.OccurrenceState
-	7,  // 6: par.tasktracking.v1.OccurrenceStatusChanged.actor:type_name -> par.tasktracking.v1.Actor
-	10, // 7: par.tasktracking.v1.OccurrenceStatusChanged.action:type_name -> par.tasktracking.v1.OccurrenceAction
-	8,  // 8: par.tasktracking.v1.ExtensionRequested.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	11, // 9: par.tasktracking.v1.ExtensionRequested.extension:type_name -> par.tasktracking.v1.Extension
-	8,  // 10: par.tasktracking.v1.ExtensionDecided.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	11, // 11: par.tasktracking.v1.ExtensionDecided.extension:type_name -> par.tasktracking.v1.Extension
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	8,  // 0: par.tasktracking.v1.TaskAssigned.task:type_name -> par.tasktracking.v1.Task
+	9,  // 1: par.tasktracking.v1.DocumentUpdated.document:type_name -> par.tasktracking.v1.Document
+	10, // 2: par.tasktracking.v1.DocumentUpdated.actor:type_name -> par.tasktracking.v1.Actor
+	11, // 3: par.tasktracking.v1.OccurrenceStatusChanged.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	12, // 4: par.tasktracking.v1.OccurrenceStatusChanged.from:type_name -> par.tasktracking.v1.OccurrenceState
+	12, // 5: par.tasktracking.v1.OccurrenceStatusChanged.to:type_name -> par.tasktracking.v1.OccurrenceState
+	10, // 6: par.tasktracking.v1.OccurrenceStatusChanged.actor:type_name -> par.tasktracking.v1.Actor
+	13, // 7: par.tasktracking.v1.OccurrenceStatusChanged.action:type_name -> par.tasktracking.v1.OccurrenceAction
+	11, // 8: par.tasktracking.v1.ExtensionRequested.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	14, // 9: par.tasktracking.v1.ExtensionRequested.extension:type_name -> par.tasktracking.v1.Extension
+	11, // 10: par.tasktracking.v1.ExtensionDecided.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	14, // 11: par.tasktracking.v1.ExtensionDecided.extension:type_name -> par.tasktracking.v1.Extension
+	11, // 12: par.tasktracking.v1.OccurrenceDueSoon.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	15, // 13: par.tasktracking.v1.OccurrenceDueSoon.due_time:type_name -> google.protobuf.Timestamp
+	16, // 14: par.tasktracking.v1.OccurrenceDueSoon.lead_time:type_name -> google.protobuf.Duration
+	15, // 15: par.tasktracking.v1.OccurrenceDueSoon.notice_time:type_name -> google.protobuf.Timestamp
+	11, // 16: par.tasktracking.v1.OccurrenceOverdue.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	15, // 17: par.tasktracking.v1.OccurrenceOverdue.due_time:type_name -> google.protobuf.Timestamp
+	15, // 18: par.tasktracking.v1.OccurrenceOverdue.notice_time:type_name -> google.protobuf.Timestamp
+	11, // 19: par.tasktracking.v1.ReportDue.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	15, // 20: par.tasktracking.v1.ReportDue.due_time:type_name -> google.protobuf.Timestamp
+	16, // 21: par.tasktracking.v1.ReportDue.lead_time:type_name -> google.protobuf.Duration
+	15, // 22: par.tasktracking.v1.ReportDue.notice_time:type_name -> google.protobuf.Timestamp
+	23, // [23:23] is the sub-list for method output_type
+	23, // [23:23] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_par_tasktracking_v1_events_proto_init() }
@@ -457,7 +866,7 @@ func file_par_tasktracking_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_tasktracking_v1_events_proto_rawDesc), len(file_par_tasktracking_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   5,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -746,6 +746,75 @@ func (UnitRole) EnumDescriptor() ([]byte, []int) {
 	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{10}
 }
 
+// ImportRowKind is how a row of an imported table was read.
+type ImportRowKind int32
+
+const (
+	// Not set.
+	ImportRowKind_IMPORT_ROW_KIND_UNSPECIFIED ImportRowKind = 0
+	// Above the header (the appendix title).
+	ImportRowKind_IMPORT_ROW_KIND_PREAMBLE ImportRowKind = 1
+	// The header row, or a repetition of it.
+	ImportRowKind_IMPORT_ROW_KIND_HEADER ImportRowKind = 2
+	// A group heading ("I | NHÓM NHIỆM VỤ …").
+	ImportRowKind_IMPORT_ROW_KIND_GROUP ImportRowKind = 3
+	// A task.
+	ImportRowKind_IMPORT_ROW_KIND_TASK ImportRowKind = 4
+	// No text; skipped.
+	ImportRowKind_IMPORT_ROW_KIND_BLANK ImportRowKind = 5
+	// Text that is neither a group nor a task; a problem says why.
+	ImportRowKind_IMPORT_ROW_KIND_REJECTED ImportRowKind = 6
+)
+
+// Enum value maps for ImportRowKind.
+var (
+	ImportRowKind_name = map[int32]string{
+		0: "IMPORT_ROW_KIND_UNSPECIFIED",
+		1: "IMPORT_ROW_KIND_PREAMBLE",
+		2: "IMPORT_ROW_KIND_HEADER",
+		3: "IMPORT_ROW_KIND_GROUP",
+		4: "IMPORT_ROW_KIND_TASK",
+		5: "IMPORT_ROW_KIND_BLANK",
+		6: "IMPORT_ROW_KIND_REJECTED",
+	}
+	ImportRowKind_value = map[string]int32{
+		"IMPORT_ROW_KIND_UNSPECIFIED": 0,
+		"IMPORT_ROW_KIND_PREAMBLE":    1,
+		"IMPORT_ROW_KIND_HEADER":      2,
+		"IMPORT_ROW_KIND_GROUP":       3,
+		"IMPORT_ROW_KIND_TASK":        4,
+		"IMPORT_ROW_KIND_BLANK":       5,
+		"IMPORT_ROW_KIND_REJECTED":    6,
+	}
+)
+
+func (x ImportRowKind) Enum() *ImportRowKind {
+	p := new(ImportRowKind)
+	*p = x
+	return p
+}
+
+func (x ImportRowKind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ImportRowKind) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_tasktracking_v1_tasktracking_proto_enumTypes[11].Descriptor()
+}
+
+func (ImportRowKind) Type() protoreflect.EnumType {
+	return &file_par_tasktracking_v1_tasktracking_proto_enumTypes[11]
+}
+
+func (x ImportRowKind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ImportRowKind.Descriptor instead.
+func (ImportRowKind) EnumDescriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{11}
+}
+
 // Timing is a start or completion time as written in the document, with its reading.
 type Timing struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1037,9 +1106,15 @@ type Task struct {
 	// Codes of the PAR criteria the task aims to improve, e.g. `3.1.2`.
 	CriteriaCodes []string `protobuf:"bytes,11,rep,name=criteria_codes,json=criteriaCodes,proto3" json:"criteria_codes,omitempty"`
 	// When it was created. Output only.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The lead cell of the source table as written (white space collapsed), kept so anyone can
+	// check how it was read into lead_unit_ids; collectives ("Các sở, ban, ngành") are
+	// expanded to units, others ("các cơ quan liên quan") live only here.
+	LeadText string `protobuf:"bytes,13,opt,name=lead_text,json=leadText,proto3" json:"lead_text,omitempty"`
+	// The cooperating cell of the source table as written, like lead_text.
+	CooperatingText string `protobuf:"bytes,14,opt,name=cooperating_text,json=cooperatingText,proto3" json:"cooperating_text,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -1154,6 +1229,20 @@ func (x *Task) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *Task) GetLeadText() string {
+	if x != nil {
+		return x.LeadText
+	}
+	return ""
+}
+
+func (x *Task) GetCooperatingText() string {
+	if x != nil {
+		return x.CooperatingText
+	}
+	return ""
 }
 
 // Request of CreateDocument.
@@ -3712,6 +3801,369 @@ func (x *ListOccurrenceHistoryResponse) GetEntries() []*HistoryEntry {
 	return nil
 }
 
+// Request of ImportDocumentTasks.
+type ImportDocumentTasksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document's header: number, kind, issuer, signing date, title, period and reporting
+	// cycle, as in CreateDocument. Its tasks come from the file, so tasks must be empty.
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// The file: a CSV (UTF-8) or an XLSX workbook (first visible sheet), at most 5 MiB and
+	// 5000 rows, in the shape of a plan's appendix (TT | Nội dung thực hiện | Cơ quan chủ trì |
+	// Cơ quan phối hợp | Thời gian thực hiện | Thời gian hoàn thành).
+	Content []byte `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	// `csv` or `xlsx`, or the media type `text/csv` or
+	// `application/vnd.openxmlformats-officedocument.spreadsheetml.sheet`; empty: XLSX when the
+	// content starts with the zip signature, CSV otherwise.
+	Format string `protobuf:"bytes,3,opt,name=format,proto3" json:"format,omitempty"`
+	// Read and check only; nothing is written.
+	DryRun        bool `protobuf:"varint,4,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportDocumentTasksRequest) Reset() {
+	*x = ImportDocumentTasksRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[44]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportDocumentTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportDocumentTasksRequest) ProtoMessage() {}
+
+func (x *ImportDocumentTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[44]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportDocumentTasksRequest.ProtoReflect.Descriptor instead.
+func (*ImportDocumentTasksRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{44}
+}
+
+func (x *ImportDocumentTasksRequest) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *ImportDocumentTasksRequest) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+func (x *ImportDocumentTasksRequest) GetFormat() string {
+	if x != nil {
+		return x.Format
+	}
+	return ""
+}
+
+func (x *ImportDocumentTasksRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// ImportRow accounts for one row of an imported table.
+type ImportRow struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Row number as a spreadsheet shows it (1-based).
+	Row int32 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	// How the row was read.
+	Kind ImportRowKind `protobuf:"varint,2,opt,name=kind,proto3,enum=par.tasktracking.v1.ImportRowKind" json:"kind,omitempty"`
+	// The task code ("III.3") of a task row, the numeral of a group row.
+	TaskCode      string `protobuf:"bytes,3,opt,name=task_code,json=taskCode,proto3" json:"task_code,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportRow) Reset() {
+	*x = ImportRow{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[45]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportRow) ProtoMessage() {}
+
+func (x *ImportRow) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[45]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportRow.ProtoReflect.Descriptor instead.
+func (*ImportRow) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{45}
+}
+
+func (x *ImportRow) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *ImportRow) GetKind() ImportRowKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ImportRowKind_IMPORT_ROW_KIND_UNSPECIFIED
+}
+
+func (x *ImportRow) GetTaskCode() string {
+	if x != nil {
+		return x.TaskCode
+	}
+	return ""
+}
+
+// UnitSuggestion is a directory unit offered for a name that matched nothing.
+type UnitSuggestion struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Directory id of the unit.
+	UnitId string `protobuf:"bytes,1,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Full name of the unit.
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnitSuggestion) Reset() {
+	*x = UnitSuggestion{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[46]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnitSuggestion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnitSuggestion) ProtoMessage() {}
+
+func (x *UnitSuggestion) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[46]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnitSuggestion.ProtoReflect.Descriptor instead.
+func (*UnitSuggestion) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{46}
+}
+
+func (x *UnitSuggestion) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *UnitSuggestion) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+// ImportProblem is one thing that keeps a row of the file from importing.
+type ImportProblem struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Row number (1-based); 0 when the problem is not tied to a row.
+	Row int32 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
+	// The column's header as written in the file; empty for the whole row.
+	Column string `protobuf:"bytes,2,opt,name=column,proto3" json:"column,omitempty"`
+	// What is wrong, in Vietnamese.
+	Message string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	// Units the name may have meant, best first, at most three.
+	Suggestions []*UnitSuggestion `protobuf:"bytes,4,rep,name=suggestions,proto3" json:"suggestions,omitempty"`
+	// The offending value as written.
+	Text string `protobuf:"bytes,5,opt,name=text,proto3" json:"text,omitempty"`
+	// The field path a real import reports it under, e.g. `rows[13].lead`.
+	Field         string `protobuf:"bytes,6,opt,name=field,proto3" json:"field,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportProblem) Reset() {
+	*x = ImportProblem{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[47]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportProblem) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportProblem) ProtoMessage() {}
+
+func (x *ImportProblem) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[47]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportProblem.ProtoReflect.Descriptor instead.
+func (*ImportProblem) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{47}
+}
+
+func (x *ImportProblem) GetRow() int32 {
+	if x != nil {
+		return x.Row
+	}
+	return 0
+}
+
+func (x *ImportProblem) GetColumn() string {
+	if x != nil {
+		return x.Column
+	}
+	return ""
+}
+
+func (x *ImportProblem) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *ImportProblem) GetSuggestions() []*UnitSuggestion {
+	if x != nil {
+		return x.Suggestions
+	}
+	return nil
+}
+
+func (x *ImportProblem) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *ImportProblem) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+// Response of ImportDocumentTasks.
+type ImportDocumentTasksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document with the tasks read from the file: as created by a real import, or, on a
+	// dry run, as it would be created (without ids). Tasks of rows with problems are as far
+	// as their cells could be read.
+	Document *Document `protobuf:"bytes,1,opt,name=document,proto3" json:"document,omitempty"`
+	// Every row of the file, in order.
+	Rows []*ImportRow `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	// Every problem, by row then column; a real import happens only when there is none.
+	Problems []*ImportProblem `protobuf:"bytes,3,rep,name=problems,proto3" json:"problems,omitempty"`
+	// Whether the document was written (false on a dry run).
+	Created       bool `protobuf:"varint,4,opt,name=created,proto3" json:"created,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportDocumentTasksResponse) Reset() {
+	*x = ImportDocumentTasksResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[48]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportDocumentTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportDocumentTasksResponse) ProtoMessage() {}
+
+func (x *ImportDocumentTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[48]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportDocumentTasksResponse.ProtoReflect.Descriptor instead.
+func (*ImportDocumentTasksResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{48}
+}
+
+func (x *ImportDocumentTasksResponse) GetDocument() *Document {
+	if x != nil {
+		return x.Document
+	}
+	return nil
+}
+
+func (x *ImportDocumentTasksResponse) GetRows() []*ImportRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+func (x *ImportDocumentTasksResponse) GetProblems() []*ImportProblem {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
+}
+
+func (x *ImportDocumentTasksResponse) GetCreated() bool {
+	if x != nil {
+		return x.Created
+	}
+	return false
+}
+
 var File_par_tasktracking_v1_tasktracking_proto protoreflect.FileDescriptor
 
 const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
@@ -3749,7 +4201,7 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12V\n" +
 	"\x0freporting_cycle\x18\x0e \x01(\x0e2#.par.tasktracking.v1.ReportingCycleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0ereportingCycle:|\xbaHy\x1aw\n" +
-	"\x0fdocument.period\x124period_end_year must not be before period_start_year\x1a.this.period_end_year >= this.period_start_year\"\xf7\x04\n" +
+	"\x0fdocument.period\x124period_end_year must not be before period_start_year\x1a.this.period_end_year >= this.period_start_year\"\xd3\x05\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vdocument_id\x18\x02 \x01(\tR\n" +
@@ -3766,7 +4218,9 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	" \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x0fexpectedProduct\x12T\n" +
 	"\x0ecriteria_codes\x18\v \x03(\tB-\xbaH*\x92\x01'\x102\"#r!2\x1f^[0-9A-Za-z]+(\\.[0-9A-Za-z]+)*$R\rcriteriaCodes\x12;\n" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"Z\n" +
+	"createTime\x12%\n" +
+	"\tlead_text\x18\r \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\bleadText\x123\n" +
+	"\x10cooperating_text\x18\x0e \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x0fcooperatingText\"Z\n" +
 	"\x15CreateDocumentRequest\x12A\n" +
 	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentB\x06\xbaH\x03\xc8\x01\x01R\bdocument\"S\n" +
 	"\x16CreateDocumentResponse\x129\n" +
@@ -3972,7 +4426,32 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x1cListOccurrenceHistoryRequest\x12-\n" +
 	"\roccurrence_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\foccurrenceId\"\\\n" +
 	"\x1dListOccurrenceHistoryResponse\x12;\n" +
-	"\aentries\x18\x01 \x03(\v2!.par.tasktracking.v1.HistoryEntryR\aentries*\x98\x01\n" +
+	"\aentries\x18\x01 \x03(\v2!.par.tasktracking.v1.HistoryEntryR\aentries\"\xbd\x02\n" +
+	"\x1aImportDocumentTasksRequest\x12A\n" +
+	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentB\x06\xbaH\x03\xc8\x01\x01R\bdocument\x12&\n" +
+	"\acontent\x18\x02 \x01(\fB\f\xbaH\tz\a\x10\x01\x18\x80\x80\xc0\x02R\acontent\x12 \n" +
+	"\x06format\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06format\x12\x17\n" +
+	"\adry_run\x18\x04 \x01(\bR\x06dryRun:y\xbaHv\x1at\n" +
+	"\x16import.tasks_from_file\x12:document.tasks must be empty: the tasks come from the file\x1a\x1esize(this.document.tasks) == 0\"r\n" +
+	"\tImportRow\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x126\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\".par.tasktracking.v1.ImportRowKindR\x04kind\x12\x1b\n" +
+	"\ttask_code\x18\x03 \x01(\tR\btaskCode\"=\n" +
+	"\x0eUnitSuggestion\x12\x17\n" +
+	"\aunit_id\x18\x01 \x01(\tR\x06unitId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\"\xc4\x01\n" +
+	"\rImportProblem\x12\x10\n" +
+	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x16\n" +
+	"\x06column\x18\x02 \x01(\tR\x06column\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\x12E\n" +
+	"\vsuggestions\x18\x04 \x03(\v2#.par.tasktracking.v1.UnitSuggestionR\vsuggestions\x12\x12\n" +
+	"\x04text\x18\x05 \x01(\tR\x04text\x12\x14\n" +
+	"\x05field\x18\x06 \x01(\tR\x05field\"\xe6\x01\n" +
+	"\x1bImportDocumentTasksResponse\x129\n" +
+	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentR\bdocument\x122\n" +
+	"\x04rows\x18\x02 \x03(\v2\x1e.par.tasktracking.v1.ImportRowR\x04rows\x12>\n" +
+	"\bproblems\x18\x03 \x03(\v2\".par.tasktracking.v1.ImportProblemR\bproblems\x12\x18\n" +
+	"\acreated\x18\x04 \x01(\bR\acreated*\x98\x01\n" +
 	"\fDocumentKind\x12\x1d\n" +
 	"\x19DOCUMENT_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DOCUMENT_KIND_PLAN\x10\x01\x12\x1b\n" +
@@ -4052,7 +4531,15 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\bUnitRole\x12\x19\n" +
 	"\x15UNIT_ROLE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eUNIT_ROLE_LEAD\x10\x01\x12\x19\n" +
-	"\x15UNIT_ROLE_COOPERATING\x10\x022\xd3\x15\n" +
+	"\x15UNIT_ROLE_COOPERATING\x10\x02*\xd8\x01\n" +
+	"\rImportRowKind\x12\x1f\n" +
+	"\x1bIMPORT_ROW_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
+	"\x18IMPORT_ROW_KIND_PREAMBLE\x10\x01\x12\x1a\n" +
+	"\x16IMPORT_ROW_KIND_HEADER\x10\x02\x12\x19\n" +
+	"\x15IMPORT_ROW_KIND_GROUP\x10\x03\x12\x18\n" +
+	"\x14IMPORT_ROW_KIND_TASK\x10\x04\x12\x19\n" +
+	"\x15IMPORT_ROW_KIND_BLANK\x10\x05\x12\x1c\n" +
+	"\x18IMPORT_ROW_KIND_REJECTED\x10\x062\xef\x16\n" +
 	"\x13TaskTrackingService\x12\x8a\x01\n" +
 	"\x0eCreateDocument\x12*.par.tasktracking.v1.CreateDocumentRequest\x1a+.par.tasktracking.v1.CreateDocumentResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\bdocument\"\r/v1/documents\x12\x85\x01\n" +
 	"\vGetDocument\x12'.par.tasktracking.v1.GetDocumentRequest\x1a(.par.tasktracking.v1.GetDocumentResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/documents/{document_id}\x12}\n" +
@@ -4071,7 +4558,8 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x0fDecideExtension\x12+.par.tasktracking.v1.DecideExtensionRequest\x1a,.par.tasktracking.v1.DecideExtensionResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/occurrences/{occurrence_id}:decideExtension\x12\xa2\x01\n" +
 	"\x10RecallOccurrence\x12,.par.tasktracking.v1.RecallOccurrenceRequest\x1a-.par.tasktracking.v1.RecallOccurrenceResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:recall\x12\xa2\x01\n" +
 	"\x10CancelOccurrence\x12,.par.tasktracking.v1.CancelOccurrenceRequest\x1a-.par.tasktracking.v1.CancelOccurrenceResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:cancel\x12\xaf\x01\n" +
-	"\x15ListOccurrenceHistory\x121.par.tasktracking.v1.ListOccurrenceHistoryRequest\x1a2.par.tasktracking.v1.ListOccurrenceHistoryResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/occurrences/{occurrence_id}/historyBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
+	"\x15ListOccurrenceHistory\x121.par.tasktracking.v1.ListOccurrenceHistoryRequest\x1a2.par.tasktracking.v1.ListOccurrenceHistoryResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/occurrences/{occurrence_id}/history\x12\x99\x01\n" +
+	"\x13ImportDocumentTasks\x12/.par.tasktracking.v1.ImportDocumentTasksRequest\x1a0.par.tasktracking.v1.ImportDocumentTasksResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/documents:importBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
 
 var (
 	file_par_tasktracking_v1_tasktracking_proto_rawDescOnce sync.Once
@@ -4085,8 +4573,8 @@ func file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP() []byte {
 	return file_par_tasktracking_v1_tasktracking_proto_rawDescData
 }
 
-var file_par_tasktracking_v1_tasktracking_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
-var file_par_tasktracking_v1_tasktracking_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
+var file_par_tasktracking_v1_tasktracking_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
+var file_par_tasktracking_v1_tasktracking_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
 var file_par_tasktracking_v1_tasktracking_proto_goTypes = []any{
 	(DocumentKind)(0),                     // 0: par.tasktracking.v1.DocumentKind
 	(DocumentStatus)(0),                   // 1: par.tasktracking.v1.DocumentStatus
@@ -4099,159 +4587,173 @@ var file_par_tasktracking_v1_tasktracking_proto_goTypes = []any{
 	(ExtensionDecision)(0),                // 8: par.tasktracking.v1.ExtensionDecision
 	(OccurrenceAction)(0),                 // 9: par.tasktracking.v1.OccurrenceAction
 	(UnitRole)(0),                         // 10: par.tasktracking.v1.UnitRole
-	(*Timing)(nil),                        // 11: par.tasktracking.v1.Timing
-	(*Document)(nil),                      // 12: par.tasktracking.v1.Document
-	(*Task)(nil),                          // 13: par.tasktracking.v1.Task
-	(*CreateDocumentRequest)(nil),         // 14: par.tasktracking.v1.CreateDocumentRequest
-	(*CreateDocumentResponse)(nil),        // 15: par.tasktracking.v1.CreateDocumentResponse
-	(*GetDocumentRequest)(nil),            // 16: par.tasktracking.v1.GetDocumentRequest
-	(*GetDocumentResponse)(nil),           // 17: par.tasktracking.v1.GetDocumentResponse
-	(*ListDocumentsRequest)(nil),          // 18: par.tasktracking.v1.ListDocumentsRequest
-	(*ListDocumentsResponse)(nil),         // 19: par.tasktracking.v1.ListDocumentsResponse
-	(*GetTaskRequest)(nil),                // 20: par.tasktracking.v1.GetTaskRequest
-	(*GetTaskResponse)(nil),               // 21: par.tasktracking.v1.GetTaskResponse
-	(*ListTasksRequest)(nil),              // 22: par.tasktracking.v1.ListTasksRequest
-	(*ListTasksResponse)(nil),             // 23: par.tasktracking.v1.ListTasksResponse
-	(*UpdateDocumentRequest)(nil),         // 24: par.tasktracking.v1.UpdateDocumentRequest
-	(*UpdateDocumentResponse)(nil),        // 25: par.tasktracking.v1.UpdateDocumentResponse
-	(*Period)(nil),                        // 26: par.tasktracking.v1.Period
-	(*Actor)(nil),                         // 27: par.tasktracking.v1.Actor
-	(*Extension)(nil),                     // 28: par.tasktracking.v1.Extension
-	(*Occurrence)(nil),                    // 29: par.tasktracking.v1.Occurrence
-	(*HistoryEntry)(nil),                  // 30: par.tasktracking.v1.HistoryEntry
-	(*GetOccurrenceRequest)(nil),          // 31: par.tasktracking.v1.GetOccurrenceRequest
-	(*GetOccurrenceResponse)(nil),         // 32: par.tasktracking.v1.GetOccurrenceResponse
-	(*ListOccurrencesRequest)(nil),        // 33: par.tasktracking.v1.ListOccurrencesRequest
-	(*ListOccurrencesResponse)(nil),       // 34: par.tasktracking.v1.ListOccurrencesResponse
-	(*ReceiveOccurrenceRequest)(nil),      // 35: par.tasktracking.v1.ReceiveOccurrenceRequest
-	(*ReceiveOccurrenceResponse)(nil),     // 36: par.tasktracking.v1.ReceiveOccurrenceResponse
-	(*StartOccurrenceRequest)(nil),        // 37: par.tasktracking.v1.StartOccurrenceRequest
-	(*StartOccurrenceResponse)(nil),       // 38: par.tasktracking.v1.StartOccurrenceResponse
-	(*ReportCompletionRequest)(nil),       // 39: par.tasktracking.v1.ReportCompletionRequest
-	(*ReportCompletionResponse)(nil),      // 40: par.tasktracking.v1.ReportCompletionResponse
-	(*ConfirmCompletionRequest)(nil),      // 41: par.tasktracking.v1.ConfirmCompletionRequest
-	(*ConfirmCompletionResponse)(nil),     // 42: par.tasktracking.v1.ConfirmCompletionResponse
-	(*ReturnOccurrenceRequest)(nil),       // 43: par.tasktracking.v1.ReturnOccurrenceRequest
-	(*ReturnOccurrenceResponse)(nil),      // 44: par.tasktracking.v1.ReturnOccurrenceResponse
-	(*RequestExtensionRequest)(nil),       // 45: par.tasktracking.v1.RequestExtensionRequest
-	(*RequestExtensionResponse)(nil),      // 46: par.tasktracking.v1.RequestExtensionResponse
-	(*DecideExtensionRequest)(nil),        // 47: par.tasktracking.v1.DecideExtensionRequest
-	(*DecideExtensionResponse)(nil),       // 48: par.tasktracking.v1.DecideExtensionResponse
-	(*RecallOccurrenceRequest)(nil),       // 49: par.tasktracking.v1.RecallOccurrenceRequest
-	(*RecallOccurrenceResponse)(nil),      // 50: par.tasktracking.v1.RecallOccurrenceResponse
-	(*CancelOccurrenceRequest)(nil),       // 51: par.tasktracking.v1.CancelOccurrenceRequest
-	(*CancelOccurrenceResponse)(nil),      // 52: par.tasktracking.v1.CancelOccurrenceResponse
-	(*ListOccurrenceHistoryRequest)(nil),  // 53: par.tasktracking.v1.ListOccurrenceHistoryRequest
-	(*ListOccurrenceHistoryResponse)(nil), // 54: par.tasktracking.v1.ListOccurrenceHistoryResponse
-	(*timestamppb.Timestamp)(nil),         // 55: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),         // 56: google.protobuf.FieldMask
+	(ImportRowKind)(0),                    // 11: par.tasktracking.v1.ImportRowKind
+	(*Timing)(nil),                        // 12: par.tasktracking.v1.Timing
+	(*Document)(nil),                      // 13: par.tasktracking.v1.Document
+	(*Task)(nil),                          // 14: par.tasktracking.v1.Task
+	(*CreateDocumentRequest)(nil),         // 15: par.tasktracking.v1.CreateDocumentRequest
+	(*CreateDocumentResponse)(nil),        // 16: par.tasktracking.v1.CreateDocumentResponse
+	(*GetDocumentRequest)(nil),            // 17: par.tasktracking.v1.GetDocumentRequest
+	(*GetDocumentResponse)(nil),           // 18: par.tasktracking.v1.GetDocumentResponse
+	(*ListDocumentsRequest)(nil),          // 19: par.tasktracking.v1.ListDocumentsRequest
+	(*ListDocumentsResponse)(nil),         // 20: par.tasktracking.v1.ListDocumentsResponse
+	(*GetTaskRequest)(nil),                // 21: par.tasktracking.v1.GetTaskRequest
+	(*GetTaskResponse)(nil),               // 22: par.tasktracking.v1.GetTaskResponse
+	(*ListTasksRequest)(nil),              // 23: par.tasktracking.v1.ListTasksRequest
+	(*ListTasksResponse)(nil),             // 24: par.tasktracking.v1.ListTasksResponse
+	(*UpdateDocumentRequest)(nil),         // 25: par.tasktracking.v1.UpdateDocumentRequest
+	(*UpdateDocumentResponse)(nil),        // 26: par.tasktracking.v1.UpdateDocumentResponse
+	(*Period)(nil),                        // 27: par.tasktracking.v1.Period
+	(*Actor)(nil),                         // 28: par.tasktracking.v1.Actor
+	(*Extension)(nil),                     // 29: par.tasktracking.v1.Extension
+	(*Occurrence)(nil),                    // 30: par.tasktracking.v1.Occurrence
+	(*HistoryEntry)(nil),                  // 31: par.tasktracking.v1.HistoryEntry
+	(*GetOccurrenceRequest)(nil),          // 32: par.tasktracking.v1.GetOccurrenceRequest
+	(*GetOccurrenceResponse)(nil),         // 33: par.tasktracking.v1.GetOccurrenceResponse
+	(*ListOccurrencesRequest)(nil),        // 34: par.tasktracking.v1.ListOccurrencesRequest
+	(*ListOccurrencesResponse)(nil),       // 35: par.tasktracking.v1.ListOccurrencesResponse
+	(*ReceiveOccurrenceRequest)(nil),      // 36: par.tasktracking.v1.ReceiveOccurrenceRequest
+	(*ReceiveOccurrenceResponse)(nil),     // 37: par.tasktracking.v1.ReceiveOccurrenceResponse
+	(*StartOccurrenceRequest)(nil),        // 38: par.tasktracking.v1.StartOccurrenceRequest
+	(*StartOccurrenceResponse)(nil),       // 39: par.tasktracking.v1.StartOccurrenceResponse
+	(*ReportCompletionRequest)(nil),       // 40: par.tasktracking.v1.ReportCompletionRequest
+	(*ReportCompletionResponse)(nil),      // 41: par.tasktracking.v1.ReportCompletionResponse
+	(*ConfirmCompletionRequest)(nil),      // 42: par.tasktracking.v1.ConfirmCompletionRequest
+	(*ConfirmCompletionResponse)(nil),     // 43: par.tasktracking.v1.ConfirmCompletionResponse
+	(*ReturnOccurrenceRequest)(nil),       // 44: par.tasktracking.v1.ReturnOccurrenceRequest
+	(*ReturnOccurrenceResponse)(nil),      // 45: par.tasktracking.v1.ReturnOccurrenceResponse
+	(*RequestExtensionRequest)(nil),       // 46: par.tasktracking.v1.RequestExtensionRequest
+	(*RequestExtensionResponse)(nil),      // 47: par.tasktracking.v1.RequestExtensionResponse
+	(*DecideExtensionRequest)(nil),        // 48: par.tasktracking.v1.DecideExtensionRequest
+	(*DecideExtensionResponse)(nil),       // 49: par.tasktracking.v1.DecideExtensionResponse
+	(*RecallOccurrenceRequest)(nil),       // 50: par.tasktracking.v1.RecallOccurrenceRequest
+	(*RecallOccurrenceResponse)(nil),      // 51: par.tasktracking.v1.RecallOccurrenceResponse
+	(*CancelOccurrenceRequest)(nil),       // 52: par.tasktracking.v1.CancelOccurrenceRequest
+	(*CancelOccurrenceResponse)(nil),      // 53: par.tasktracking.v1.CancelOccurrenceResponse
+	(*ListOccurrenceHistoryRequest)(nil),  // 54: par.tasktracking.v1.ListOccurrenceHistoryRequest
+	(*ListOccurrenceHistoryResponse)(nil), // 55: par.tasktracking.v1.ListOccurrenceHistoryResponse
+	(*ImportDocumentTasksRequest)(nil),    // 56: par.tasktracking.v1.ImportDocumentTasksRequest
+	(*ImportRow)(nil),                     // 57: par.tasktracking.v1.ImportRow
+	(*UnitSuggestion)(nil),                // 58: par.tasktracking.v1.UnitSuggestion
+	(*ImportProblem)(nil),                 // 59: par.tasktracking.v1.ImportProblem
+	(*ImportDocumentTasksResponse)(nil),   // 60: par.tasktracking.v1.ImportDocumentTasksResponse
+	(*timestamppb.Timestamp)(nil),         // 61: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),         // 62: google.protobuf.FieldMask
 }
 var file_par_tasktracking_v1_tasktracking_proto_depIdxs = []int32{
 	4,  // 0: par.tasktracking.v1.Timing.kind:type_name -> par.tasktracking.v1.TimingKind
-	55, // 1: par.tasktracking.v1.Timing.due_time:type_name -> google.protobuf.Timestamp
+	61, // 1: par.tasktracking.v1.Timing.due_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: par.tasktracking.v1.Document.kind:type_name -> par.tasktracking.v1.DocumentKind
 	1,  // 3: par.tasktracking.v1.Document.status:type_name -> par.tasktracking.v1.DocumentStatus
-	13, // 4: par.tasktracking.v1.Document.tasks:type_name -> par.tasktracking.v1.Task
-	55, // 5: par.tasktracking.v1.Document.create_time:type_name -> google.protobuf.Timestamp
-	55, // 6: par.tasktracking.v1.Document.update_time:type_name -> google.protobuf.Timestamp
+	14, // 4: par.tasktracking.v1.Document.tasks:type_name -> par.tasktracking.v1.Task
+	61, // 5: par.tasktracking.v1.Document.create_time:type_name -> google.protobuf.Timestamp
+	61, // 6: par.tasktracking.v1.Document.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 7: par.tasktracking.v1.Document.reporting_cycle:type_name -> par.tasktracking.v1.ReportingCycle
 	3,  // 8: par.tasktracking.v1.Task.group:type_name -> par.tasktracking.v1.TaskGroup
-	11, // 9: par.tasktracking.v1.Task.start:type_name -> par.tasktracking.v1.Timing
-	11, // 10: par.tasktracking.v1.Task.deadline:type_name -> par.tasktracking.v1.Timing
-	55, // 11: par.tasktracking.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	12, // 12: par.tasktracking.v1.CreateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
-	12, // 13: par.tasktracking.v1.CreateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
-	12, // 14: par.tasktracking.v1.GetDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	12, // 9: par.tasktracking.v1.Task.start:type_name -> par.tasktracking.v1.Timing
+	12, // 10: par.tasktracking.v1.Task.deadline:type_name -> par.tasktracking.v1.Timing
+	61, // 11: par.tasktracking.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	13, // 12: par.tasktracking.v1.CreateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
+	13, // 13: par.tasktracking.v1.CreateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	13, // 14: par.tasktracking.v1.GetDocumentResponse.document:type_name -> par.tasktracking.v1.Document
 	0,  // 15: par.tasktracking.v1.ListDocumentsRequest.kind:type_name -> par.tasktracking.v1.DocumentKind
-	12, // 16: par.tasktracking.v1.ListDocumentsResponse.documents:type_name -> par.tasktracking.v1.Document
-	13, // 17: par.tasktracking.v1.GetTaskResponse.task:type_name -> par.tasktracking.v1.Task
-	13, // 18: par.tasktracking.v1.ListTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
-	12, // 19: par.tasktracking.v1.UpdateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
-	56, // 20: par.tasktracking.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	12, // 21: par.tasktracking.v1.UpdateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	13, // 16: par.tasktracking.v1.ListDocumentsResponse.documents:type_name -> par.tasktracking.v1.Document
+	14, // 17: par.tasktracking.v1.GetTaskResponse.task:type_name -> par.tasktracking.v1.Task
+	14, // 18: par.tasktracking.v1.ListTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
+	13, // 19: par.tasktracking.v1.UpdateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
+	62, // 20: par.tasktracking.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	13, // 21: par.tasktracking.v1.UpdateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
 	7,  // 22: par.tasktracking.v1.Period.kind:type_name -> par.tasktracking.v1.PeriodKind
-	55, // 23: par.tasktracking.v1.Extension.previous_due_time:type_name -> google.protobuf.Timestamp
-	27, // 24: par.tasktracking.v1.Extension.requested_by:type_name -> par.tasktracking.v1.Actor
-	55, // 25: par.tasktracking.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	61, // 23: par.tasktracking.v1.Extension.previous_due_time:type_name -> google.protobuf.Timestamp
+	28, // 24: par.tasktracking.v1.Extension.requested_by:type_name -> par.tasktracking.v1.Actor
+	61, // 25: par.tasktracking.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
 	8,  // 26: par.tasktracking.v1.Extension.decision:type_name -> par.tasktracking.v1.ExtensionDecision
-	27, // 27: par.tasktracking.v1.Extension.decided_by:type_name -> par.tasktracking.v1.Actor
-	55, // 28: par.tasktracking.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
-	26, // 29: par.tasktracking.v1.Occurrence.period:type_name -> par.tasktracking.v1.Period
-	55, // 30: par.tasktracking.v1.Occurrence.due_time:type_name -> google.protobuf.Timestamp
-	55, // 31: par.tasktracking.v1.Occurrence.original_due_time:type_name -> google.protobuf.Timestamp
+	28, // 27: par.tasktracking.v1.Extension.decided_by:type_name -> par.tasktracking.v1.Actor
+	61, // 28: par.tasktracking.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	27, // 29: par.tasktracking.v1.Occurrence.period:type_name -> par.tasktracking.v1.Period
+	61, // 30: par.tasktracking.v1.Occurrence.due_time:type_name -> google.protobuf.Timestamp
+	61, // 31: par.tasktracking.v1.Occurrence.original_due_time:type_name -> google.protobuf.Timestamp
 	5,  // 32: par.tasktracking.v1.Occurrence.state:type_name -> par.tasktracking.v1.OccurrenceState
 	6,  // 33: par.tasktracking.v1.Occurrence.outcome:type_name -> par.tasktracking.v1.OccurrenceOutcome
-	28, // 34: par.tasktracking.v1.Occurrence.pending_extension:type_name -> par.tasktracking.v1.Extension
-	55, // 35: par.tasktracking.v1.Occurrence.receive_time:type_name -> google.protobuf.Timestamp
-	55, // 36: par.tasktracking.v1.Occurrence.start_time:type_name -> google.protobuf.Timestamp
-	55, // 37: par.tasktracking.v1.Occurrence.report_time:type_name -> google.protobuf.Timestamp
-	55, // 38: par.tasktracking.v1.Occurrence.confirm_time:type_name -> google.protobuf.Timestamp
-	55, // 39: par.tasktracking.v1.Occurrence.close_time:type_name -> google.protobuf.Timestamp
-	55, // 40: par.tasktracking.v1.Occurrence.create_time:type_name -> google.protobuf.Timestamp
-	55, // 41: par.tasktracking.v1.Occurrence.update_time:type_name -> google.protobuf.Timestamp
+	29, // 34: par.tasktracking.v1.Occurrence.pending_extension:type_name -> par.tasktracking.v1.Extension
+	61, // 35: par.tasktracking.v1.Occurrence.receive_time:type_name -> google.protobuf.Timestamp
+	61, // 36: par.tasktracking.v1.Occurrence.start_time:type_name -> google.protobuf.Timestamp
+	61, // 37: par.tasktracking.v1.Occurrence.report_time:type_name -> google.protobuf.Timestamp
+	61, // 38: par.tasktracking.v1.Occurrence.confirm_time:type_name -> google.protobuf.Timestamp
+	61, // 39: par.tasktracking.v1.Occurrence.close_time:type_name -> google.protobuf.Timestamp
+	61, // 40: par.tasktracking.v1.Occurrence.create_time:type_name -> google.protobuf.Timestamp
+	61, // 41: par.tasktracking.v1.Occurrence.update_time:type_name -> google.protobuf.Timestamp
 	9,  // 42: par.tasktracking.v1.HistoryEntry.action:type_name -> par.tasktracking.v1.OccurrenceAction
 	5,  // 43: par.tasktracking.v1.HistoryEntry.from_state:type_name -> par.tasktracking.v1.OccurrenceState
 	5,  // 44: par.tasktracking.v1.HistoryEntry.to_state:type_name -> par.tasktracking.v1.OccurrenceState
-	27, // 45: par.tasktracking.v1.HistoryEntry.actor:type_name -> par.tasktracking.v1.Actor
-	55, // 46: par.tasktracking.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
-	29, // 47: par.tasktracking.v1.GetOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	28, // 45: par.tasktracking.v1.HistoryEntry.actor:type_name -> par.tasktracking.v1.Actor
+	61, // 46: par.tasktracking.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
+	30, // 47: par.tasktracking.v1.GetOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
 	10, // 48: par.tasktracking.v1.ListOccurrencesRequest.unit_role:type_name -> par.tasktracking.v1.UnitRole
 	5,  // 49: par.tasktracking.v1.ListOccurrencesRequest.states:type_name -> par.tasktracking.v1.OccurrenceState
-	55, // 50: par.tasktracking.v1.ListOccurrencesRequest.due_before:type_name -> google.protobuf.Timestamp
-	55, // 51: par.tasktracking.v1.ListOccurrencesRequest.due_after:type_name -> google.protobuf.Timestamp
-	29, // 52: par.tasktracking.v1.ListOccurrencesResponse.occurrences:type_name -> par.tasktracking.v1.Occurrence
-	29, // 53: par.tasktracking.v1.ReceiveOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 54: par.tasktracking.v1.StartOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 55: par.tasktracking.v1.ReportCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 56: par.tasktracking.v1.ConfirmCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 57: par.tasktracking.v1.ReturnOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 58: par.tasktracking.v1.RequestExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 59: par.tasktracking.v1.DecideExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	28, // 60: par.tasktracking.v1.DecideExtensionResponse.extension:type_name -> par.tasktracking.v1.Extension
-	29, // 61: par.tasktracking.v1.RecallOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 62: par.tasktracking.v1.CancelOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 63: par.tasktracking.v1.ListOccurrenceHistoryResponse.entries:type_name -> par.tasktracking.v1.HistoryEntry
-	14, // 64: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
-	16, // 65: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
-	18, // 66: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
-	20, // 67: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
-	22, // 68: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
-	24, // 69: par.tasktracking.v1.TaskTrackingService.UpdateDocument:input_type -> par.tasktracking.v1.UpdateDocumentRequest
-	31, // 70: par.tasktracking.v1.TaskTrackingService.GetOccurrence:input_type -> par.tasktracking.v1.GetOccurrenceRequest
-	33, // 71: par.tasktracking.v1.TaskTrackingService.ListOccurrences:input_type -> par.tasktracking.v1.ListOccurrencesRequest
-	35, // 72: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:input_type -> par.tasktracking.v1.ReceiveOccurrenceRequest
-	37, // 73: par.tasktracking.v1.TaskTrackingService.StartOccurrence:input_type -> par.tasktracking.v1.StartOccurrenceRequest
-	39, // 74: par.tasktracking.v1.TaskTrackingService.ReportCompletion:input_type -> par.tasktracking.v1.ReportCompletionRequest
-	41, // 75: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:input_type -> par.tasktracking.v1.ConfirmCompletionRequest
-	43, // 76: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:input_type -> par.tasktracking.v1.ReturnOccurrenceRequest
-	45, // 77: par.tasktracking.v1.TaskTrackingService.RequestExtension:input_type -> par.tasktracking.v1.RequestExtensionRequest
-	47, // 78: par.tasktracking.v1.TaskTrackingService.DecideExtension:input_type -> par.tasktracking.v1.DecideExtensionRequest
-	49, // 79: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:input_type -> par.tasktracking.v1.RecallOccurrenceRequest
-	51, // 80: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:input_type -> par.tasktracking.v1.CancelOccurrenceRequest
-	53, // 81: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:input_type -> par.tasktracking.v1.ListOccurrenceHistoryRequest
-	15, // 82: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
-	17, // 83: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
-	19, // 84: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
-	21, // 85: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
-	23, // 86: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
-	25, // 87: par.tasktracking.v1.TaskTrackingService.UpdateDocument:output_type -> par.tasktracking.v1.UpdateDocumentResponse
-	32, // 88: par.tasktracking.v1.TaskTrackingService.GetOccurrence:output_type -> par.tasktracking.v1.GetOccurrenceResponse
-	34, // 89: par.tasktracking.v1.TaskTrackingService.ListOccurrences:output_type -> par.tasktracking.v1.ListOccurrencesResponse
-	36, // 90: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:output_type -> par.tasktracking.v1.ReceiveOccurrenceResponse
-	38, // 91: par.tasktracking.v1.TaskTrackingService.StartOccurrence:output_type -> par.tasktracking.v1.StartOccurrenceResponse
-	40, // 92: par.tasktracking.v1.TaskTrackingService.ReportCompletion:output_type -> par.tasktracking.v1.ReportCompletionResponse
-	42, // 93: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:output_type -> par.tasktracking.v1.ConfirmCompletionResponse
-	44, // 94: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:output_type -> par.tasktracking.v1.ReturnOccurrenceResponse
-	46, // 95: par.tasktracking.v1.TaskTrackingService.RequestExtension:output_type -> par.tasktracking.v1.RequestExtensionResponse
-	48, // 96: par.tasktracking.v1.TaskTrackingService.DecideExtension:output_type -> par.tasktracking.v1.DecideExtensionResponse
-	50, // 97: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:output_type -> par.tasktracking.v1.RecallOccurrenceResponse
-	52, // 98: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:output_type -> par.tasktracking.v1.CancelOccurrenceResponse
-	54, // 99: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:output_type -> par.tasktracking.v1.ListOccurrenceHistoryResponse
-	82, // [82:100] is the sub-list for method output_type
-	64, // [64:82] is the sub-list for method input_type
-	64, // [64:64] is the sub-list for extension type_name
-	64, // [64:64] is the sub-list for extension extendee
-	0,  // [0:64] is the sub-list for field type_name
+	61, // 50: par.tasktracking.v1.ListOccurrencesRequest.due_before:type_name -> google.protobuf.Timestamp
+	61, // 51: par.tasktracking.v1.ListOccurrencesRequest.due_after:type_name -> google.protobuf.Timestamp
+	30, // 52: par.tasktracking.v1.ListOccurrencesResponse.occurrences:type_name -> par.tasktracking.v1.Occurrence
+	30, // 53: par.tasktracking.v1.ReceiveOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 54: par.tasktracking.v1.StartOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 55: par.tasktracking.v1.ReportCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 56: par.tasktracking.v1.ConfirmCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 57: par.tasktracking.v1.ReturnOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 58: par.tasktracking.v1.RequestExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 59: par.tasktracking.v1.DecideExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 60: par.tasktracking.v1.DecideExtensionResponse.extension:type_name -> par.tasktracking.v1.Extension
+	30, // 61: par.tasktracking.v1.RecallOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 62: par.tasktracking.v1.CancelOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	31, // 63: par.tasktracking.v1.ListOccurrenceHistoryResponse.entries:type_name -> par.tasktracking.v1.HistoryEntry
+	13, // 64: par.tasktracking.v1.ImportDocumentTasksRequest.document:type_name -> par.tasktracking.v1.Document
+	11, // 65: par.tasktracking.v1.ImportRow.kind:type_name -> par.tasktracking.v1.ImportRowKind
+	58, // 66: par.tasktracking.v1.ImportProblem.suggestions:type_name -> par.tasktracking.v1.UnitSuggestion
+	13, // 67: par.tasktracking.v1.ImportDocumentTasksResponse.document:type_name -> par.tasktracking.v1.Document
+	57, // 68: par.tasktracking.v1.ImportDocumentTasksResponse.rows:type_name -> par.tasktracking.v1.ImportRow
+	59, // 69: par.tasktracking.v1.ImportDocumentTasksResponse.problems:type_name -> par.tasktracking.v1.ImportProblem
+	15, // 70: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
+	17, // 71: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
+	19, // 72: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
+	21, // 73: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
+	23, // 74: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
+	25, // 75: par.tasktracking.v1.TaskTrackingService.UpdateDocument:input_type -> par.tasktracking.v1.UpdateDocumentRequest
+	32, // 76: par.tasktracking.v1.TaskTrackingService.GetOccurrence:input_type -> par.tasktracking.v1.GetOccurrenceRequest
+	34, // 77: par.tasktracking.v1.TaskTrackingService.ListOccurrences:input_type -> par.tasktracking.v1.ListOccurrencesRequest
+	36, // 78: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:input_type -> par.tasktracking.v1.ReceiveOccurrenceRequest
+	38, // 79: par.tasktracking.v1.TaskTrackingService.StartOccurrence:input_type -> par.tasktracking.v1.StartOccurrenceRequest
+	40, // 80: par.tasktracking.v1.TaskTrackingService.ReportCompletion:input_type -> par.tasktracking.v1.ReportCompletionRequest
+	42, // 81: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:input_type -> par.tasktracking.v1.ConfirmCompletionRequest
+	44, // 82: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:input_type -> par.tasktracking.v1.ReturnOccurrenceRequest
+	46, // 83: par.tasktracking.v1.TaskTrackingService.RequestExtension:input_type -> par.tasktracking.v1.RequestExtensionRequest
+	48, // 84: par.tasktracking.v1.TaskTrackingService.DecideExtension:input_type -> par.tasktracking.v1.DecideExtensionRequest
+	50, // 85: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:input_type -> par.tasktracking.v1.RecallOccurrenceRequest
+	52, // 86: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:input_type -> par.tasktracking.v1.CancelOccurrenceRequest
+	54, // 87: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:input_type -> par.tasktracking.v1.ListOccurrenceHistoryRequest
+	56, // 88: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:input_type -> par.tasktracking.v1.ImportDocumentTasksRequest
+	16, // 89: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
+	18, // 90: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
+	20, // 91: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
+	22, // 92: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
+	24, // 93: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
+	26, // 94: par.tasktracking.v1.TaskTrackingService.UpdateDocument:output_type -> par.tasktracking.v1.UpdateDocumentResponse
+	33, // 95: par.tasktracking.v1.TaskTrackingService.GetOccurrence:output_type -> par.tasktracking.v1.GetOccurrenceResponse
+	35, // 96: par.tasktracking.v1.TaskTrackingService.ListOccurrences:output_type -> par.tasktracking.v1.ListOccurrencesResponse
+	37, // 97: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:output_type -> par.tasktracking.v1.ReceiveOccurrenceResponse
+	39, // 98: par.tasktracking.v1.TaskTrackingService.StartOccurrence:output_type -> par.tasktracking.v1.StartOccurrenceResponse
+	41, // 99: par.tasktracking.v1.TaskTrackingService.ReportCompletion:output_type -> par.tasktracking.v1.ReportCompletionResponse
+	43, // 100: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:output_type -> par.tasktracking.v1.ConfirmCompletionResponse
+	45, // 101: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:output_type -> par.tasktracking.v1.ReturnOccurrenceResponse
+	47, // 102: par.tasktracking.v1.TaskTrackingService.RequestExtension:output_type -> par.tasktracking.v1.RequestExtensionResponse
+	49, // 103: par.tasktracking.v1.TaskTrackingService.DecideExtension:output_type -> par.tasktracking.v1.DecideExtensionResponse
+	51, // 104: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:output_type -> par.tasktracking.v1.RecallOccurrenceResponse
+	53, // 105: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:output_type -> par.tasktracking.v1.CancelOccurrenceResponse
+	55, // 106: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:output_type -> par.tasktracking.v1.ListOccurrenceHistoryResponse
+	60, // 107: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:output_type -> par.tasktracking.v1.ImportDocumentTasksResponse
+	89, // [89:108] is the sub-list for method output_type
+	70, // [70:89] is the sub-list for method input_type
+	70, // [70:70] is the sub-list for extension type_name
+	70, // [70:70] is the sub-list for extension extendee
+	0,  // [0:70] is the sub-list for field type_name
 }
 
 func init() { file_par_tasktracking_v1_tasktracking_proto_init() }
@@ -4264,8 +4766,8 @@ func file_par_tasktracking_v1_tasktracking_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_tasktracking_v1_tasktracking_proto_rawDesc), len(file_par_tasktracking_v1_tasktracking_proto_rawDesc)),
-			NumEnums:      11,
-			NumMessages:   44,
+			NumEnums:      12,
+			NumMessages:   49,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -40,6 +40,7 @@ const (
 	TaskTrackingService_RecallOccurrence_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/RecallOccurrence"
 	TaskTrackingService_CancelOccurrence_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/CancelOccurrence"
 	TaskTrackingService_ListOccurrenceHistory_FullMethodName = "/par.tasktracking.v1.TaskTrackingService/ListOccurrenceHistory"
+	TaskTrackingService_ImportDocumentTasks_FullMethodName   = "/par.tasktracking.v1.TaskTrackingService/ImportDocumentTasks"
 )
 
 // TaskTrackingServiceClient is the client API for TaskTrackingService service.
@@ -88,6 +89,13 @@ type TaskTrackingServiceClient interface {
 	CancelOccurrence(ctx context.Context, in *CancelOccurrenceRequest, opts ...grpc.CallOption) (*CancelOccurrenceResponse, error)
 	// Lists every recorded change of an occurrence, oldest first.
 	ListOccurrenceHistory(ctx context.Context, in *ListOccurrenceHistoryRequest, opts ...grpc.CallOption) (*ListOccurrenceHistoryResponse, error)
+	// Imports the task table of a plan's appendix (CSV or XLSX) into a new document. Every
+	// row is accounted for and every problem reported by row and column. A dry run, or a file
+	// with problems, writes nothing; a dry run answers OK with the problems, a real import
+	// with problems answers InvalidArgument (field violations `rows[<row>].<column>`). A real
+	// import without problems creates the document exactly as CreateDocument does, all or
+	// nothing, with its TaskAssigned events.
+	ImportDocumentTasks(ctx context.Context, in *ImportDocumentTasksRequest, opts ...grpc.CallOption) (*ImportDocumentTasksResponse, error)
 }
 
 type taskTrackingServiceClient struct {
@@ -278,6 +286,16 @@ func (c *taskTrackingServiceClient) ListOccurrenceHistory(ctx context.Context, i
 	return out, nil
 }
 
+func (c *taskTrackingServiceClient) ImportDocumentTasks(ctx context.Context, in *ImportDocumentTasksRequest, opts ...grpc.CallOption) (*ImportDocumentTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportDocumentTasksResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_ImportDocumentTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskTrackingServiceServer is the server API for TaskTrackingService service.
 // All implementations must embed UnimplementedTaskTrackingServiceServer
 // for forward compatibility.
@@ -324,6 +342,13 @@ type TaskTrackingServiceServer interface {
 	CancelOccurrence(context.Context, *CancelOccurrenceRequest) (*CancelOccurrenceResponse, error)
 	// Lists every recorded change of an occurrence, oldest first.
 	ListOccurrenceHistory(context.Context, *ListOccurrenceHistoryRequest) (*ListOccurrenceHistoryResponse, error)
+	// Imports the task table of a plan's appendix (CSV or XLSX) into a new document. Every
+	// row is accounted for and every problem reported by row and column. A dry run, or a file
+	// with problems, writes nothing; a dry run answers OK with the problems, a real import
+	// with problems answers InvalidArgument (field violations `rows[<row>].<column>`). A real
+	// import without problems creates the document exactly as CreateDocument does, all or
+	// nothing, with its TaskAssigned events.
+	ImportDocumentTasks(context.Context, *ImportDocumentTasksRequest) (*ImportDocumentTasksResponse, error)
 	mustEmbedUnimplementedTaskTrackingServiceServer()
 }
 
@@ -387,6 +412,9 @@ func (UnimplementedTaskTrackingServiceServer) CancelOccurrence(context.Context, 
 }
 func (UnimplementedTaskTrackingServiceServer) ListOccurrenceHistory(context.Context, *ListOccurrenceHistoryRequest) (*ListOccurrenceHistoryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListOccurrenceHistory not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) ImportDocumentTasks(context.Context, *ImportDocumentTasksRequest) (*ImportDocumentTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportDocumentTasks not implemented")
 }
 func (UnimplementedTaskTrackingServiceServer) mustEmbedUnimplementedTaskTrackingServiceServer() {}
 func (UnimplementedTaskTrackingServiceServer) testEmbeddedByValue()                             {}
@@ -733,6 +761,24 @@ func _TaskTrackingService_ListOccurrenceHistory_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskTrackingService_ImportDocumentTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportDocumentTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).ImportDocumentTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_ImportDocumentTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).ImportDocumentTasks(ctx, req.(*ImportDocumentTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TaskTrackingService_ServiceDesc is the grpc.ServiceDesc for TaskTrackingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -811,6 +857,10 @@ var TaskTrackingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListOccurrenceHistory",
 			Handler:    _TaskTrackingService_ListOccurrenceHistory_Handler,
+		},
+		{
+			MethodName: "ImportDocumentTasks",
+			Handler:    _TaskTrackingService_ImportDocumentTasks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

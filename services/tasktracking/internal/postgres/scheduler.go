@@ -1,0 +1,221 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parindex/platform/services/kit/outbox"
+	"github.com/parindex/platform/services/kit/pg"
+	"github.com/parindex/platform/services/tasktracking/internal/app"
+	"github.com/parindex/platform/services/tasktracking/internal/protoconv"
+	"github.com/parindex/platform/services/tasktracking/internal/tracking"
+)
+
+// Subjects of the deadline notices.
+const (
+	SubjectOccurrenceDueSoon = "tasktracking.v1.occurrence.due_soon"
+	SubjectOccurrenceOverdue = "tasktracking.v1.occurrence.overdue"
+	SubjectReportDue         = "tasktracking.v1.report.due"
+)
+
+// noticeSubjects maps a notice kind to the subject of its event.
+var noticeSubjects = map[tracking.NoticeKind]string{
+	tracking.NoticeDueSoon:   SubjectOccurrenceDueSoon,
+	tracking.NoticeReportDue: SubjectReportDue,
+	tracking.NoticeOverdue:   SubjectOccurrenceOverdue,
+}
+
+// DefaultNoticeBatch is how many occurrences one transaction of a pass handles: large enough
+// to amortise round trips, small enough to keep the row locks (which a user's change of the
+// same occurrence waits for) short.
+const DefaultNoticeBatch = 500
+
+var _ app.NoticeStore = (*Store)(nil)
+
+// noticeCandidates selects, locks and reads the occurrences with a notice reached at $1 and
+// not yet made, earliest deadline first: open and overdue ($1 past the deadline; the derived
+// overdue rule of tracking.Occurrence.Overdue) without an overdue notice for this deadline,
+// or still expecting work with a lead time in $2 (seconds) reached and not noticed for this
+// deadline. It walks occurrences_open_due_idx over deadlines up to $1 + the longest lead.
+//
+// Rows another transaction holds (a user's change, another replica's pass) are skipped: a
+// later pass sees them again with their new state, so nothing is noticed from a stale read.
+const noticeCandidates = `SELECT ` + occurrenceColumns + `,
+		t.deadline_kind, t.content, t.expected_product, d.number, d.title` + occurrenceFrom + `
+	WHERE o.state IN ('not_started', 'received', 'in_progress', 'completion_reported')
+	  AND o.due_time <= $1::timestamptz + $3::bigint * interval '1 second'
+	  AND (
+		(o.due_time < $1
+		 AND (o.state <> 'completion_reported' OR o.report_time > o.due_time)
+		 AND NOT EXISTS (SELECT 1 FROM deadline_notices n
+			WHERE n.occurrence_id = o.id AND n.kind = 'overdue' AND n.lead_seconds = 0 AND n.due_time = o.due_time))
+		OR
+		(o.due_time >= $1 AND o.state <> 'completion_reported'
+		 AND EXISTS (SELECT 1 FROM unnest($2::bigint[]) l(s)
+			WHERE o.due_time <= $1 + l.s * interval '1 second'
+			  AND NOT EXISTS (SELECT 1 FROM deadline_notices n
+				WHERE n.occurrence_id = o.id AND n.kind IN ('due_soon', 'report_due')
+				  AND n.lead_seconds = l.s AND n.due_time = o.due_time)))
+	  )
+	ORDER BY o.due_time, o.id
+	LIMIT $4
+	FOR UPDATE OF o SKIP LOCKED`
+
+// EmitDeadlineNotices makes the notices reached at p.Now, one transaction per batch of
+// occurrences: in each, the candidates are locked, their notices inserted (ON CONFLICT DO
+// NOTHING on the notice key) and one event written to the outbox per notice actually
+// inserted and meant to be sent. A crash rolls back rows and events together; a notice made
+// by another replica, by an earlier pass or before a clock jump back conflicts and writes
+// nothing.
+func (s *Store) EmitDeadlineNotices(ctx context.Context, p app.NoticePass) (app.NoticeCounts, error) {
+	var total app.NoticeCounts
+	if len(p.Leads) == 0 {
+		p.Leads = tracking.DefaultLeadTimes
+	}
+	batch := p.Batch
+	if batch <= 0 {
+		batch = DefaultNoticeBatch
+	}
+	// PostgreSQL keeps microseconds; comparing in Go at the same precision keeps the Go rule
+	// and the SQL filter in agreement.
+	now := p.Now.Truncate(time.Microsecond)
+	leadSecs := make([]int64, len(p.Leads))
+	for i, l := range p.Leads {
+		leadSecs[i] = int64(l / time.Second)
+	}
+	maxLead := slices.Max(leadSecs)
+	barren := 0 // full batches in a row that made nothing
+	for {
+		var c app.NoticeCounts
+		err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			var err error
+			c, err = emitNoticeBatch(ctx, tx, now, p.Leads, leadSecs, maxLead, batch)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total.Candidates += c.Candidates
+		total.DueSoon += c.DueSoon
+		total.ReportDue += c.ReportDue
+		total.Overdue += c.Overdue
+		total.Superseded += c.Superseded
+		// A short batch means the window is drained. A full batch that made nothing read
+		// candidates another replica noticed meanwhile (its notices conflicted); three in a
+		// row would mean the Go rule and the SQL filter disagree: stop rather than spin.
+		if c.Candidates < batch {
+			return total, nil
+		}
+		if c.DueSoon+c.ReportDue+c.Overdue+c.Superseded > 0 {
+			barren = 0
+		} else if barren++; barren == 3 {
+			return total, fmt.Errorf("deadline notices: %d candidates reached no notice three times in a row", batch)
+		}
+	}
+}
+
+// noticeRow is one candidate occurrence with what its notices say about the task.
+type noticeRow struct {
+	occ        tracking.Occurrence
+	continuous bool
+	ctx        protoconv.NoticeContext
+}
+
+func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int) (app.NoticeCounts, error) {
+	var c app.NoticeCounts
+	rows, err := tx.Query(ctx, noticeCandidates, now, leadSecs, maxLead, batch)
+	if err != nil {
+		return c, fmt.Errorf("select notice candidates: %w", err)
+	}
+	cands, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (noticeRow, error) {
+		var (
+			r    noticeRow
+			kind string
+		)
+		o, err := scanOccurrenceWith(row, &kind, &r.ctx.TaskContent, &r.ctx.ExpectedProduct, &r.ctx.DocumentNumber, &r.ctx.DocumentTitle)
+		r.occ, r.continuous = o, tracking.TimingKind(kind) == tracking.TimingContinuous
+		return r, err
+	})
+	if err != nil {
+		return c, fmt.Errorf("select notice candidates: %w", err)
+	}
+	c.Candidates = len(cands)
+	if len(cands) == 0 {
+		return c, nil
+	}
+
+	// Every notice reached, sent or superseded, in one insert; what comes back is what no
+	// one had made yet.
+	type key struct {
+		occ  string
+		kind tracking.NoticeKind
+		lead int64
+	}
+	var (
+		occIDs, kinds []string
+		secs          []int64
+		dues          []time.Time
+		emitted       []bool
+		notices       = map[key]tracking.Notice{}
+		byID          = map[string]*noticeRow{}
+	)
+	for i := range cands {
+		r := &cands[i]
+		byID[r.occ.ID] = r
+		for _, n := range tracking.Notices(r.occ, r.continuous, leads, now) {
+			k := key{r.occ.ID, n.Kind, int64(n.Lead / time.Second)}
+			notices[k] = n
+			occIDs, kinds, secs = append(occIDs, r.occ.ID), append(kinds, string(n.Kind)), append(secs, k.lead)
+			dues, emitted = append(dues, n.Due), append(emitted, n.Send)
+		}
+	}
+	rows, err = tx.Query(ctx, `
+		INSERT INTO deadline_notices (occurrence_id, kind, lead_seconds, due_time, emitted, emitted_at)
+		SELECT o, k, l, d, e, $6 FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::timestamptz[], $5::boolean[]) AS n(o, k, l, d, e)
+		ON CONFLICT DO NOTHING
+		RETURNING occurrence_id::text, kind, lead_seconds`,
+		occIDs, kinds, secs, dues, emitted, now)
+	if err != nil {
+		return c, fmt.Errorf("insert deadline notices: %w", err)
+	}
+	made, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (key, error) {
+		var k key
+		err := row.Scan(&k.occ, &k.kind, &k.lead)
+		return k, err
+	})
+	if err != nil {
+		return c, fmt.Errorf("insert deadline notices: %w", err)
+	}
+	// Events in deadline order (the candidates' order), whatever order RETURNING gave.
+	slices.SortFunc(made, func(a, b key) int {
+		if c := byID[a.occ].occ.Due.Compare(byID[b.occ].occ.Due); c != 0 {
+			return c
+		}
+		return strings.Compare(a.occ, b.occ)
+	})
+	for _, k := range made {
+		n := notices[k]
+		if !n.Send {
+			c.Superseded++
+			continue
+		}
+		r := byID[k.occ]
+		if _, err := outbox.Add(ctx, tx, noticeSubjects[n.Kind], protoconv.DeadlineNotice(r.occ, n, r.ctx, now)); err != nil {
+			return c, fmt.Errorf("outbox %s notice of occurrence %s: %w", n.Kind, k.occ, err)
+		}
+		switch n.Kind {
+		case tracking.NoticeDueSoon:
+			c.DueSoon++
+		case tracking.NoticeReportDue:
+			c.ReportDue++
+		case tracking.NoticeOverdue:
+			c.Overdue++
+		}
+	}
+	return c, nil
+}
