@@ -67,13 +67,820 @@ func (x *ResponsibilityMatrixChanged) GetMatrix() *ResponsibilityMatrix {
 	return nil
 }
 
+// ExplanationRef identifies an explanation request (yêu cầu giải trình) in the events about it,
+// with what a notification needs to address and word its message.
+type ExplanationRef struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Explanation id (UUID).
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Year of the results that triggered it.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Code of the index node concerned (e.g. `3.1.2`); empty for a manual request not tied to a node.
+	NodeCode string `protobuf:"bytes,3,opt,name=node_code,json=nodeCode,proto3" json:"node_code,omitempty"`
+	// Vietnamese name of the node, or the subject of a manual request.
+	Title string `protobuf:"bytes,4,opt,name=title,proto3" json:"title,omitempty"`
+	// Directory id of the owning unit, whose head must explain (Art. 15).
+	UnitId string `protobuf:"bytes,5,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Directory user id of the head who must explain (the head on the date the results were
+	// published, from the directory's tenure history); empty when the head has no user account.
+	HeadUserId string `protobuf:"bytes,6,opt,name=head_user_id,json=headUserId,proto3" json:"head_user_id,omitempty"`
+	// The head's name as held in the directory.
+	HeadName string `protobuf:"bytes,7,opt,name=head_name,json=headName,proto3" json:"head_name,omitempty"`
+	// Directory ids of the cooperating units invited to contribute.
+	CooperatingUnitIds []string `protobuf:"bytes,8,rep,name=cooperating_unit_ids,json=cooperatingUnitIds,proto3" json:"cooperating_unit_ids,omitempty"`
+	// Due date, ISO `YYYY-MM-DD`, Vietnamese local date.
+	DueDate       string `protobuf:"bytes,9,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplanationRef) Reset() {
+	*x = ExplanationRef{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplanationRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplanationRef) ProtoMessage() {}
+
+func (x *ExplanationRef) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplanationRef.ProtoReflect.Descriptor instead.
+func (*ExplanationRef) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ExplanationRef) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ExplanationRef) GetNodeCode() string {
+	if x != nil {
+		return x.NodeCode
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetHeadUserId() string {
+	if x != nil {
+		return x.HeadUserId
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetHeadName() string {
+	if x != nil {
+		return x.HeadName
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetCooperatingUnitIds() []string {
+	if x != nil {
+		return x.CooperatingUnitIds
+	}
+	return nil
+}
+
+func (x *ExplanationRef) GetDueDate() string {
+	if x != nil {
+		return x.DueDate
+	}
+	return ""
+}
+
+// ExplanationRequested is published on `accountability.v1.explanation.requested` when a
+// request is opened, by the Art. 14 trigger or by hand (Art. 12.2, 14.2).
+type ExplanationRequested struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request.
+	Explanation *ExplanationRef `protobuf:"bytes,1,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// Why: e.g. "Điểm giảm từ 12.75 xuống 11.50 so với năm 2023".
+	Reason        string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplanationRequested) Reset() {
+	*x = ExplanationRequested{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplanationRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplanationRequested) ProtoMessage() {}
+
+func (x *ExplanationRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplanationRequested.ProtoReflect.Descriptor instead.
+func (*ExplanationRequested) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ExplanationRequested) GetExplanation() *ExplanationRef {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+func (x *ExplanationRequested) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+// ExplanationSubmitted is published on `accountability.v1.explanation.submitted`.
+type ExplanationSubmitted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request.
+	Explanation   *ExplanationRef `protobuf:"bytes,1,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplanationSubmitted) Reset() {
+	*x = ExplanationSubmitted{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplanationSubmitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplanationSubmitted) ProtoMessage() {}
+
+func (x *ExplanationSubmitted) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplanationSubmitted.ProtoReflect.Descriptor instead.
+func (*ExplanationSubmitted) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ExplanationSubmitted) GetExplanation() *ExplanationRef {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+// ExplanationReturned is published on `accountability.v1.explanation.returned` when the
+// secretariat sends an explanation back with comments.
+type ExplanationReturned struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request.
+	Explanation *ExplanationRef `protobuf:"bytes,1,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// The secretariat's comments.
+	Comment       string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplanationReturned) Reset() {
+	*x = ExplanationReturned{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplanationReturned) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplanationReturned) ProtoMessage() {}
+
+func (x *ExplanationReturned) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplanationReturned.ProtoReflect.Descriptor instead.
+func (*ExplanationReturned) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ExplanationReturned) GetExplanation() *ExplanationRef {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+func (x *ExplanationReturned) GetComment() string {
+	if x != nil {
+		return x.Comment
+	}
+	return ""
+}
+
+// ExplanationOverdue is published on `accountability.v1.explanation.overdue`, once per request,
+// when its due date passed without a submission.
+type ExplanationOverdue struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request.
+	Explanation   *ExplanationRef `protobuf:"bytes,1,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExplanationOverdue) Reset() {
+	*x = ExplanationOverdue{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplanationOverdue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplanationOverdue) ProtoMessage() {}
+
+func (x *ExplanationOverdue) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplanationOverdue.ProtoReflect.Descriptor instead.
+func (*ExplanationOverdue) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ExplanationOverdue) GetExplanation() *ExplanationRef {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+// ExplanationConcluded is published on `accountability.v1.explanation.concluded`.
+type ExplanationConcluded struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The request.
+	Explanation *ExplanationRef `protobuf:"bytes,1,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// Determined cause per node: node code → `objective` or `subjective`.
+	DeterminedCauses map[string]string `protobuf:"bytes,2,rep,name=determined_causes,json=determinedCauses,proto3" json:"determined_causes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ExplanationConcluded) Reset() {
+	*x = ExplanationConcluded{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExplanationConcluded) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExplanationConcluded) ProtoMessage() {}
+
+func (x *ExplanationConcluded) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExplanationConcluded.ProtoReflect.Descriptor instead.
+func (*ExplanationConcluded) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ExplanationConcluded) GetExplanation() *ExplanationRef {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+func (x *ExplanationConcluded) GetDeterminedCauses() map[string]string {
+	if x != nil {
+		return x.DeterminedCauses
+	}
+	return nil
+}
+
+// RoadmapAction is one dated action of an explanation's roadmap (lộ trình khắc phục, Art. 16.4).
+type RoadmapAction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Action id (UUID), stable: task tracking links the remediation task to it.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// What will be done, in Vietnamese.
+	Content string `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	// Directory id of the unit that owns the action.
+	OwnerUnitId string `protobuf:"bytes,3,opt,name=owner_unit_id,json=ownerUnitId,proto3" json:"owner_unit_id,omitempty"`
+	// Directory ids of cooperating units.
+	CooperatingUnitIds []string `protobuf:"bytes,4,rep,name=cooperating_unit_ids,json=cooperatingUnitIds,proto3" json:"cooperating_unit_ids,omitempty"`
+	// Due date, ISO `YYYY-MM-DD`.
+	DueDate string `protobuf:"bytes,5,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	// Index node codes the action serves, e.g. `3.1.2`.
+	CriteriaCodes []string `protobuf:"bytes,6,rep,name=criteria_codes,json=criteriaCodes,proto3" json:"criteria_codes,omitempty"`
+	// Expected product, e.g. "Báo cáo kết quả khắc phục".
+	ExpectedProduct string `protobuf:"bytes,7,opt,name=expected_product,json=expectedProduct,proto3" json:"expected_product,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *RoadmapAction) Reset() {
+	*x = RoadmapAction{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoadmapAction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoadmapAction) ProtoMessage() {}
+
+func (x *RoadmapAction) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoadmapAction.ProtoReflect.Descriptor instead.
+func (*RoadmapAction) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *RoadmapAction) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *RoadmapAction) GetContent() string {
+	if x != nil {
+		return x.Content
+	}
+	return ""
+}
+
+func (x *RoadmapAction) GetOwnerUnitId() string {
+	if x != nil {
+		return x.OwnerUnitId
+	}
+	return ""
+}
+
+func (x *RoadmapAction) GetCooperatingUnitIds() []string {
+	if x != nil {
+		return x.CooperatingUnitIds
+	}
+	return nil
+}
+
+func (x *RoadmapAction) GetDueDate() string {
+	if x != nil {
+		return x.DueDate
+	}
+	return ""
+}
+
+func (x *RoadmapAction) GetCriteriaCodes() []string {
+	if x != nil {
+		return x.CriteriaCodes
+	}
+	return nil
+}
+
+func (x *RoadmapAction) GetExpectedProduct() string {
+	if x != nil {
+		return x.ExpectedProduct
+	}
+	return ""
+}
+
+// RoadmapCommitted is published on `accountability.v1.roadmap.committed` when an explanation is
+// concluded: task tracking turns each action into a remediation task linked to the explanation.
+type RoadmapCommitted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The concluded explanation.
+	Explanation *ExplanationRef `protobuf:"bytes,1,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	// Directory id of the unit that assigns the remediation tasks (the secretariat's unit).
+	AssigningUnitId string `protobuf:"bytes,2,opt,name=assigning_unit_id,json=assigningUnitId,proto3" json:"assigning_unit_id,omitempty"`
+	// The actions.
+	Actions       []*RoadmapAction `protobuf:"bytes,3,rep,name=actions,proto3" json:"actions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RoadmapCommitted) Reset() {
+	*x = RoadmapCommitted{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RoadmapCommitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoadmapCommitted) ProtoMessage() {}
+
+func (x *RoadmapCommitted) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoadmapCommitted.ProtoReflect.Descriptor instead.
+func (*RoadmapCommitted) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *RoadmapCommitted) GetExplanation() *ExplanationRef {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
+func (x *RoadmapCommitted) GetAssigningUnitId() string {
+	if x != nil {
+		return x.AssigningUnitId
+	}
+	return ""
+}
+
+func (x *RoadmapCommitted) GetActions() []*RoadmapAction {
+	if x != nil {
+		return x.Actions
+	}
+	return nil
+}
+
+// HeadEvaluated is published on `accountability.v1.evaluation.published` when a head's yearly
+// evaluation (Art. 17) is published.
+type HeadEvaluated struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Evaluation id (UUID).
+	EvaluationId string `protobuf:"bytes,1,opt,name=evaluation_id,json=evaluationId,proto3" json:"evaluation_id,omitempty"`
+	// Year evaluated.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Unit headed.
+	UnitId string `protobuf:"bytes,3,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Head's directory user id; may be empty.
+	HeadUserId string `protobuf:"bytes,4,opt,name=head_user_id,json=headUserId,proto3" json:"head_user_id,omitempty"`
+	// Head's name.
+	HeadName string `protobuf:"bytes,5,opt,name=head_name,json=headName,proto3" json:"head_name,omitempty"`
+	// Tier code: `excellent`, `good`, `completed`, `not_completed`.
+	Tier string `protobuf:"bytes,6,opt,name=tier,proto3" json:"tier,omitempty"`
+	// The policy rule that decided it, e.g. `art17.1.b`.
+	Rule          string `protobuf:"bytes,7,opt,name=rule,proto3" json:"rule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HeadEvaluated) Reset() {
+	*x = HeadEvaluated{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HeadEvaluated) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HeadEvaluated) ProtoMessage() {}
+
+func (x *HeadEvaluated) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HeadEvaluated.ProtoReflect.Descriptor instead.
+func (*HeadEvaluated) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *HeadEvaluated) GetEvaluationId() string {
+	if x != nil {
+		return x.EvaluationId
+	}
+	return ""
+}
+
+func (x *HeadEvaluated) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *HeadEvaluated) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *HeadEvaluated) GetHeadUserId() string {
+	if x != nil {
+		return x.HeadUserId
+	}
+	return ""
+}
+
+func (x *HeadEvaluated) GetHeadName() string {
+	if x != nil {
+		return x.HeadName
+	}
+	return ""
+}
+
+func (x *HeadEvaluated) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
+func (x *HeadEvaluated) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+// SanctionProposed is published on `accountability.v1.sanction.proposed` for each proposal of a
+// sanction or commendation (Art. 18, 19).
+type SanctionProposed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Proposal id (UUID).
+	ProposalId string `protobuf:"bytes,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	// Year.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Unit headed.
+	UnitId string `protobuf:"bytes,3,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Head's directory user id; may be empty.
+	HeadUserId string `protobuf:"bytes,4,opt,name=head_user_id,json=headUserId,proto3" json:"head_user_id,omitempty"`
+	// Head's name.
+	HeadName string `protobuf:"bytes,5,opt,name=head_name,json=headName,proto3" json:"head_name,omitempty"`
+	// Kind code, e.g. `written_criticism`, `written_notice`, `report_to_party_committee`,
+	// `commune_criticism`, `commune_discipline`, `commendation`.
+	Kind string `protobuf:"bytes,6,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Legal basis, e.g. "Điều 19 khoản 1 điểm a Quyết định 3373/QĐ-UBND".
+	LegalBasis    string `protobuf:"bytes,7,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SanctionProposed) Reset() {
+	*x = SanctionProposed{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SanctionProposed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SanctionProposed) ProtoMessage() {}
+
+func (x *SanctionProposed) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SanctionProposed.ProtoReflect.Descriptor instead.
+func (*SanctionProposed) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SanctionProposed) GetProposalId() string {
+	if x != nil {
+		return x.ProposalId
+	}
+	return ""
+}
+
+func (x *SanctionProposed) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *SanctionProposed) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *SanctionProposed) GetHeadUserId() string {
+	if x != nil {
+		return x.HeadUserId
+	}
+	return ""
+}
+
+func (x *SanctionProposed) GetHeadName() string {
+	if x != nil {
+		return x.HeadName
+	}
+	return ""
+}
+
+func (x *SanctionProposed) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *SanctionProposed) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
 var File_par_accountability_v1_events_proto protoreflect.FileDescriptor
 
 const file_par_accountability_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"\"par/accountability/v1/events.proto\x12\x15par.accountability.v1\x1a*par/accountability/v1/accountability.proto\"b\n" +
 	"\x1bResponsibilityMatrixChanged\x12C\n" +
-	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrixBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
+	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrix\"\x8c\x02\n" +
+	"\x0eExplanationRef\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x1b\n" +
+	"\tnode_code\x18\x03 \x01(\tR\bnodeCode\x12\x14\n" +
+	"\x05title\x18\x04 \x01(\tR\x05title\x12\x17\n" +
+	"\aunit_id\x18\x05 \x01(\tR\x06unitId\x12 \n" +
+	"\fhead_user_id\x18\x06 \x01(\tR\n" +
+	"headUserId\x12\x1b\n" +
+	"\thead_name\x18\a \x01(\tR\bheadName\x120\n" +
+	"\x14cooperating_unit_ids\x18\b \x03(\tR\x12cooperatingUnitIds\x12\x19\n" +
+	"\bdue_date\x18\t \x01(\tR\adueDate\"w\n" +
+	"\x14ExplanationRequested\x12G\n" +
+	"\vexplanation\x18\x01 \x01(\v2%.par.accountability.v1.ExplanationRefR\vexplanation\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"_\n" +
+	"\x14ExplanationSubmitted\x12G\n" +
+	"\vexplanation\x18\x01 \x01(\v2%.par.accountability.v1.ExplanationRefR\vexplanation\"x\n" +
+	"\x13ExplanationReturned\x12G\n" +
+	"\vexplanation\x18\x01 \x01(\v2%.par.accountability.v1.ExplanationRefR\vexplanation\x12\x18\n" +
+	"\acomment\x18\x02 \x01(\tR\acomment\"]\n" +
+	"\x12ExplanationOverdue\x12G\n" +
+	"\vexplanation\x18\x01 \x01(\v2%.par.accountability.v1.ExplanationRefR\vexplanation\"\x94\x02\n" +
+	"\x14ExplanationConcluded\x12G\n" +
+	"\vexplanation\x18\x01 \x01(\v2%.par.accountability.v1.ExplanationRefR\vexplanation\x12n\n" +
+	"\x11determined_causes\x18\x02 \x03(\v2A.par.accountability.v1.ExplanationConcluded.DeterminedCausesEntryR\x10determinedCauses\x1aC\n" +
+	"\x15DeterminedCausesEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xfc\x01\n" +
+	"\rRoadmapAction\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x18\n" +
+	"\acontent\x18\x02 \x01(\tR\acontent\x12\"\n" +
+	"\rowner_unit_id\x18\x03 \x01(\tR\vownerUnitId\x120\n" +
+	"\x14cooperating_unit_ids\x18\x04 \x03(\tR\x12cooperatingUnitIds\x12\x19\n" +
+	"\bdue_date\x18\x05 \x01(\tR\adueDate\x12%\n" +
+	"\x0ecriteria_codes\x18\x06 \x03(\tR\rcriteriaCodes\x12)\n" +
+	"\x10expected_product\x18\a \x01(\tR\x0fexpectedProduct\"\xc7\x01\n" +
+	"\x10RoadmapCommitted\x12G\n" +
+	"\vexplanation\x18\x01 \x01(\v2%.par.accountability.v1.ExplanationRefR\vexplanation\x12*\n" +
+	"\x11assigning_unit_id\x18\x02 \x01(\tR\x0fassigningUnitId\x12>\n" +
+	"\aactions\x18\x03 \x03(\v2$.par.accountability.v1.RoadmapActionR\aactions\"\xc8\x01\n" +
+	"\rHeadEvaluated\x12#\n" +
+	"\revaluation_id\x18\x01 \x01(\tR\fevaluationId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x17\n" +
+	"\aunit_id\x18\x03 \x01(\tR\x06unitId\x12 \n" +
+	"\fhead_user_id\x18\x04 \x01(\tR\n" +
+	"headUserId\x12\x1b\n" +
+	"\thead_name\x18\x05 \x01(\tR\bheadName\x12\x12\n" +
+	"\x04tier\x18\x06 \x01(\tR\x04tier\x12\x12\n" +
+	"\x04rule\x18\a \x01(\tR\x04rule\"\xd4\x01\n" +
+	"\x10SanctionProposed\x12\x1f\n" +
+	"\vproposal_id\x18\x01 \x01(\tR\n" +
+	"proposalId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x17\n" +
+	"\aunit_id\x18\x03 \x01(\tR\x06unitId\x12 \n" +
+	"\fhead_user_id\x18\x04 \x01(\tR\n" +
+	"headUserId\x12\x1b\n" +
+	"\thead_name\x18\x05 \x01(\tR\bheadName\x12\x12\n" +
+	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x1f\n" +
+	"\vlegal_basis\x18\a \x01(\tR\n" +
+	"legalBasisBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
 
 var (
 	file_par_accountability_v1_events_proto_rawDescOnce sync.Once
@@ -87,18 +894,37 @@ func file_par_accountability_v1_events_proto_rawDescGZIP() []byte {
 	return file_par_accountability_v1_events_proto_rawDescData
 }
 
-var file_par_accountability_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_par_accountability_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_par_accountability_v1_events_proto_goTypes = []any{
 	(*ResponsibilityMatrixChanged)(nil), // 0: par.accountability.v1.ResponsibilityMatrixChanged
-	(*ResponsibilityMatrix)(nil),        // 1: par.accountability.v1.ResponsibilityMatrix
+	(*ExplanationRef)(nil),              // 1: par.accountability.v1.ExplanationRef
+	(*ExplanationRequested)(nil),        // 2: par.accountability.v1.ExplanationRequested
+	(*ExplanationSubmitted)(nil),        // 3: par.accountability.v1.ExplanationSubmitted
+	(*ExplanationReturned)(nil),         // 4: par.accountability.v1.ExplanationReturned
+	(*ExplanationOverdue)(nil),          // 5: par.accountability.v1.ExplanationOverdue
+	(*ExplanationConcluded)(nil),        // 6: par.accountability.v1.ExplanationConcluded
+	(*RoadmapAction)(nil),               // 7: par.accountability.v1.RoadmapAction
+	(*RoadmapCommitted)(nil),            // 8: par.accountability.v1.RoadmapCommitted
+	(*HeadEvaluated)(nil),               // 9: par.accountability.v1.HeadEvaluated
+	(*SanctionProposed)(nil),            // 10: par.accountability.v1.SanctionProposed
+	nil,                                 // 11: par.accountability.v1.ExplanationConcluded.DeterminedCausesEntry
+	(*ResponsibilityMatrix)(nil),        // 12: par.accountability.v1.ResponsibilityMatrix
 }
 var file_par_accountability_v1_events_proto_depIdxs = []int32{
-	1, // 0: par.accountability.v1.ResponsibilityMatrixChanged.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	12, // 0: par.accountability.v1.ResponsibilityMatrixChanged.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
+	1,  // 1: par.accountability.v1.ExplanationRequested.explanation:type_name -> par.accountability.v1.ExplanationRef
+	1,  // 2: par.accountability.v1.ExplanationSubmitted.explanation:type_name -> par.accountability.v1.ExplanationRef
+	1,  // 3: par.accountability.v1.ExplanationReturned.explanation:type_name -> par.accountability.v1.ExplanationRef
+	1,  // 4: par.accountability.v1.ExplanationOverdue.explanation:type_name -> par.accountability.v1.ExplanationRef
+	1,  // 5: par.accountability.v1.ExplanationConcluded.explanation:type_name -> par.accountability.v1.ExplanationRef
+	11, // 6: par.accountability.v1.ExplanationConcluded.determined_causes:type_name -> par.accountability.v1.ExplanationConcluded.DeterminedCausesEntry
+	1,  // 7: par.accountability.v1.RoadmapCommitted.explanation:type_name -> par.accountability.v1.ExplanationRef
+	7,  // 8: par.accountability.v1.RoadmapCommitted.actions:type_name -> par.accountability.v1.RoadmapAction
+	9,  // [9:9] is the sub-list for method output_type
+	9,  // [9:9] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_events_proto_init() }
@@ -113,7 +939,7 @@ func file_par_accountability_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_accountability_v1_events_proto_rawDesc), len(file_par_accountability_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -9,6 +9,7 @@ package parscoringv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -20,6 +21,61 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// ResultSource says who made a set of results official.
+type ResultSource int32
+
+const (
+	// Not set.
+	ResultSource_RESULT_SOURCE_UNSPECIFIED ResultSource = 0
+	// Published by the province (or district) at the end of its own assessment round
+	// (self-assessment → appraisal → publication).
+	ResultSource_RESULT_SOURCE_APPRAISED ResultSource = 1
+	// Published by another body and imported as published, e.g. the Ministry of Home Affairs'
+	// provincial index (Bộ Nội vụ công bố).
+	ResultSource_RESULT_SOURCE_IMPORTED ResultSource = 2
+)
+
+// Enum value maps for ResultSource.
+var (
+	ResultSource_name = map[int32]string{
+		0: "RESULT_SOURCE_UNSPECIFIED",
+		1: "RESULT_SOURCE_APPRAISED",
+		2: "RESULT_SOURCE_IMPORTED",
+	}
+	ResultSource_value = map[string]int32{
+		"RESULT_SOURCE_UNSPECIFIED": 0,
+		"RESULT_SOURCE_APPRAISED":   1,
+		"RESULT_SOURCE_IMPORTED":    2,
+	}
+)
+
+func (x ResultSource) Enum() *ResultSource {
+	p := new(ResultSource)
+	*p = x
+	return p
+}
+
+func (x ResultSource) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ResultSource) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_parscoring_v1_events_proto_enumTypes[0].Descriptor()
+}
+
+func (ResultSource) Type() protoreflect.EnumType {
+	return &file_par_parscoring_v1_events_proto_enumTypes[0]
+}
+
+func (x ResultSource) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ResultSource.Descriptor instead.
+func (ResultSource) EnumDescriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{0}
+}
 
 // CriteriaSetCreated is published on `parscoring.v1.criteria_set.created`.
 type CriteriaSetCreated struct {
@@ -67,13 +123,477 @@ func (x *CriteriaSetCreated) GetCriteriaSet() *CriteriaSet {
 	return nil
 }
 
+// ResultsPublished is published on `parscoring.v1.results.published` once per published
+// snapshot (công bố kết quả), in the same transaction as the snapshot and as one
+// SubjectResultPublished per scored unit. It carries no per-node figures: a consumer that
+// needs them reads the SubjectResultPublished events (or the scorecard RPCs).
+type ResultsPublished struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The immutable published snapshot (UUID).
+	SnapshotId string `protobuf:"bytes,1,opt,name=snapshot_id,json=snapshotId,proto3" json:"snapshot_id,omitempty"`
+	// Year scored (the results for 2024 are published in 2025).
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Kind of unit scored (directory unit kind), e.g. `province`, `department`, `district`, `commune`.
+	SubjectKind string `protobuf:"bytes,3,opt,name=subject_kind,json=subjectKind,proto3" json:"subject_kind,omitempty"`
+	// The methodology the results were scored on.
+	CriteriaSetId string `protobuf:"bytes,4,opt,name=criteria_set_id,json=criteriaSetId,proto3" json:"criteria_set_id,omitempty"`
+	// Who made the results official.
+	Source ResultSource `protobuf:"varint,5,opt,name=source,proto3,enum=par.parscoring.v1.ResultSource" json:"source,omitempty"`
+	// The publishing decision, e.g. `268/QĐ-BNV`; may be empty.
+	Decision string `protobuf:"bytes,6,opt,name=decision,proto3" json:"decision,omitempty"`
+	// When it was published.
+	PublishTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	// Directory ids of every unit scored in the snapshot.
+	SubjectUnitIds []string `protobuf:"bytes,8,rep,name=subject_unit_ids,json=subjectUnitIds,proto3" json:"subject_unit_ids,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ResultsPublished) Reset() {
+	*x = ResultsPublished{}
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultsPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultsPublished) ProtoMessage() {}
+
+func (x *ResultsPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultsPublished.ProtoReflect.Descriptor instead.
+func (*ResultsPublished) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ResultsPublished) GetSnapshotId() string {
+	if x != nil {
+		return x.SnapshotId
+	}
+	return ""
+}
+
+func (x *ResultsPublished) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ResultsPublished) GetSubjectKind() string {
+	if x != nil {
+		return x.SubjectKind
+	}
+	return ""
+}
+
+func (x *ResultsPublished) GetCriteriaSetId() string {
+	if x != nil {
+		return x.CriteriaSetId
+	}
+	return ""
+}
+
+func (x *ResultsPublished) GetSource() ResultSource {
+	if x != nil {
+		return x.Source
+	}
+	return ResultSource_RESULT_SOURCE_UNSPECIFIED
+}
+
+func (x *ResultsPublished) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *ResultsPublished) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+func (x *ResultsPublished) GetSubjectUnitIds() []string {
+	if x != nil {
+		return x.SubjectUnitIds
+	}
+	return nil
+}
+
+// SubjectResultPublished is published on `parscoring.v1.subject_result.published`, one per
+// scored unit of a published snapshot. It carries the unit's figures at every node together
+// with last year's published figures for the same node, matched by code, so that a consumer
+// (accountability's Art. 14 trigger) can tell which scores fell without calling back.
+//
+// All figures are decimal strings with two decimals as published (e.g. `12.75`); an empty
+// string means "no figure" (e.g. the node was not scored last year).
+type SubjectResultPublished struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The snapshot this result belongs to.
+	SnapshotId string `protobuf:"bytes,1,opt,name=snapshot_id,json=snapshotId,proto3" json:"snapshot_id,omitempty"`
+	// Year scored.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Kind of unit scored, e.g. `province`.
+	SubjectKind string `protobuf:"bytes,3,opt,name=subject_kind,json=subjectKind,proto3" json:"subject_kind,omitempty"`
+	// The methodology the results were scored on.
+	CriteriaSetId string `protobuf:"bytes,4,opt,name=criteria_set_id,json=criteriaSetId,proto3" json:"criteria_set_id,omitempty"`
+	// Who made the results official.
+	Source ResultSource `protobuf:"varint,5,opt,name=source,proto3,enum=par.parscoring.v1.ResultSource" json:"source,omitempty"`
+	// The publishing decision, e.g. `268/QĐ-BNV`; may be empty.
+	Decision string `protobuf:"bytes,6,opt,name=decision,proto3" json:"decision,omitempty"`
+	// When it was published.
+	PublishTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
+	// Directory id of the unit scored (for the provincial index: the province itself).
+	UnitId string `protobuf:"bytes,8,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Total points, e.g. `88.56`.
+	Total string `protobuf:"bytes,9,opt,name=total,proto3" json:"total,omitempty"`
+	// Maximum total, e.g. `100.00`.
+	MaxPoints string `protobuf:"bytes,10,opt,name=max_points,json=maxPoints,proto3" json:"max_points,omitempty"`
+	// Index in percent (points / maximum × 100), e.g. `88.56`.
+	IndexPercent string `protobuf:"bytes,11,opt,name=index_percent,json=indexPercent,proto3" json:"index_percent,omitempty"`
+	// Rank within the peer group (equal scores share a rank); 0 when not ranked.
+	Rank int32 `protobuf:"varint,12,opt,name=rank,proto3" json:"rank,omitempty"`
+	// Size of the peer group, e.g. 63; 0 when not ranked.
+	RankOf int32 `protobuf:"varint,13,opt,name=rank_of,json=rankOf,proto3" json:"rank_of,omitempty"`
+	// Last year's published total; empty when there is none.
+	PreviousTotal string `protobuf:"bytes,14,opt,name=previous_total,json=previousTotal,proto3" json:"previous_total,omitempty"`
+	// Last year's published rank; 0 when there is none.
+	PreviousRank int32 `protobuf:"varint,15,opt,name=previous_rank,json=previousRank,proto3" json:"previous_rank,omitempty"`
+	// Figures per node (field, criterion, sub-criterion), parents before children.
+	Nodes         []*NodeResult `protobuf:"bytes,16,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubjectResultPublished) Reset() {
+	*x = SubjectResultPublished{}
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubjectResultPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubjectResultPublished) ProtoMessage() {}
+
+func (x *SubjectResultPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubjectResultPublished.ProtoReflect.Descriptor instead.
+func (*SubjectResultPublished) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SubjectResultPublished) GetSnapshotId() string {
+	if x != nil {
+		return x.SnapshotId
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *SubjectResultPublished) GetSubjectKind() string {
+	if x != nil {
+		return x.SubjectKind
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetCriteriaSetId() string {
+	if x != nil {
+		return x.CriteriaSetId
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetSource() ResultSource {
+	if x != nil {
+		return x.Source
+	}
+	return ResultSource_RESULT_SOURCE_UNSPECIFIED
+}
+
+func (x *SubjectResultPublished) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetPublishTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishTime
+	}
+	return nil
+}
+
+func (x *SubjectResultPublished) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetTotal() string {
+	if x != nil {
+		return x.Total
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetMaxPoints() string {
+	if x != nil {
+		return x.MaxPoints
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetIndexPercent() string {
+	if x != nil {
+		return x.IndexPercent
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
+func (x *SubjectResultPublished) GetRankOf() int32 {
+	if x != nil {
+		return x.RankOf
+	}
+	return 0
+}
+
+func (x *SubjectResultPublished) GetPreviousTotal() string {
+	if x != nil {
+		return x.PreviousTotal
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetPreviousRank() int32 {
+	if x != nil {
+		return x.PreviousRank
+	}
+	return 0
+}
+
+func (x *SubjectResultPublished) GetNodes() []*NodeResult {
+	if x != nil {
+		return x.Nodes
+	}
+	return nil
+}
+
+// NodeResult is one node's published figures in a SubjectResultPublished.
+type NodeResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Node code, e.g. `3.1.2`.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// Parent code; empty for a field.
+	ParentCode string `protobuf:"bytes,2,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
+	// Vietnamese name.
+	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	// Points achieved, as published.
+	Score string `protobuf:"bytes,4,opt,name=score,proto3" json:"score,omitempty"`
+	// Maximum points of the node this year.
+	MaxPoints string `protobuf:"bytes,5,opt,name=max_points,json=maxPoints,proto3" json:"max_points,omitempty"`
+	// Last year's published points for the node with the same code; empty when none.
+	PreviousScore string `protobuf:"bytes,6,opt,name=previous_score,json=previousScore,proto3" json:"previous_score,omitempty"`
+	// Last year's maximum for that node; empty when none.
+	PreviousMaxPoints string `protobuf:"bytes,7,opt,name=previous_max_points,json=previousMaxPoints,proto3" json:"previous_max_points,omitempty"`
+	// A bonus item (điểm khuyến khích), excluded from some rules (002 Art. 17.1.d).
+	Bonus bool `protobuf:"varint,8,opt,name=bonus,proto3" json:"bonus,omitempty"`
+	// Rank of this node's score within the peer group; 0 when not ranked.
+	Rank          int32 `protobuf:"varint,9,opt,name=rank,proto3" json:"rank,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NodeResult) Reset() {
+	*x = NodeResult{}
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NodeResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NodeResult) ProtoMessage() {}
+
+func (x *NodeResult) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NodeResult.ProtoReflect.Descriptor instead.
+func (*NodeResult) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *NodeResult) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *NodeResult) GetParentCode() string {
+	if x != nil {
+		return x.ParentCode
+	}
+	return ""
+}
+
+func (x *NodeResult) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *NodeResult) GetScore() string {
+	if x != nil {
+		return x.Score
+	}
+	return ""
+}
+
+func (x *NodeResult) GetMaxPoints() string {
+	if x != nil {
+		return x.MaxPoints
+	}
+	return ""
+}
+
+func (x *NodeResult) GetPreviousScore() string {
+	if x != nil {
+		return x.PreviousScore
+	}
+	return ""
+}
+
+func (x *NodeResult) GetPreviousMaxPoints() string {
+	if x != nil {
+		return x.PreviousMaxPoints
+	}
+	return ""
+}
+
+func (x *NodeResult) GetBonus() bool {
+	if x != nil {
+		return x.Bonus
+	}
+	return false
+}
+
+func (x *NodeResult) GetRank() int32 {
+	if x != nil {
+		return x.Rank
+	}
+	return 0
+}
+
 var File_par_parscoring_v1_events_proto protoreflect.FileDescriptor
 
 const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1epar/parscoring/v1/events.proto\x12\x11par.parscoring.v1\x1a\"par/parscoring/v1/parscoring.proto\"W\n" +
+	"\x1epar/parscoring/v1/events.proto\x12\x11par.parscoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"par/parscoring/v1/parscoring.proto\"W\n" +
 	"\x12CriteriaSetCreated\x12A\n" +
-	"\fcriteria_set\x18\x01 \x01(\v2\x1e.par.parscoring.v1.CriteriaSetR\vcriteriaSetBJZHgithub.com/parindex/platform/proto/gen/go/par/parscoring/v1;parscoringv1b\x06proto3"
+	"\fcriteria_set\x18\x01 \x01(\v2\x1e.par.parscoring.v1.CriteriaSetR\vcriteriaSet\"\xd0\x02\n" +
+	"\x10ResultsPublished\x12\x1f\n" +
+	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
+	"snapshotId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12!\n" +
+	"\fsubject_kind\x18\x03 \x01(\tR\vsubjectKind\x12&\n" +
+	"\x0fcriteria_set_id\x18\x04 \x01(\tR\rcriteriaSetId\x127\n" +
+	"\x06source\x18\x05 \x01(\x0e2\x1f.par.parscoring.v1.ResultSourceR\x06source\x12\x1a\n" +
+	"\bdecision\x18\x06 \x01(\tR\bdecision\x12=\n" +
+	"\fpublish_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12(\n" +
+	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\xcd\x04\n" +
+	"\x16SubjectResultPublished\x12\x1f\n" +
+	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
+	"snapshotId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12!\n" +
+	"\fsubject_kind\x18\x03 \x01(\tR\vsubjectKind\x12&\n" +
+	"\x0fcriteria_set_id\x18\x04 \x01(\tR\rcriteriaSetId\x127\n" +
+	"\x06source\x18\x05 \x01(\x0e2\x1f.par.parscoring.v1.ResultSourceR\x06source\x12\x1a\n" +
+	"\bdecision\x18\x06 \x01(\tR\bdecision\x12=\n" +
+	"\fpublish_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12\x17\n" +
+	"\aunit_id\x18\b \x01(\tR\x06unitId\x12\x14\n" +
+	"\x05total\x18\t \x01(\tR\x05total\x12\x1d\n" +
+	"\n" +
+	"max_points\x18\n" +
+	" \x01(\tR\tmaxPoints\x12#\n" +
+	"\rindex_percent\x18\v \x01(\tR\findexPercent\x12\x12\n" +
+	"\x04rank\x18\f \x01(\x05R\x04rank\x12\x17\n" +
+	"\arank_of\x18\r \x01(\x05R\x06rankOf\x12%\n" +
+	"\x0eprevious_total\x18\x0e \x01(\tR\rpreviousTotal\x12#\n" +
+	"\rprevious_rank\x18\x0f \x01(\x05R\fpreviousRank\x123\n" +
+	"\x05nodes\x18\x10 \x03(\v2\x1d.par.parscoring.v1.NodeResultR\x05nodes\"\x8b\x02\n" +
+	"\n" +
+	"NodeResult\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1f\n" +
+	"\vparent_code\x18\x02 \x01(\tR\n" +
+	"parentCode\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x14\n" +
+	"\x05score\x18\x04 \x01(\tR\x05score\x12\x1d\n" +
+	"\n" +
+	"max_points\x18\x05 \x01(\tR\tmaxPoints\x12%\n" +
+	"\x0eprevious_score\x18\x06 \x01(\tR\rpreviousScore\x12.\n" +
+	"\x13previous_max_points\x18\a \x01(\tR\x11previousMaxPoints\x12\x14\n" +
+	"\x05bonus\x18\b \x01(\bR\x05bonus\x12\x12\n" +
+	"\x04rank\x18\t \x01(\x05R\x04rank*f\n" +
+	"\fResultSource\x12\x1d\n" +
+	"\x19RESULT_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17RESULT_SOURCE_APPRAISED\x10\x01\x12\x1a\n" +
+	"\x16RESULT_SOURCE_IMPORTED\x10\x02BJZHgithub.com/parindex/platform/proto/gen/go/par/parscoring/v1;parscoringv1b\x06proto3"
 
 var (
 	file_par_parscoring_v1_events_proto_rawDescOnce sync.Once
@@ -87,18 +607,29 @@ func file_par_parscoring_v1_events_proto_rawDescGZIP() []byte {
 	return file_par_parscoring_v1_events_proto_rawDescData
 }
 
-var file_par_parscoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_par_parscoring_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_par_parscoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_par_parscoring_v1_events_proto_goTypes = []any{
-	(*CriteriaSetCreated)(nil), // 0: par.parscoring.v1.CriteriaSetCreated
-	(*CriteriaSet)(nil),        // 1: par.parscoring.v1.CriteriaSet
+	(ResultSource)(0),              // 0: par.parscoring.v1.ResultSource
+	(*CriteriaSetCreated)(nil),     // 1: par.parscoring.v1.CriteriaSetCreated
+	(*ResultsPublished)(nil),       // 2: par.parscoring.v1.ResultsPublished
+	(*SubjectResultPublished)(nil), // 3: par.parscoring.v1.SubjectResultPublished
+	(*NodeResult)(nil),             // 4: par.parscoring.v1.NodeResult
+	(*CriteriaSet)(nil),            // 5: par.parscoring.v1.CriteriaSet
+	(*timestamppb.Timestamp)(nil),  // 6: google.protobuf.Timestamp
 }
 var file_par_parscoring_v1_events_proto_depIdxs = []int32{
-	1, // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
-	1, // [1:1] is the sub-list for method output_type
-	1, // [1:1] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	5, // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
+	0, // 1: par.parscoring.v1.ResultsPublished.source:type_name -> par.parscoring.v1.ResultSource
+	6, // 2: par.parscoring.v1.ResultsPublished.publish_time:type_name -> google.protobuf.Timestamp
+	0, // 3: par.parscoring.v1.SubjectResultPublished.source:type_name -> par.parscoring.v1.ResultSource
+	6, // 4: par.parscoring.v1.SubjectResultPublished.publish_time:type_name -> google.protobuf.Timestamp
+	4, // 5: par.parscoring.v1.SubjectResultPublished.nodes:type_name -> par.parscoring.v1.NodeResult
+	6, // [6:6] is the sub-list for method output_type
+	6, // [6:6] is the sub-list for method input_type
+	6, // [6:6] is the sub-list for extension type_name
+	6, // [6:6] is the sub-list for extension extendee
+	0, // [0:6] is the sub-list for field type_name
 }
 
 func init() { file_par_parscoring_v1_events_proto_init() }
@@ -112,13 +643,14 @@ func file_par_parscoring_v1_events_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_parscoring_v1_events_proto_rawDesc), len(file_par_parscoring_v1_events_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   1,
+			NumEnums:      1,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_par_parscoring_v1_events_proto_goTypes,
 		DependencyIndexes: file_par_parscoring_v1_events_proto_depIdxs,
+		EnumInfos:         file_par_parscoring_v1_events_proto_enumTypes,
 		MessageInfos:      file_par_parscoring_v1_events_proto_msgTypes,
 	}.Build()
 	File_par_parscoring_v1_events_proto = out.File
