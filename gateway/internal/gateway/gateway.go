@@ -13,6 +13,7 @@ import (
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -43,21 +44,20 @@ type Config struct {
 	LogLevel           string        `env:"LOG_LEVEL" default:"info"`
 	MaxBodyBytes       int64         `env:"MAX_BODY_BYTES" default:"1048576"`
 	RequestTimeout     time.Duration `env:"REQUEST_TIMEOUT" default:"30s"`
+	// CORSAllowedOrigins are the portal's origins allowed to call from a browser.
+	CORSAllowedOrigins []string `env:"CORS_ALLOWED_ORIGINS"`
+	// TrustForwardedFor makes the last X-Forwarded-For entry the client IP (behind a
+	// trusted reverse proxy only).
+	TrustForwardedFor bool `env:"TRUST_FORWARDED_FOR" default:"false"`
+	// PublicRatePerMinute and PublicRateBurst limit public routes per client IP.
+	PublicRatePerMinute int `env:"PUBLIC_RATE_PER_MINUTE" default:"60"`
+	PublicRateBurst     int `env:"PUBLIC_RATE_BURST" default:"20"`
 }
 
 // Gateway is the HTTP handler of the platform and the gRPC connections behind it.
 type Gateway struct {
 	handler http.Handler
 	conns   []*grpc.ClientConn
-}
-
-// isPublic says which paths are reachable without a token: liveness and the API description.
-func isPublic(r *http.Request) bool {
-	switch r.URL.Path {
-	case "/healthz", "/openapi.json":
-		return true
-	}
-	return false
 }
 
 // New connects to every service and builds the handler. Connections are lazy (grpc.NewClient),
@@ -89,6 +89,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 			},
 		}),
 		runtime.WithHealthEndpointAt(healthpb.NewHealthClient(dirConn), "/healthz"),
+		runtime.WithErrorHandler(errorHandler(log)),
+		runtime.WithRoutingErrorHandler(routingErrorHandler),
 	)
 
 	if err := directoryv1.RegisterDirectoryServiceHandler(ctx, mux, dirConn); err != nil {
@@ -120,9 +122,29 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 	})
 	root.Handle("/", mux)
 
+	if cfg.PublicRatePerMinute <= 0 {
+		cfg.PublicRatePerMinute = 60
+	}
+	if cfg.PublicRateBurst <= 0 {
+		cfg.PublicRateBurst = 20
+	}
+	policies := newPolicyTable(routePolicies(), cfg.MaxBodyBytes, cfg.RequestTimeout)
+	deny := func(w http.ResponseWriter, r *http.Request, msg string, cause error) {
+		if cause != nil {
+			log.InfoContext(r.Context(), "token refused", slog.String("path", r.URL.Path), slog.String("error", cause.Error()))
+		}
+		writeCode(r.Context(), w, codes.Unauthenticated, msg)
+	}
+
+	// Outermost first: CORS answers preflights before authentication; public routes are
+	// rate limited before any work; the body is bounded and normalised once authenticated.
 	var h http.Handler = root
-	h = auth.Middleware(verifier, isPublic, h)
-	h = limits(cfg.MaxBodyBytes, cfg.RequestTimeout, h)
+	h = timeouts(h)
+	h = normalizeRequest(h)
+	h = auth.MiddlewareFunc(verifier, policies.isPublic, deny, h)
+	h = rateLimitPublic(newRateLimiter(cfg.PublicRatePerMinute, cfg.PublicRateBurst), cfg.TrustForwardedFor, h)
+	h = cors(cfg.CORSAllowedOrigins, h)
+	h = withPolicy(policies, h)
 	h = accessLog(log, h)
 	// otelhttp is outermost so the span (and its trace id) exists for the access log, and the
 	// W3C traceparent of the caller, if any, is continued.
@@ -143,19 +165,6 @@ func (g *Gateway) Close() error {
 		errs = append(errs, c.Close())
 	}
 	return errors.Join(errs...)
-}
-
-// limits bounds the size of request bodies and the time a request may take, so one client
-// cannot hold the gateway's memory or connections.
-func limits(maxBody int64, timeout time.Duration, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Body != nil {
-			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		next.ServeHTTP(w, r.WithContext(ctx))
-	})
 }
 
 // statusRecorder remembers the status code written, for the access log.

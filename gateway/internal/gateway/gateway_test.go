@@ -27,6 +27,18 @@ type fakeDirectory struct {
 	directoryv1.UnimplementedDirectoryServiceServer
 	units  map[string]*directoryv1.Unit
 	caller chan auth.Principal
+	// seen records the text fields of LookupUnit and CreateUnit requests as received.
+	seen chan string
+}
+
+func (f *fakeDirectory) LookupUnit(_ context.Context, req *directoryv1.LookupUnitRequest) (*directoryv1.LookupUnitResponse, error) {
+	f.seen <- req.GetCode()
+	return nil, errNotFound
+}
+
+func (f *fakeDirectory) CreateUnit(_ context.Context, req *directoryv1.CreateUnitRequest) (*directoryv1.CreateUnitResponse, error) {
+	f.seen <- req.GetUnit().GetName()
+	return &directoryv1.CreateUnitResponse{Unit: req.GetUnit()}, nil
 }
 
 func (f *fakeDirectory) GetUnit(ctx context.Context, req *directoryv1.GetUnitRequest) (*directoryv1.GetUnitResponse, error) {
@@ -43,6 +55,12 @@ func (f *fakeDirectory) GetUnit(ctx context.Context, req *directoryv1.GetUnitReq
 // included) with the fake directory behind the gateway's handler.
 func startGateway(t *testing.T) (*httptest.Server, *fakeDirectory, string) {
 	t.Helper()
+	return startGatewayWith(t, func(*Config) {})
+}
+
+// startGatewayWith is startGateway with the configuration adjusted by edit.
+func startGatewayWith(t *testing.T, edit func(*Config)) (*httptest.Server, *fakeDirectory, string) {
+	t.Helper()
 	signer, verifier := authtest.NewIssuer(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, hs := grpcserver.New(grpcserver.Options{Service: "directory", Log: log, Verifier: verifier})
@@ -51,6 +69,7 @@ func startGateway(t *testing.T) (*httptest.Server, *fakeDirectory, string) {
 			"0b9f4a57-3c6e-4a4f-9a55-3f1c2a0e8d11": {Id: "0b9f4a57-3c6e-4a4f-9a55-3f1c2a0e8d11", Code: "TQ-SNV", Name: "Sở Nội vụ", ShortName: "SNV", Kind: "department", Level: "province"},
 		},
 		caller: make(chan auth.Principal, 10),
+		seen:   make(chan string, 10),
 	}
 	directoryv1.RegisterDirectoryServiceServer(srv, fake)
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -66,11 +85,13 @@ func startGateway(t *testing.T) (*httptest.Server, *fakeDirectory, string) {
 	})
 
 	unused := "127.0.0.1:1" // lazy connections: never dialled by these tests
-	gw, err := New(t.Context(), Config{
+	cfg := Config{
 		DirectoryAddr: lis.Addr().String(), TaskTrackingAddr: unused, ParScoringAddr: unused,
 		AccountabilityAddr: unused, NotificationAddr: unused,
 		MaxBodyBytes: 1 << 10, RequestTimeout: 5e9,
-	}, log, verifier)
+	}
+	edit(&cfg)
+	gw, err := New(t.Context(), cfg, log, verifier)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,20 +104,7 @@ func startGateway(t *testing.T) (*httptest.Server, *fakeDirectory, string) {
 
 func get(t *testing.T, url, token string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&body)
+	resp, body := do(t, newReq(t, http.MethodGet, url, token, ""))
 	return resp.StatusCode, body
 }
 

@@ -15,6 +15,15 @@ import (
 // Authorization header stays, and grpc-gateway forwards it to the service as metadata,
 // where it is verified again (the services trust no hop).
 func Middleware(v Verifier, public func(*http.Request) bool, next http.Handler) http.Handler {
+	return MiddlewareFunc(v, public, func(w http.ResponseWriter, _ *http.Request, msg string, _ error) {
+		writeUnauthenticated(w, msg)
+	}, next)
+}
+
+// MiddlewareFunc is Middleware with the refusal written by deny, which gets the message
+// for the client (MsgMissingToken or MsgInvalidToken) and the cause, for the server's log
+// only (nil when the token is missing). The gateway uses it to answer in its own error shape.
+func MiddlewareFunc(v Verifier, public func(*http.Request) bool, deny func(w http.ResponseWriter, r *http.Request, msg string, cause error), next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if public != nil && public(r) {
 			next.ServeHTTP(w, r)
@@ -22,12 +31,14 @@ func Middleware(v Verifier, public func(*http.Request) bool, next http.Handler) 
 		}
 		token, ok := bearerToken(r.Header.Get(authorizationKey))
 		if !ok {
-			writeUnauthenticated(w, MsgMissingToken)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="par"`)
+			deny(w, r, MsgMissingToken, nil)
 			return
 		}
 		p, err := v.Verify(r.Context(), token)
 		if err != nil {
-			writeUnauthenticated(w, MsgInvalidToken)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="par"`)
+			deny(w, r, MsgInvalidToken, err)
 			return
 		}
 		next.ServeHTTP(w, r.WithContext(WithToken(WithPrincipal(r.Context(), p), token)))
