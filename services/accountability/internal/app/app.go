@@ -34,7 +34,14 @@ type Store interface {
 type Directory interface {
 	// MissingUnits returns those of ids (distinct, well-formed) that name no unit.
 	MissingUnits(ctx context.Context, ids []string) ([]string, error)
+	// UnitIDByCode returns the id of the unit with a directory code, or ErrUnknownUnit.
+	UnitIDByCode(ctx context.Context, code string) (string, error)
+	// UnitCode returns the directory code of a unit, or ErrUnknownUnit.
+	UnitCode(ctx context.Context, id string) (string, error)
 }
+
+// ErrUnknownUnit means the directory has no unit with the id or code asked about.
+var ErrUnknownUnit = errors.New("không có đơn vị này trong danh bạ")
 
 // Service runs the accountability use cases.
 type Service struct {

@@ -51,6 +51,14 @@ func (f *fakeDirectory) MissingUnits(_ context.Context, ids []string) ([]string,
 	return missing, nil
 }
 
+func (f *fakeDirectory) UnitIDByCode(_ context.Context, code string) (string, error) {
+	return "", ErrUnknownUnit
+}
+
+func (f *fakeDirectory) UnitCode(_ context.Context, id string) (string, error) {
+	return "", ErrUnknownUnit
+}
+
 const (
 	province = "0190a000-0000-7000-8000-000000000001"
 	snv      = "0190a000-0000-7000-8000-000000000010"

@@ -45,20 +45,44 @@ func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, erro
 		res, err := c.units.BatchGetUnits(callCtx, &directoryv1.BatchGetUnitsRequest{UnitIds: chunk})
 		cancel()
 		if err != nil {
-			return nil, callError(err)
+			return nil, callError("BatchGetUnits", err)
 		}
 		missing = append(missing, res.GetMissingUnitIds()...)
 	}
 	return missing, nil
 }
 
+// UnitIDByCode implements app.Directory with LookupUnit.
+func (c *Client) UnitIDByCode(ctx context.Context, code string) (string, error) {
+	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	res, err := c.units.LookupUnit(callCtx, &directoryv1.LookupUnitRequest{Code: code})
+	if err != nil {
+		return "", callError("LookupUnit", err)
+	}
+	return res.GetUnit().GetId(), nil
+}
+
+// UnitCode implements app.Directory with GetUnit.
+func (c *Client) UnitCode(ctx context.Context, id string) (string, error) {
+	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	res, err := c.units.GetUnit(callCtx, &directoryv1.GetUnitRequest{UnitId: id})
+	if err != nil {
+		return "", callError("GetUnit", err)
+	}
+	return res.GetUnit().GetCode(), nil
+}
+
 // callError keeps the directory's status as the cause and marks the failures a retry can
 // cure, so the caller gets Unavailable rather than an internal error.
-func callError(err error) error {
+func callError(method string, err error) error {
 	switch status.Code(err) {
+	case codes.NotFound:
+		return fmt.Errorf("directory %s: %w: %w", method, app.ErrUnknownUnit, err)
 	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
-		return fmt.Errorf("directory BatchGetUnits: %w: %w", app.ErrDirectoryUnavailable, err)
+		return fmt.Errorf("directory %s: %w: %w", method, app.ErrDirectoryUnavailable, err)
 	default:
-		return fmt.Errorf("directory BatchGetUnits: %w", err)
+		return fmt.Errorf("directory %s: %w", method, err)
 	}
 }

@@ -21,6 +21,7 @@ func matrixFromProto(req *accountabilityv1.PutResponsibilityMatrixRequest) respo
 			NodeCode:           e.GetNodeCode(),
 			OwnerUnitID:        e.GetOwnerUnitId(),
 			CooperatingUnitIDs: e.GetCooperatingUnitIds(),
+			LegalBasis:         e.GetLegalBasis(),
 		}
 	}
 	return m
@@ -39,6 +40,7 @@ func matrixToProto(m responsibility.Matrix) *accountabilityv1.ResponsibilityMatr
 			NodeCode:           e.NodeCode,
 			OwnerUnitId:        e.OwnerUnitID,
 			CooperatingUnitIds: e.CooperatingUnitIDs,
+			LegalBasis:         e.LegalBasis,
 		}
 	}
 	return pb

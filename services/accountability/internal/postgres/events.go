@@ -28,6 +28,7 @@ func matrixChanged(m responsibility.Matrix) *accountabilityv1.ResponsibilityMatr
 			NodeCode:           e.NodeCode,
 			OwnerUnitId:        e.OwnerUnitID,
 			CooperatingUnitIds: e.CooperatingUnitIDs,
+			LegalBasis:         e.LegalBasis,
 		}
 	}
 	return &accountabilityv1.ResponsibilityMatrixChanged{Matrix: pb}

@@ -41,7 +41,7 @@ var _ app.Store = (*Store)(nil)
 // NewStore returns a Store on pool.
 func NewStore(pool *pgxpool.Pool) *Store { return &Store{pool: pool} }
 
-var entryColumns = []string{"province_unit_id", "year", "node_code", "ordinal", "owner_unit_id", "cooperating_unit_ids"}
+var entryColumns = []string{"province_unit_id", "year", "node_code", "ordinal", "owner_unit_id", "cooperating_unit_ids", "legal_basis"}
 
 // PutMatrix implements app.Store. The upsert of the matrix row locks it first, so two
 // concurrent replacements of the same matrix run one after the other and their events
@@ -77,7 +77,7 @@ func (s *Store) PutMatrix(ctx context.Context, m responsibility.Matrix) error {
 					return err
 				}
 			}
-			rows[i] = []any{province, m.Year, e.NodeCode, i, owner, coop}
+			rows[i] = []any{province, m.Year, e.NodeCode, i, owner, coop, e.LegalBasis}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"responsibility_entry"}, entryColumns, pgx.CopyFromRows(rows)); err != nil {
 			return fmt.Errorf("insert %d entries: %w", len(rows), err)
@@ -106,13 +106,13 @@ func (s *Store) Matrix(ctx context.Context, provinceUnitID string, year int) (re
 		}
 		m.UpdateTime = m.UpdateTime.UTC()
 		rows, _ := tx.Query(ctx, `
-			SELECT node_code, owner_unit_id::text, cooperating_unit_ids::text[]
+			SELECT node_code, owner_unit_id::text, cooperating_unit_ids::text[], legal_basis
 			FROM responsibility_entry
 			WHERE province_unit_id = $1 AND year = $2
 			ORDER BY ordinal`, provinceUnitID, year)
 		m.Entries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (responsibility.Entry, error) {
 			var e responsibility.Entry
-			if err := row.Scan(&e.NodeCode, &e.OwnerUnitID, &e.CooperatingUnitIDs); err != nil {
+			if err := row.Scan(&e.NodeCode, &e.OwnerUnitID, &e.CooperatingUnitIDs, &e.LegalBasis); err != nil {
 				return responsibility.Entry{}, err
 			}
 			if len(e.CooperatingUnitIDs) == 0 {

@@ -36,6 +36,9 @@ type Entry struct {
 	OwnerUnitID string
 	// CooperatingUnitIDs are the cooperating units, without the owner.
 	CooperatingUnitIDs []string
+	// LegalBasis is the article the entry implements, e.g. "Điều 15 khoản 6 Quyết định
+	// 3373/QĐ-UBND", carried into every request the entry decides.
+	LegalBasis string
 }
 
 // Matrix is Art. 15 as data for one province and one year of the index. The default
@@ -67,6 +70,7 @@ func NewMatrix(draft Matrix) (Matrix, error) {
 	m.Entries = make([]Entry, len(draft.Entries))
 	for i, e := range draft.Entries {
 		e.NodeCode = strings.TrimSpace(e.NodeCode)
+		e.LegalBasis = strings.TrimSpace(e.LegalBasis)
 		e.OwnerUnitID = normID(e.OwnerUnitID)
 		// nil, not empty, when there are none: one representation for "nobody".
 		var coop []string
@@ -100,6 +104,9 @@ func NewMatrix(draft Matrix) (Matrix, error) {
 			} else {
 				first[e.NodeCode] = i
 			}
+		}
+		if len([]rune(e.LegalBasis)) > 300 {
+			v.add(entryField(i, "legal_basis"), "căn cứ pháp lý tối đa 300 ký tự")
 		}
 		if !isUUID(e.OwnerUnitID) {
 			v.add(entryField(i, "owner_unit_id"), "cần mã định danh (UUID) của đơn vị chủ trì")
@@ -176,6 +183,8 @@ type Assignment struct {
 	OwnerUnitID string
 	// CooperatingUnitIDs are the units whose heads help.
 	CooperatingUnitIDs []string
+	// LegalBasis is the listed entry's article.
+	LegalBasis string
 }
 
 // Inherited reports whether the assignment comes from an ancestor of the node.
@@ -196,6 +205,7 @@ func (m Matrix) Resolve(nodeCode string) (Assignment, error) {
 					ListedCode:         e.NodeCode,
 					OwnerUnitID:        e.OwnerUnitID,
 					CooperatingUnitIDs: e.CooperatingUnitIDs,
+					LegalBasis:         e.LegalBasis,
 				}, nil
 			}
 		}

@@ -56,6 +56,8 @@ const (
 type fakeDirectory struct {
 	directoryv1.UnimplementedDirectoryServiceServer
 	units map[string]bool
+	// codes maps directory unit codes to ids, for LookupUnit and GetUnit.
+	codes map[string]string
 
 	mu    sync.Mutex
 	calls []string // authorization metadata per call
@@ -75,6 +77,22 @@ func (f *fakeDirectory) BatchGetUnits(ctx context.Context, req *directoryv1.Batc
 		}
 	}
 	return res, nil
+}
+
+func (f *fakeDirectory) LookupUnit(_ context.Context, req *directoryv1.LookupUnitRequest) (*directoryv1.LookupUnitResponse, error) {
+	if id, ok := f.codes[req.GetCode()]; ok {
+		return &directoryv1.LookupUnitResponse{Unit: &directoryv1.Unit{Id: id, Code: req.GetCode()}}, nil
+	}
+	return nil, status.Error(codes.NotFound, "no unit")
+}
+
+func (f *fakeDirectory) GetUnit(_ context.Context, req *directoryv1.GetUnitRequest) (*directoryv1.GetUnitResponse, error) {
+	for code, id := range f.codes {
+		if id == req.GetUnitId() {
+			return &directoryv1.GetUnitResponse{Unit: &directoryv1.Unit{Id: id, Code: code}}, nil
+		}
+	}
+	return nil, status.Error(codes.NotFound, "no unit")
 }
 
 func (f *fakeDirectory) authorizations() []string {

@@ -28,6 +28,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// TableFormat is the file format of an import or export.
+type TableFormat int32
+
+const (
+	// Not set: CSV.
+	TableFormat_TABLE_FORMAT_UNSPECIFIED TableFormat = 0
+	// Comma-separated values, UTF-8, header row.
+	TableFormat_TABLE_FORMAT_CSV TableFormat = 1
+	// Office Open XML workbook, first sheet, header row.
+	TableFormat_TABLE_FORMAT_XLSX TableFormat = 2
+)
+
+// Enum value maps for TableFormat.
+var (
+	TableFormat_name = map[int32]string{
+		0: "TABLE_FORMAT_UNSPECIFIED",
+		1: "TABLE_FORMAT_CSV",
+		2: "TABLE_FORMAT_XLSX",
+	}
+	TableFormat_value = map[string]int32{
+		"TABLE_FORMAT_UNSPECIFIED": 0,
+		"TABLE_FORMAT_CSV":         1,
+		"TABLE_FORMAT_XLSX":        2,
+	}
+)
+
+func (x TableFormat) Enum() *TableFormat {
+	p := new(TableFormat)
+	*p = x
+	return p
+}
+
+func (x TableFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (TableFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_accountability_v1_accountability_proto_enumTypes[0].Descriptor()
+}
+
+func (TableFormat) Type() protoreflect.EnumType {
+	return &file_par_accountability_v1_accountability_proto_enumTypes[0]
+}
+
+func (x TableFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use TableFormat.Descriptor instead.
+func (TableFormat) EnumDescriptor() ([]byte, []int) {
+	return file_par_accountability_v1_accountability_proto_rawDescGZIP(), []int{0}
+}
+
 // ResponsibilityEntry says which unit's head answers for a node of the provincial index.
 type ResponsibilityEntry struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -37,8 +90,11 @@ type ResponsibilityEntry struct {
 	OwnerUnitId string `protobuf:"bytes,2,opt,name=owner_unit_id,json=ownerUnitId,proto3" json:"owner_unit_id,omitempty"`
 	// Cooperating units (phối hợp).
 	CooperatingUnitIds []string `protobuf:"bytes,3,rep,name=cooperating_unit_ids,json=cooperatingUnitIds,proto3" json:"cooperating_unit_ids,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// The article of the regulation the entry implements, e.g. "Điều 15 khoản 6 Quyết định
+	// 3373/QĐ-UBND"; empty when the province gave none.
+	LegalBasis    string `protobuf:"bytes,20,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ResponsibilityEntry) Reset() {
@@ -90,6 +146,13 @@ func (x *ResponsibilityEntry) GetCooperatingUnitIds() []string {
 		return x.CooperatingUnitIds
 	}
 	return nil
+}
+
+func (x *ResponsibilityEntry) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
 }
 
 // ResponsibilityMatrix is Art. 15 as data for one province and year.
@@ -394,15 +457,389 @@ func (x *GetResponsibilityMatrixResponse) GetMatrix() *ResponsibilityMatrix {
 	return nil
 }
 
+// Request of ImportResponsibilityMatrix. A table has the header
+// `node_code,owner_unit,cooperating_units,legal_basis`; units are directory ids or directory
+// unit codes, cooperating units separated by `;`.
+type ImportResponsibilityMatrixRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// The year.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Where the matrix comes from.
+	//
+	// Types that are valid to be assigned to Source:
+	//
+	//	*ImportResponsibilityMatrixRequest_UseDefault
+	//	*ImportResponsibilityMatrixRequest_Csv
+	//	*ImportResponsibilityMatrixRequest_Xlsx
+	Source isImportResponsibilityMatrixRequest_Source `protobuf_oneof:"source"`
+	// Art. 15.7 applies (ignored with use_default, where it always applies).
+	UnitsOwnIndex bool `protobuf:"varint,6,opt,name=units_own_index,json=unitsOwnIndex,proto3" json:"units_own_index,omitempty"`
+	// Check and return the matrix without storing it.
+	DryRun        bool `protobuf:"varint,7,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportResponsibilityMatrixRequest) Reset() {
+	*x = ImportResponsibilityMatrixRequest{}
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportResponsibilityMatrixRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportResponsibilityMatrixRequest) ProtoMessage() {}
+
+func (x *ImportResponsibilityMatrixRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportResponsibilityMatrixRequest.ProtoReflect.Descriptor instead.
+func (*ImportResponsibilityMatrixRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_accountability_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetSource() isImportResponsibilityMatrixRequest_Source {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetUseDefault() bool {
+	if x != nil {
+		if x, ok := x.Source.(*ImportResponsibilityMatrixRequest_UseDefault); ok {
+			return x.UseDefault
+		}
+	}
+	return false
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetCsv() []byte {
+	if x != nil {
+		if x, ok := x.Source.(*ImportResponsibilityMatrixRequest_Csv); ok {
+			return x.Csv
+		}
+	}
+	return nil
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetXlsx() []byte {
+	if x != nil {
+		if x, ok := x.Source.(*ImportResponsibilityMatrixRequest_Xlsx); ok {
+			return x.Xlsx
+		}
+	}
+	return nil
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetUnitsOwnIndex() bool {
+	if x != nil {
+		return x.UnitsOwnIndex
+	}
+	return false
+}
+
+func (x *ImportResponsibilityMatrixRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+type isImportResponsibilityMatrixRequest_Source interface {
+	isImportResponsibilityMatrixRequest_Source()
+}
+
+type ImportResponsibilityMatrixRequest_UseDefault struct {
+	// The built-in Thái Bình matrix (Art. 15.1–15.7); units are found in the directory by the
+	// codes `<province code>-SNV`, `-STP`, `-VPUBND`, `-STC`, `-STTTT`, `-SKHDT`, `-CUCTHUE`.
+	UseDefault bool `protobuf:"varint,3,opt,name=use_default,json=useDefault,proto3,oneof"`
+}
+
+type ImportResponsibilityMatrixRequest_Csv struct {
+	// A CSV table.
+	Csv []byte `protobuf:"bytes,4,opt,name=csv,proto3,oneof"`
+}
+
+type ImportResponsibilityMatrixRequest_Xlsx struct {
+	// An XLSX workbook.
+	Xlsx []byte `protobuf:"bytes,5,opt,name=xlsx,proto3,oneof"`
+}
+
+func (*ImportResponsibilityMatrixRequest_UseDefault) isImportResponsibilityMatrixRequest_Source() {}
+
+func (*ImportResponsibilityMatrixRequest_Csv) isImportResponsibilityMatrixRequest_Source() {}
+
+func (*ImportResponsibilityMatrixRequest_Xlsx) isImportResponsibilityMatrixRequest_Source() {}
+
+// Response of ImportResponsibilityMatrix.
+type ImportResponsibilityMatrixResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The matrix stored (or that would be stored, on a dry run).
+	Matrix *ResponsibilityMatrix `protobuf:"bytes,1,opt,name=matrix,proto3" json:"matrix,omitempty"`
+	// True when nothing was stored.
+	DryRun        bool `protobuf:"varint,2,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportResponsibilityMatrixResponse) Reset() {
+	*x = ImportResponsibilityMatrixResponse{}
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportResponsibilityMatrixResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportResponsibilityMatrixResponse) ProtoMessage() {}
+
+func (x *ImportResponsibilityMatrixResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportResponsibilityMatrixResponse.ProtoReflect.Descriptor instead.
+func (*ImportResponsibilityMatrixResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_accountability_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ImportResponsibilityMatrixResponse) GetMatrix() *ResponsibilityMatrix {
+	if x != nil {
+		return x.Matrix
+	}
+	return nil
+}
+
+func (x *ImportResponsibilityMatrixResponse) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+// Request of ExportResponsibilityMatrix.
+type ExportResponsibilityMatrixRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// The year.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// The format; CSV when unset.
+	Format        TableFormat `protobuf:"varint,3,opt,name=format,proto3,enum=par.accountability.v1.TableFormat" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportResponsibilityMatrixRequest) Reset() {
+	*x = ExportResponsibilityMatrixRequest{}
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportResponsibilityMatrixRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportResponsibilityMatrixRequest) ProtoMessage() {}
+
+func (x *ExportResponsibilityMatrixRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportResponsibilityMatrixRequest.ProtoReflect.Descriptor instead.
+func (*ExportResponsibilityMatrixRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_accountability_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ExportResponsibilityMatrixRequest) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *ExportResponsibilityMatrixRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ExportResponsibilityMatrixRequest) GetFormat() TableFormat {
+	if x != nil {
+		return x.Format
+	}
+	return TableFormat_TABLE_FORMAT_UNSPECIFIED
+}
+
+// ExportedFile is a file produced by an export.
+type ExportedFile struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Suggested file name, e.g. `ma-tran-trach-nhiem-2024.csv`.
+	FileName string `protobuf:"bytes,1,opt,name=file_name,json=fileName,proto3" json:"file_name,omitempty"`
+	// MIME type.
+	ContentType string `protobuf:"bytes,2,opt,name=content_type,json=contentType,proto3" json:"content_type,omitempty"`
+	// The bytes.
+	Content       []byte `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportedFile) Reset() {
+	*x = ExportedFile{}
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportedFile) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportedFile) ProtoMessage() {}
+
+func (x *ExportedFile) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportedFile.ProtoReflect.Descriptor instead.
+func (*ExportedFile) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_accountability_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *ExportedFile) GetFileName() string {
+	if x != nil {
+		return x.FileName
+	}
+	return ""
+}
+
+func (x *ExportedFile) GetContentType() string {
+	if x != nil {
+		return x.ContentType
+	}
+	return ""
+}
+
+func (x *ExportedFile) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+// Response of ExportResponsibilityMatrix.
+type ExportResponsibilityMatrixResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The table.
+	File          *ExportedFile `protobuf:"bytes,1,opt,name=file,proto3" json:"file,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportResponsibilityMatrixResponse) Reset() {
+	*x = ExportResponsibilityMatrixResponse{}
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportResponsibilityMatrixResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportResponsibilityMatrixResponse) ProtoMessage() {}
+
+func (x *ExportResponsibilityMatrixResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_accountability_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportResponsibilityMatrixResponse.ProtoReflect.Descriptor instead.
+func (*ExportResponsibilityMatrixResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_accountability_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ExportResponsibilityMatrixResponse) GetFile() *ExportedFile {
+	if x != nil {
+		return x.File
+	}
+	return nil
+}
+
 var File_par_accountability_v1_accountability_proto protoreflect.FileDescriptor
 
 const file_par_accountability_v1_accountability_proto_rawDesc = "" +
 	"\n" +
-	"*par/accountability/v1/accountability.proto\x12\x15par.accountability.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x01\n" +
+	"*par/accountability/v1/accountability.proto\x12\x15par.accountability.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfc\x01\n" +
 	"\x13ResponsibilityEntry\x12G\n" +
 	"\tnode_code\x18\x01 \x01(\tB*\xbaH'r%\x10\x01\x18\x1e2\x1f^[0-9A-Za-z]+(\\.[0-9A-Za-z]+)*$R\bnodeCode\x12,\n" +
 	"\rowner_unit_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\vownerUnitId\x12C\n" +
-	"\x14cooperating_unit_ids\x18\x03 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x12cooperatingUnitIds\"\xff\x01\n" +
+	"\x14cooperating_unit_ids\x18\x03 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\x18\x01\"\x05r\x03\xb0\x01\x01R\x12cooperatingUnitIds\x12)\n" +
+	"\vlegal_basis\x18\x14 \x01(\tB\b\xbaH\x05r\x03\x18\xac\x02R\n" +
+	"legalBasis\"\xff\x01\n" +
 	"\x14ResponsibilityMatrix\x12(\n" +
 	"\x10province_unit_id\x18\x01 \x01(\tR\x0eprovinceUnitId\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12&\n" +
@@ -421,10 +858,40 @@ const file_par_accountability_v1_accountability_proto_rawDesc = "" +
 	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\"f\n" +
 	"\x1fGetResponsibilityMatrixResponse\x12C\n" +
-	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrix2\xc2\x03\n" +
+	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrix\"\xae\x02\n" +
+	"!ImportResponsibilityMatrixRequest\x122\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12!\n" +
+	"\vuse_default\x18\x03 \x01(\bH\x00R\n" +
+	"useDefault\x12\x1d\n" +
+	"\x03csv\x18\x04 \x01(\fB\t\xbaH\x06z\x04\x18\x80\x89zH\x00R\x03csv\x12 \n" +
+	"\x04xlsx\x18\x05 \x01(\fB\n" +
+	"\xbaH\az\x05\x18\xc0\x96\xb1\x02H\x00R\x04xlsx\x12&\n" +
+	"\x0funits_own_index\x18\x06 \x01(\bR\runitsOwnIndex\x12\x17\n" +
+	"\adry_run\x18\a \x01(\bR\x06dryRunB\x0f\n" +
+	"\x06source\x12\x05\xbaH\x02\b\x01\"\x82\x01\n" +
+	"\"ImportResponsibilityMatrixResponse\x12C\n" +
+	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrix\x12\x17\n" +
+	"\adry_run\x18\x02 \x01(\bR\x06dryRun\"\xbe\x01\n" +
+	"!ExportResponsibilityMatrixRequest\x122\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12D\n" +
+	"\x06format\x18\x03 \x01(\x0e2\".par.accountability.v1.TableFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06format\"h\n" +
+	"\fExportedFile\x12\x1b\n" +
+	"\tfile_name\x18\x01 \x01(\tR\bfileName\x12!\n" +
+	"\fcontent_type\x18\x02 \x01(\tR\vcontentType\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\"]\n" +
+	"\"ExportResponsibilityMatrixResponse\x127\n" +
+	"\x04file\x18\x01 \x01(\v2#.par.accountability.v1.ExportedFileR\x04file*X\n" +
+	"\vTableFormat\x12\x1c\n" +
+	"\x18TABLE_FORMAT_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10TABLE_FORMAT_CSV\x10\x01\x12\x15\n" +
+	"\x11TABLE_FORMAT_XLSX\x10\x022\x8d\a\n" +
 	"\x15AccountabilityService\x12\xd4\x01\n" +
 	"\x17PutResponsibilityMatrix\x125.par.accountability.v1.PutResponsibilityMatrixRequest\x1a6.par.accountability.v1.PutResponsibilityMatrixResponse\"J\x82\xd3\xe4\x93\x02D:\x01*\x1a?/v1/provinces/{province_unit_id}/responsibility-matrices/{year}\x12\xd1\x01\n" +
-	"\x17GetResponsibilityMatrix\x125.par.accountability.v1.GetResponsibilityMatrixRequest\x1a6.par.accountability.v1.GetResponsibilityMatrixResponse\"G\x82\xd3\xe4\x93\x02A\x12?/v1/provinces/{province_unit_id}/responsibility-matrices/{year}BRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
+	"\x17GetResponsibilityMatrix\x125.par.accountability.v1.GetResponsibilityMatrixRequest\x1a6.par.accountability.v1.GetResponsibilityMatrixResponse\"G\x82\xd3\xe4\x93\x02A\x12?/v1/provinces/{province_unit_id}/responsibility-matrices/{year}\x12\xe4\x01\n" +
+	"\x1aImportResponsibilityMatrix\x128.par.accountability.v1.ImportResponsibilityMatrixRequest\x1a9.par.accountability.v1.ImportResponsibilityMatrixResponse\"Q\x82\xd3\xe4\x93\x02K:\x01*\"F/v1/provinces/{province_unit_id}/responsibility-matrices/{year}:import\x12\xe1\x01\n" +
+	"\x1aExportResponsibilityMatrix\x128.par.accountability.v1.ExportResponsibilityMatrixRequest\x1a9.par.accountability.v1.ExportResponsibilityMatrixResponse\"N\x82\xd3\xe4\x93\x02H\x12F/v1/provinces/{province_unit_id}/responsibility-matrices/{year}:exportBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
 
 var (
 	file_par_accountability_v1_accountability_proto_rawDescOnce sync.Once
@@ -438,31 +905,45 @@ func file_par_accountability_v1_accountability_proto_rawDescGZIP() []byte {
 	return file_par_accountability_v1_accountability_proto_rawDescData
 }
 
-var file_par_accountability_v1_accountability_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_par_accountability_v1_accountability_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_par_accountability_v1_accountability_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_par_accountability_v1_accountability_proto_goTypes = []any{
-	(*ResponsibilityEntry)(nil),             // 0: par.accountability.v1.ResponsibilityEntry
-	(*ResponsibilityMatrix)(nil),            // 1: par.accountability.v1.ResponsibilityMatrix
-	(*PutResponsibilityMatrixRequest)(nil),  // 2: par.accountability.v1.PutResponsibilityMatrixRequest
-	(*PutResponsibilityMatrixResponse)(nil), // 3: par.accountability.v1.PutResponsibilityMatrixResponse
-	(*GetResponsibilityMatrixRequest)(nil),  // 4: par.accountability.v1.GetResponsibilityMatrixRequest
-	(*GetResponsibilityMatrixResponse)(nil), // 5: par.accountability.v1.GetResponsibilityMatrixResponse
-	(*timestamppb.Timestamp)(nil),           // 6: google.protobuf.Timestamp
+	(TableFormat)(0),                           // 0: par.accountability.v1.TableFormat
+	(*ResponsibilityEntry)(nil),                // 1: par.accountability.v1.ResponsibilityEntry
+	(*ResponsibilityMatrix)(nil),               // 2: par.accountability.v1.ResponsibilityMatrix
+	(*PutResponsibilityMatrixRequest)(nil),     // 3: par.accountability.v1.PutResponsibilityMatrixRequest
+	(*PutResponsibilityMatrixResponse)(nil),    // 4: par.accountability.v1.PutResponsibilityMatrixResponse
+	(*GetResponsibilityMatrixRequest)(nil),     // 5: par.accountability.v1.GetResponsibilityMatrixRequest
+	(*GetResponsibilityMatrixResponse)(nil),    // 6: par.accountability.v1.GetResponsibilityMatrixResponse
+	(*ImportResponsibilityMatrixRequest)(nil),  // 7: par.accountability.v1.ImportResponsibilityMatrixRequest
+	(*ImportResponsibilityMatrixResponse)(nil), // 8: par.accountability.v1.ImportResponsibilityMatrixResponse
+	(*ExportResponsibilityMatrixRequest)(nil),  // 9: par.accountability.v1.ExportResponsibilityMatrixRequest
+	(*ExportedFile)(nil),                       // 10: par.accountability.v1.ExportedFile
+	(*ExportResponsibilityMatrixResponse)(nil), // 11: par.accountability.v1.ExportResponsibilityMatrixResponse
+	(*timestamppb.Timestamp)(nil),              // 12: google.protobuf.Timestamp
 }
 var file_par_accountability_v1_accountability_proto_depIdxs = []int32{
-	0, // 0: par.accountability.v1.ResponsibilityMatrix.entries:type_name -> par.accountability.v1.ResponsibilityEntry
-	6, // 1: par.accountability.v1.ResponsibilityMatrix.update_time:type_name -> google.protobuf.Timestamp
-	0, // 2: par.accountability.v1.PutResponsibilityMatrixRequest.entries:type_name -> par.accountability.v1.ResponsibilityEntry
-	1, // 3: par.accountability.v1.PutResponsibilityMatrixResponse.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
-	1, // 4: par.accountability.v1.GetResponsibilityMatrixResponse.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
-	2, // 5: par.accountability.v1.AccountabilityService.PutResponsibilityMatrix:input_type -> par.accountability.v1.PutResponsibilityMatrixRequest
-	4, // 6: par.accountability.v1.AccountabilityService.GetResponsibilityMatrix:input_type -> par.accountability.v1.GetResponsibilityMatrixRequest
-	3, // 7: par.accountability.v1.AccountabilityService.PutResponsibilityMatrix:output_type -> par.accountability.v1.PutResponsibilityMatrixResponse
-	5, // 8: par.accountability.v1.AccountabilityService.GetResponsibilityMatrix:output_type -> par.accountability.v1.GetResponsibilityMatrixResponse
-	7, // [7:9] is the sub-list for method output_type
-	5, // [5:7] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	1,  // 0: par.accountability.v1.ResponsibilityMatrix.entries:type_name -> par.accountability.v1.ResponsibilityEntry
+	12, // 1: par.accountability.v1.ResponsibilityMatrix.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 2: par.accountability.v1.PutResponsibilityMatrixRequest.entries:type_name -> par.accountability.v1.ResponsibilityEntry
+	2,  // 3: par.accountability.v1.PutResponsibilityMatrixResponse.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
+	2,  // 4: par.accountability.v1.GetResponsibilityMatrixResponse.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
+	2,  // 5: par.accountability.v1.ImportResponsibilityMatrixResponse.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
+	0,  // 6: par.accountability.v1.ExportResponsibilityMatrixRequest.format:type_name -> par.accountability.v1.TableFormat
+	10, // 7: par.accountability.v1.ExportResponsibilityMatrixResponse.file:type_name -> par.accountability.v1.ExportedFile
+	3,  // 8: par.accountability.v1.AccountabilityService.PutResponsibilityMatrix:input_type -> par.accountability.v1.PutResponsibilityMatrixRequest
+	5,  // 9: par.accountability.v1.AccountabilityService.GetResponsibilityMatrix:input_type -> par.accountability.v1.GetResponsibilityMatrixRequest
+	7,  // 10: par.accountability.v1.AccountabilityService.ImportResponsibilityMatrix:input_type -> par.accountability.v1.ImportResponsibilityMatrixRequest
+	9,  // 11: par.accountability.v1.AccountabilityService.ExportResponsibilityMatrix:input_type -> par.accountability.v1.ExportResponsibilityMatrixRequest
+	4,  // 12: par.accountability.v1.AccountabilityService.PutResponsibilityMatrix:output_type -> par.accountability.v1.PutResponsibilityMatrixResponse
+	6,  // 13: par.accountability.v1.AccountabilityService.GetResponsibilityMatrix:output_type -> par.accountability.v1.GetResponsibilityMatrixResponse
+	8,  // 14: par.accountability.v1.AccountabilityService.ImportResponsibilityMatrix:output_type -> par.accountability.v1.ImportResponsibilityMatrixResponse
+	11, // 15: par.accountability.v1.AccountabilityService.ExportResponsibilityMatrix:output_type -> par.accountability.v1.ExportResponsibilityMatrixResponse
+	12, // [12:16] is the sub-list for method output_type
+	8,  // [8:12] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_accountability_proto_init() }
@@ -470,18 +951,24 @@ func file_par_accountability_v1_accountability_proto_init() {
 	if File_par_accountability_v1_accountability_proto != nil {
 		return
 	}
+	file_par_accountability_v1_accountability_proto_msgTypes[6].OneofWrappers = []any{
+		(*ImportResponsibilityMatrixRequest_UseDefault)(nil),
+		(*ImportResponsibilityMatrixRequest_Csv)(nil),
+		(*ImportResponsibilityMatrixRequest_Xlsx)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_accountability_v1_accountability_proto_rawDesc), len(file_par_accountability_v1_accountability_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   6,
+			NumEnums:      1,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_par_accountability_v1_accountability_proto_goTypes,
 		DependencyIndexes: file_par_accountability_v1_accountability_proto_depIdxs,
+		EnumInfos:         file_par_accountability_v1_accountability_proto_enumTypes,
 		MessageInfos:      file_par_accountability_v1_accountability_proto_msgTypes,
 	}.Build()
 	File_par_accountability_v1_accountability_proto = out.File

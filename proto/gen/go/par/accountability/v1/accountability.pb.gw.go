@@ -151,6 +151,136 @@ func local_request_AccountabilityService_GetResponsibilityMatrix_0(ctx context.C
 	return msg, metadata, err
 }
 
+func request_AccountabilityService_ImportResponsibilityMatrix_0(ctx context.Context, marshaler runtime.Marshaler, client AccountabilityServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ImportResponsibilityMatrixRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ImportResponsibilityMatrix(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_AccountabilityService_ImportResponsibilityMatrix_0(ctx context.Context, marshaler runtime.Marshaler, server AccountabilityServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ImportResponsibilityMatrixRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq); err != nil && !errors.Is(err, io.EOF) {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	msg, err := server.ImportResponsibilityMatrix(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_AccountabilityService_ExportResponsibilityMatrix_0 = &utilities.DoubleArray{Encoding: map[string]int{"province_unit_id": 0, "year": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
+
+func request_AccountabilityService_ExportResponsibilityMatrix_0(ctx context.Context, marshaler runtime.Marshaler, client AccountabilityServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportResponsibilityMatrixRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_AccountabilityService_ExportResponsibilityMatrix_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ExportResponsibilityMatrix(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_AccountabilityService_ExportResponsibilityMatrix_0(ctx context.Context, marshaler runtime.Marshaler, server AccountabilityServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportResponsibilityMatrixRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_AccountabilityService_ExportResponsibilityMatrix_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ExportResponsibilityMatrix(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterAccountabilityServiceHandlerServer registers the http handlers for service AccountabilityService to "mux".
 // UnaryRPC     :call AccountabilityServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -196,6 +326,46 @@ func RegisterAccountabilityServiceHandlerServer(ctx context.Context, mux *runtim
 			return
 		}
 		forward_AccountabilityService_GetResponsibilityMatrix_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodPost, pattern_AccountabilityService_ImportResponsibilityMatrix_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.accountability.v1.AccountabilityService/ImportResponsibilityMatrix", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/responsibility-matrices/{year}:import"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_AccountabilityService_ImportResponsibilityMatrix_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AccountabilityService_ImportResponsibilityMatrix_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_AccountabilityService_ExportResponsibilityMatrix_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.accountability.v1.AccountabilityService/ExportResponsibilityMatrix", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/responsibility-matrices/{year}:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_AccountabilityService_ExportResponsibilityMatrix_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AccountabilityService_ExportResponsibilityMatrix_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 
 	return nil
@@ -271,15 +441,53 @@ func RegisterAccountabilityServiceHandlerClient(ctx context.Context, mux *runtim
 		}
 		forward_AccountabilityService_GetResponsibilityMatrix_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodPost, pattern_AccountabilityService_ImportResponsibilityMatrix_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.accountability.v1.AccountabilityService/ImportResponsibilityMatrix", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/responsibility-matrices/{year}:import"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_AccountabilityService_ImportResponsibilityMatrix_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AccountabilityService_ImportResponsibilityMatrix_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_AccountabilityService_ExportResponsibilityMatrix_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.accountability.v1.AccountabilityService/ExportResponsibilityMatrix", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/responsibility-matrices/{year}:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_AccountabilityService_ExportResponsibilityMatrix_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_AccountabilityService_ExportResponsibilityMatrix_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_AccountabilityService_PutResponsibilityMatrix_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "responsibility-matrices", "year"}, ""))
-	pattern_AccountabilityService_GetResponsibilityMatrix_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "responsibility-matrices", "year"}, ""))
+	pattern_AccountabilityService_PutResponsibilityMatrix_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "responsibility-matrices", "year"}, ""))
+	pattern_AccountabilityService_GetResponsibilityMatrix_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "responsibility-matrices", "year"}, ""))
+	pattern_AccountabilityService_ImportResponsibilityMatrix_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "responsibility-matrices", "year"}, "import"))
+	pattern_AccountabilityService_ExportResponsibilityMatrix_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "responsibility-matrices", "year"}, "export"))
 )
 
 var (
-	forward_AccountabilityService_PutResponsibilityMatrix_0 = runtime.ForwardResponseMessage
-	forward_AccountabilityService_GetResponsibilityMatrix_0 = runtime.ForwardResponseMessage
+	forward_AccountabilityService_PutResponsibilityMatrix_0    = runtime.ForwardResponseMessage
+	forward_AccountabilityService_GetResponsibilityMatrix_0    = runtime.ForwardResponseMessage
+	forward_AccountabilityService_ImportResponsibilityMatrix_0 = runtime.ForwardResponseMessage
+	forward_AccountabilityService_ExportResponsibilityMatrix_0 = runtime.ForwardResponseMessage
 )

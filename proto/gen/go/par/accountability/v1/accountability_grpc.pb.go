@@ -23,8 +23,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AccountabilityService_PutResponsibilityMatrix_FullMethodName = "/par.accountability.v1.AccountabilityService/PutResponsibilityMatrix"
-	AccountabilityService_GetResponsibilityMatrix_FullMethodName = "/par.accountability.v1.AccountabilityService/GetResponsibilityMatrix"
+	AccountabilityService_PutResponsibilityMatrix_FullMethodName    = "/par.accountability.v1.AccountabilityService/PutResponsibilityMatrix"
+	AccountabilityService_GetResponsibilityMatrix_FullMethodName    = "/par.accountability.v1.AccountabilityService/GetResponsibilityMatrix"
+	AccountabilityService_ImportResponsibilityMatrix_FullMethodName = "/par.accountability.v1.AccountabilityService/ImportResponsibilityMatrix"
+	AccountabilityService_ExportResponsibilityMatrix_FullMethodName = "/par.accountability.v1.AccountabilityService/ExportResponsibilityMatrix"
 )
 
 // AccountabilityServiceClient is the client API for AccountabilityService service.
@@ -37,6 +39,12 @@ type AccountabilityServiceClient interface {
 	PutResponsibilityMatrix(ctx context.Context, in *PutResponsibilityMatrixRequest, opts ...grpc.CallOption) (*PutResponsibilityMatrixResponse, error)
 	// Returns the responsibility matrix of a province for a year.
 	GetResponsibilityMatrix(ctx context.Context, in *GetResponsibilityMatrixRequest, opts ...grpc.CallOption) (*GetResponsibilityMatrixResponse, error)
+	// Replaces the matrix of a province for a year from the built-in Thái Bình default
+	// (QĐ 3373/QĐ-UBND Art. 15), or from a CSV or XLSX table; every bad row is reported and
+	// nothing is stored unless all rows are good.
+	ImportResponsibilityMatrix(ctx context.Context, in *ImportResponsibilityMatrixRequest, opts ...grpc.CallOption) (*ImportResponsibilityMatrixResponse, error)
+	// Exports the matrix of a province for a year as CSV or XLSX, in the import's format.
+	ExportResponsibilityMatrix(ctx context.Context, in *ExportResponsibilityMatrixRequest, opts ...grpc.CallOption) (*ExportResponsibilityMatrixResponse, error)
 }
 
 type accountabilityServiceClient struct {
@@ -67,6 +75,26 @@ func (c *accountabilityServiceClient) GetResponsibilityMatrix(ctx context.Contex
 	return out, nil
 }
 
+func (c *accountabilityServiceClient) ImportResponsibilityMatrix(ctx context.Context, in *ImportResponsibilityMatrixRequest, opts ...grpc.CallOption) (*ImportResponsibilityMatrixResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportResponsibilityMatrixResponse)
+	err := c.cc.Invoke(ctx, AccountabilityService_ImportResponsibilityMatrix_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *accountabilityServiceClient) ExportResponsibilityMatrix(ctx context.Context, in *ExportResponsibilityMatrixRequest, opts ...grpc.CallOption) (*ExportResponsibilityMatrixResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportResponsibilityMatrixResponse)
+	err := c.cc.Invoke(ctx, AccountabilityService_ExportResponsibilityMatrix_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AccountabilityServiceServer is the server API for AccountabilityService service.
 // All implementations must embed UnimplementedAccountabilityServiceServer
 // for forward compatibility.
@@ -77,6 +105,12 @@ type AccountabilityServiceServer interface {
 	PutResponsibilityMatrix(context.Context, *PutResponsibilityMatrixRequest) (*PutResponsibilityMatrixResponse, error)
 	// Returns the responsibility matrix of a province for a year.
 	GetResponsibilityMatrix(context.Context, *GetResponsibilityMatrixRequest) (*GetResponsibilityMatrixResponse, error)
+	// Replaces the matrix of a province for a year from the built-in Thái Bình default
+	// (QĐ 3373/QĐ-UBND Art. 15), or from a CSV or XLSX table; every bad row is reported and
+	// nothing is stored unless all rows are good.
+	ImportResponsibilityMatrix(context.Context, *ImportResponsibilityMatrixRequest) (*ImportResponsibilityMatrixResponse, error)
+	// Exports the matrix of a province for a year as CSV or XLSX, in the import's format.
+	ExportResponsibilityMatrix(context.Context, *ExportResponsibilityMatrixRequest) (*ExportResponsibilityMatrixResponse, error)
 	mustEmbedUnimplementedAccountabilityServiceServer()
 }
 
@@ -92,6 +126,12 @@ func (UnimplementedAccountabilityServiceServer) PutResponsibilityMatrix(context.
 }
 func (UnimplementedAccountabilityServiceServer) GetResponsibilityMatrix(context.Context, *GetResponsibilityMatrixRequest) (*GetResponsibilityMatrixResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetResponsibilityMatrix not implemented")
+}
+func (UnimplementedAccountabilityServiceServer) ImportResponsibilityMatrix(context.Context, *ImportResponsibilityMatrixRequest) (*ImportResponsibilityMatrixResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportResponsibilityMatrix not implemented")
+}
+func (UnimplementedAccountabilityServiceServer) ExportResponsibilityMatrix(context.Context, *ExportResponsibilityMatrixRequest) (*ExportResponsibilityMatrixResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportResponsibilityMatrix not implemented")
 }
 func (UnimplementedAccountabilityServiceServer) mustEmbedUnimplementedAccountabilityServiceServer() {}
 func (UnimplementedAccountabilityServiceServer) testEmbeddedByValue()                               {}
@@ -150,6 +190,42 @@ func _AccountabilityService_GetResponsibilityMatrix_Handler(srv interface{}, ctx
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AccountabilityService_ImportResponsibilityMatrix_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportResponsibilityMatrixRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AccountabilityServiceServer).ImportResponsibilityMatrix(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AccountabilityService_ImportResponsibilityMatrix_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AccountabilityServiceServer).ImportResponsibilityMatrix(ctx, req.(*ImportResponsibilityMatrixRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AccountabilityService_ExportResponsibilityMatrix_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportResponsibilityMatrixRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AccountabilityServiceServer).ExportResponsibilityMatrix(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AccountabilityService_ExportResponsibilityMatrix_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AccountabilityServiceServer).ExportResponsibilityMatrix(ctx, req.(*ExportResponsibilityMatrixRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AccountabilityService_ServiceDesc is the grpc.ServiceDesc for AccountabilityService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -164,6 +240,14 @@ var AccountabilityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetResponsibilityMatrix",
 			Handler:    _AccountabilityService_GetResponsibilityMatrix_Handler,
+		},
+		{
+			MethodName: "ImportResponsibilityMatrix",
+			Handler:    _AccountabilityService_ImportResponsibilityMatrix_Handler,
+		},
+		{
+			MethodName: "ExportResponsibilityMatrix",
+			Handler:    _AccountabilityService_ExportResponsibilityMatrix_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
