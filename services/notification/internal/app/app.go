@@ -1,6 +1,7 @@
 // Package app holds the use cases of the notification service on one Service type, with the
-// ports it needs: a Store for reading and marking inbox items, and an ItemWriter bound to
-// the transaction in which an event is consumed.
+// ports it needs: a Store for reading and marking inbox items and managing deliveries, a
+// TxStore bound to the transaction in which an event is consumed, and the Directory that
+// resolves recipients.
 package app
 
 import (
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/parindex/platform/services/notification/internal/inbox"
+	"github.com/parindex/platform/services/notification/internal/notice"
 )
 
 // Store reads and updates inbox items. postgres.Store implements it.
@@ -25,17 +27,22 @@ type Store interface {
 
 // ItemWriter adds inbox items within the transaction of the event that causes them.
 type ItemWriter interface {
-	// AddItems inserts items, skipping any whose (event, unit) is already there, and
+	// AddItems inserts items, skipping any whose (event, unit or user) is already there, and
 	// returns how many were added.
 	AddItems(ctx context.Context, items []inbox.Item) (added int, err error)
 }
 
-// ItemFilter selects a page of a unit's inbox.
+// ItemFilter selects a page of an inbox.
 type ItemFilter struct {
-	// UnitID is the unit whose inbox is read.
+	// UnitID is the unit whose inbox is read. With UserID set too, the inbox is the user's:
+	// items addressed to the user and the items of the user's unit.
 	UnitID string
-	// UnreadOnly keeps unread items.
+	// UserID selects the user's inbox.
+	UserID string
+	// UnreadOnly keeps unread items; UrgentOnly urgent ones; EventType one type.
 	UnreadOnly bool
+	UrgentOnly bool
+	EventType  string
 	// PageSize is the requested page size (0 for the default); PageToken continues a list.
 	PageSize  int32
 	PageToken string
@@ -54,40 +61,28 @@ type ItemPage struct {
 // Service runs the use cases.
 type Service struct {
 	store Store
+	dir   Directory
+	rules *notice.Rules
+	opts  Options
 	log   *slog.Logger
 	now   func() time.Time
 	newID func() string
 }
 
-// New returns a Service. now and newID are the clock and the id generator (UUIDs in
-// production), passed in so tests can fix them.
-func New(store Store, log *slog.Logger, now func() time.Time, newID func() string) *Service {
-	return &Service{store: store, log: log, now: now, newID: newID}
+// New returns a Service resolving recipients through dir and applying rules. now and newID
+// are the clock and the id generator (UUIDs in production), passed in so tests can fix them.
+func New(store Store, dir Directory, rules *notice.Rules, opts Options, log *slog.Logger, now func() time.Time, newID func() string) *Service {
+	return &Service{store: store, dir: dir, rules: rules, opts: opts, log: log, now: now, newID: newID}
 }
 
-// DeliverTaskAssigned puts one item per assigned unit in the units' inboxes, through w (the
-// consuming transaction), for the event eventID.
-func (s *Service) DeliverTaskAssigned(ctx context.Context, w ItemWriter, eventID string, a inbox.Assignment) error {
-	items, err := inbox.ItemsForAssignment(a, eventID, s.now(), s.newID)
-	if err != nil {
-		return err
-	}
-	added, err := w.AddItems(ctx, items)
-	if err != nil {
-		return fmt.Errorf("deliver task %s of event %s: %w", a.TaskID, eventID, err)
-	}
-	s.log.InfoContext(ctx, "task assignment delivered to inboxes",
-		slog.String("event_id", eventID), slog.String("task_id", a.TaskID),
-		slog.String("task_code", a.TaskCode), slog.String("document_number", a.DocumentNumber),
-		slog.Int("units", len(items)), slog.Int("items_added", added))
-	return nil
-}
+// Rules returns the rules the service applies.
+func (s *Service) Rules() *notice.Rules { return s.rules }
 
-// UnitItems returns one page of a unit's inbox.
+// UnitItems returns one page of a unit's (or, with UserID, a user's) inbox.
 func (s *Service) UnitItems(ctx context.Context, f ItemFilter) (ItemPage, error) {
 	p, err := s.store.UnitItems(ctx, f)
 	if err != nil {
-		return ItemPage{}, fmt.Errorf("list inbox of unit %s: %w", f.UnitID, err)
+		return ItemPage{}, fmt.Errorf("list inbox of unit %s user %s: %w", f.UnitID, f.UserID, err)
 	}
 	return p, nil
 }

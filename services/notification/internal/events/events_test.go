@@ -23,8 +23,10 @@ import (
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
 	"github.com/parindex/platform/services/notification/internal/app"
+	"github.com/parindex/platform/services/notification/internal/directory"
+	"github.com/parindex/platform/services/notification/internal/directory/directorytest"
 	"github.com/parindex/platform/services/notification/internal/events"
-	"github.com/parindex/platform/services/notification/internal/inbox"
+	"github.com/parindex/platform/services/notification/internal/notice"
 	"github.com/parindex/platform/services/notification/internal/postgres"
 )
 
@@ -33,11 +35,21 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var ict = time.FixedZone("UTC+7", 7*3600)
 
 func newHandler(t *testing.T) (*events.Handler, *pgxpool.Pool) {
+	h, pool, _ := newHandlerDir(t)
+	return h, pool
+}
+
+// newHandlerDir returns a handler resolving recipients through a fake directory peer.
+func newHandlerDir(t *testing.T) (*events.Handler, *pgxpool.Pool, *directorytest.Fake) {
 	t.Helper()
 	pool := pgtest.NewPool(t, postgres.Migrations())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := app.New(postgres.New(pool), log, time.Now, uuid.NewString)
-	return events.NewHandler(svc, func(tx pgx.Tx) app.ItemWriter { return postgres.New(tx) }), pool
+	fake, addr := directorytest.Start(t)
+	dir := directory.New(directorytest.Dial(t, addr), 0)
+	svc := app.New(postgres.New(pool), dir, notice.DefaultRules(), app.Options{
+		PortalBaseURL: "https://par.example.gov.vn", EscalateAfter: time.Hour,
+	}, log, time.Now, uuid.NewString)
+	return events.NewHandler(svc, func(tx pgx.Tx) app.TxStore { return postgres.New(tx) }), pool, fake
 }
 
 // taskAssigned is the event of task III.3 of Plan 56/KH-UBND with one lead and two
@@ -68,13 +80,13 @@ func message(t *testing.T, id string, ev proto.Message) consumer.Message {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return consumer.Message{ID: id, Subject: inbox.EventTaskAssigned, Data: data, Deliveries: 1}
+	return consumer.Message{ID: id, Subject: events.EventTaskAssigned, Data: data, Deliveries: 1}
 }
 
 // inboxUnits returns the unit of every item of event, sorted.
 func inboxUnits(t *testing.T, pool *pgxpool.Pool, event string) map[string]string {
 	t.Helper()
-	rows, err := pool.Query(t.Context(), `SELECT unit_id::text, body FROM inbox_items WHERE event_id = $1`, event)
+	rows, err := pool.Query(t.Context(), `SELECT unit_id::text, body FROM inbox_items WHERE event_id = $1 AND user_id IS NULL`, event)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +145,7 @@ func TestHandleRejectsBadEvents(t *testing.T) {
 		name string
 		msg  consumer.Message
 	}{
-		{name: "undecodable", msg: consumer.Message{ID: uuid.NewString(), Subject: inbox.EventTaskAssigned, Data: []byte{0xff, 0xff, 0xff}}},
+		{name: "undecodable", msg: consumer.Message{ID: uuid.NewString(), Subject: events.EventTaskAssigned, Data: []byte{0xff, 0xff, 0xff}}},
 		{name: "no units", msg: message(t, uuid.NewString(), noUnits)},
 		{name: "no task", msg: message(t, uuid.NewString(), noTask)},
 		{name: "unknown subject", msg: consumer.Message{ID: uuid.NewString(), Subject: "tasktracking.v1.task.deleted"}},
@@ -162,7 +174,7 @@ func TestConsumerOnJetStream(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		done <- consumer.Run(ctx, h.TasksConsumer(pool, js, slog.New(slog.NewTextHandler(io.Discard, nil))))
+		done <- consumer.Run(ctx, h.Consumers(pool, js, slog.New(slog.NewTextHandler(io.Discard, nil)))[0])
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -177,7 +189,7 @@ func TestConsumerOnJetStream(t *testing.T) {
 	bad, good := uuid.NewString(), uuid.NewString()
 	publish := func(id string, data []byte) {
 		t.Helper()
-		msg := &nats.Msg{Subject: inbox.EventTaskAssigned, Data: data, Header: nats.Header{}}
+		msg := &nats.Msg{Subject: events.EventTaskAssigned, Data: data, Header: nats.Header{}}
 		if _, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID(id)); err != nil {
 			t.Fatal(err)
 		}

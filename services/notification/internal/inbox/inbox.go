@@ -36,8 +36,10 @@ var ErrItemNotFound = &Error{Kind: ErrNotFound, Message: "Không tìm thấy th�
 type Item struct {
 	// ID is assigned when the item is created.
 	ID string
-	// UnitID is the unit whose inbox holds the item.
+	// UnitID is the unit whose inbox holds the item; empty for an item addressed to a user.
 	UnitID string
+	// UserID is the user the item is addressed to; empty for a unit's item.
+	UserID string
 	// EventID is the id (Nats-Msg-Id) of the event that caused the item; with UnitID it
 	// identifies the item, so a redelivered event cannot add a second one.
 	EventID string

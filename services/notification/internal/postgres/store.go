@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,20 +54,23 @@ func New(db DB) *Store {
 	return &Store{db: db}
 }
 
-// AddItems inserts items in one statement; an item whose (event, unit) already exists is
-// skipped, so a replayed event adds nothing.
+// AddItems inserts items in one statement; an item whose (event, unit, user) already exists
+// is skipped, so a replayed event adds nothing. It notifies the inbox watchers (NOTIFY is
+// delivered on commit) once per statement with the event id.
 func (s *Store) AddItems(ctx context.Context, items []inbox.Item) (int, error) {
 	if len(items) == 0 {
 		return 0, nil
 	}
 	var (
-		ids, units, events, types, titles, bodies, links []string
-		urgent                                           []bool
-		created                                          []time.Time
+		ids, events, types, titles, bodies, links []string
+		units, users                              []*string
+		urgent                                    []bool
+		created                                   []time.Time
 	)
 	for _, it := range items {
 		ids = append(ids, it.ID)
-		units = append(units, it.UnitID)
+		units = append(units, nullable(it.UnitID))
+		users = append(users, nullable(it.UserID))
 		events = append(events, it.EventID)
 		types = append(types, it.EventType)
 		titles = append(titles, it.Title)
@@ -75,16 +79,32 @@ func (s *Store) AddItems(ctx context.Context, items []inbox.Item) (int, error) {
 		urgent = append(urgent, it.Urgent)
 		created = append(created, it.CreateTime)
 	}
-	tag, err := s.db.Exec(ctx, `
-		INSERT INTO inbox_items (id, unit_id, event_id, event_type, title, body, link, urgent, create_time)
-		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
-			$7::text[], $8::boolean[], $9::timestamptz[])
-		ON CONFLICT ON CONSTRAINT inbox_items_event_unit_key DO NOTHING`,
-		ids, units, events, types, titles, bodies, links, urgent, created)
+	var added int
+	err := s.db.QueryRow(ctx, `
+		WITH ins AS (
+			INSERT INTO inbox_items (id, unit_id, user_id, event_id, event_type, title, body, link, urgent, create_time)
+			SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+				$8::text[], $9::boolean[], $10::timestamptz[])
+			ON CONFLICT (event_id, unit_id, user_id) DO NOTHING
+			RETURNING event_id)
+		SELECT count(*), (SELECT count(*) FROM (SELECT pg_notify('`+InboxChannel+`', e) FROM (SELECT DISTINCT event_id AS e FROM ins) d) n)
+		FROM ins`,
+		ids, units, users, events, types, titles, bodies, links, urgent, created).Scan(&added, new(int))
 	if err != nil {
 		return 0, fmt.Errorf("insert inbox items: %w", err)
 	}
-	return int(tag.RowsAffected()), nil
+	return added, nil
+}
+
+// InboxChannel is the PostgreSQL notification channel announcing new inbox items; the
+// payload is the event id.
+const InboxChannel = "inbox_items"
+
+func nullable(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // itemCursor is the position after the last item of a page.
@@ -101,8 +121,23 @@ func (s *Store) UnitItems(ctx context.Context, f app.ItemFilter) (app.ItemPage, 
 		return app.ItemPage{}, err
 	}
 	size := page.Size(f.PageSize)
-	conds := []string{"unit_id = $1"}
-	args := []any{f.UnitID}
+	var conds []string
+	var args []any
+	if f.UserID != "" {
+		args = append(args, f.UserID, nullable(f.UnitID))
+		conds = append(conds, "(user_id = $1 OR (user_id IS NULL AND unit_id = $2))")
+	} else {
+		args = append(args, f.UnitID)
+		conds = append(conds, "(unit_id = $1 AND user_id IS NULL)")
+	}
+	countConds := slices.Clone(conds)
+	if f.UrgentOnly {
+		conds = append(conds, "urgent")
+	}
+	if f.EventType != "" {
+		args = append(args, f.EventType)
+		conds = append(conds, fmt.Sprintf("event_type = $%d", len(args)))
+	}
 	if f.UnreadOnly {
 		conds = append(conds, "read_time IS NULL")
 	}
@@ -126,8 +161,12 @@ func (s *Store) UnitItems(ctx context.Context, f app.ItemFilter) (app.ItemPage, 
 		p.NextPageToken = page.Encode(itemCursor{CreateTime: last.CreateTime.UnixMicro(), ID: last.ID})
 	}
 	p.Items = items
-	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM inbox_items WHERE unit_id = $1 AND read_time IS NULL`,
-		f.UnitID).Scan(&p.UnreadCount); err != nil {
+	countArgs := args[:1]
+	if f.UserID != "" {
+		countArgs = args[:2]
+	}
+	if err := s.db.QueryRow(ctx, `SELECT count(*) FROM inbox_items WHERE `+strings.Join(countConds, " AND ")+
+		` AND read_time IS NULL`, countArgs...).Scan(&p.UnreadCount); err != nil {
 		return app.ItemPage{}, fmt.Errorf("count unread inbox items: %w", err)
 	}
 	return p, nil
@@ -166,14 +205,14 @@ func collectOne(rows pgx.Rows) (inbox.Item, error) {
 	return it, nil
 }
 
-const itemColumns = `id, unit_id, event_id, event_type, title, body, link, urgent, read_time, create_time`
+const itemColumns = `id, coalesce(unit_id::text, ''), coalesce(user_id::text, ''), event_id, event_type, title, body, link, urgent, read_time, create_time`
 
 func scanItem(row pgx.CollectableRow) (inbox.Item, error) {
 	var (
 		it   inbox.Item
 		read *time.Time
 	)
-	err := row.Scan(&it.ID, &it.UnitID, &it.EventID, &it.EventType, &it.Title, &it.Body, &it.Link,
+	err := row.Scan(&it.ID, &it.UnitID, &it.UserID, &it.EventID, &it.EventType, &it.Title, &it.Body, &it.Link,
 		&it.Urgent, &read, &it.CreateTime)
 	if read != nil {
 		it.ReadTime = *read

@@ -27,7 +27,7 @@ func newStore(t *testing.T) *postgres.Store {
 // item returns an unread item of unit for event, created at base plus minutes.
 func item(unit, event string, base time.Time, minutes int) inbox.Item {
 	return inbox.Item{
-		ID: uuid.NewString(), UnitID: unit, EventID: event, EventType: inbox.EventTaskAssigned,
+		ID: uuid.NewString(), UnitID: unit, EventID: event, EventType: "tasktracking.v1.task.assigned",
 		Title: "Nhiệm vụ mới: " + event, Body: "Nội dung", Link: "/nhiem-vu/" + event,
 		CreateTime: base.Add(time.Duration(minutes) * time.Minute),
 	}

@@ -18,12 +18,15 @@ import (
 	notificationv1 "github.com/parindex/platform/proto/gen/go/par/notification/v1"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/consumer"
+	"github.com/parindex/platform/services/kit/grpcclient"
 	"github.com/parindex/platform/services/kit/grpcserver"
 	"github.com/parindex/platform/services/kit/natsx"
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/notification/internal/app"
+	"github.com/parindex/platform/services/notification/internal/directory"
 	"github.com/parindex/platform/services/notification/internal/events"
 	"github.com/parindex/platform/services/notification/internal/grpcapi"
+	"github.com/parindex/platform/services/notification/internal/notice"
 	"github.com/parindex/platform/services/notification/internal/postgres"
 )
 
@@ -44,6 +47,17 @@ type Config struct {
 	// AuthIssuer and AuthAudience are the expected iss and aud of tokens.
 	AuthIssuer   string `env:"AUTH_ISSUER" default:"par-dev"`
 	AuthAudience string `env:"AUTH_AUDIENCE" default:"par-platform"`
+	// DirectoryAddr is the directory's gRPC address, which resolves recipients.
+	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+	// ServiceToken is the service's own token for the directory calls of its consumers.
+	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
+	// DirectoryCacheTTL is how long directory answers are reused.
+	DirectoryCacheTTL time.Duration `env:"NOTIFY_DIRECTORY_CACHE_TTL" default:"1m"`
+	// PortalBaseURL prefixes the portal links of e-mails.
+	PortalBaseURL string `env:"PORTAL_BASE_URL" default:"http://127.0.0.1:8080"`
+	// EscalateAfter is how long an explanation request or overdue task may go without a
+	// reaction before the secretariat is told.
+	EscalateAfter time.Duration `env:"NOTIFY_ESCALATE_AFTER" default:"72h"`
 }
 
 // Run serves the service on lis until ctx ends, then stops gracefully: the gRPC server
@@ -83,32 +97,48 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		return fmt.Errorf("auth: %w", err)
 	}
 
+	// The directory resolves recipients; consumers call it with the service's own token.
+	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
+	if err != nil {
+		return fmt.Errorf("directory: %w", err)
+	}
+	defer func() { _ = dirConn.Close() }()
+	dir := directory.New(dirConn, cfg.DirectoryCacheTTL)
+
 	// Use cases, consumers and API.
-	svc := app.New(postgres.New(pool), log, time.Now, newID)
-	handler := events.NewHandler(svc, func(tx pgx.Tx) app.ItemWriter { return postgres.New(tx) })
+	svc := app.New(postgres.New(pool), dir, notice.DefaultRules(), app.Options{
+		PortalBaseURL: cfg.PortalBaseURL, EscalateAfter: cfg.EscalateAfter,
+	}, log, time.Now, newID)
+	handler := events.NewHandler(svc, func(tx pgx.Tx) app.TxStore { return postgres.New(tx) })
 	api := grpcapi.New(svc, log)
 	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier})
 	notificationv1.RegisterNotificationServiceServer(srv, api)
 
-	// Run the consumer and the server until ctx ends; if either fails, stop the other.
+	// Run the consumers, the workers and the server until ctx ends; if one fails, stop the
+	// others.
+	runners := []func(context.Context) error{
+		func(ctx context.Context) error {
+			if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {
+				return fmt.Errorf("grpc: %w", err)
+			}
+			return nil
+		},
+	}
+	for _, c := range handler.Consumers(pool, js, log) {
+		runners = append(runners, func(ctx context.Context) error { return consumer.Run(ctx, c) })
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
 		wg   sync.WaitGroup
-		errs = make([]error, 2)
+		errs = make([]error, len(runners))
 	)
-	wg.Go(func() {
-		defer cancel()
-		if err := consumer.Run(ctx, handler.TasksConsumer(pool, js, log)); err != nil {
-			errs[0] = err
-		}
-	})
-	wg.Go(func() {
-		defer cancel()
-		if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {
-			errs[1] = fmt.Errorf("grpc: %w", err)
-		}
-	})
+	for i, run := range runners {
+		wg.Go(func() {
+			defer cancel()
+			errs[i] = run(ctx)
+		})
+	}
 	log.InfoContext(ctx, "serving", "addr", lis.Addr().String())
 	wg.Wait()
 	return errors.Join(errs...)

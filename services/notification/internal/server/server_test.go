@@ -37,6 +37,7 @@ import (
 	"github.com/parindex/platform/services/kit/otelx"
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
+	"github.com/parindex/platform/services/notification/internal/directory/directorytest"
 	"github.com/parindex/platform/services/notification/internal/postgres"
 	"github.com/parindex/platform/services/notification/internal/server"
 )
@@ -91,6 +92,7 @@ type env struct {
 	signer *auth.Signer
 	js     jetstream.JetStream
 	pool   *pgxpool.Pool // for assertions on the database
+	dir    *directorytest.Fake
 }
 
 func newEnv(t *testing.T) *env {
@@ -101,7 +103,11 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	natsURL := natstest.Start(t)
+	dir, dirAddr := directorytest.Start(t)
 	cfg := server.Config{
+		DirectoryAddr:     dirAddr,
+		PortalBaseURL:     "https://par.example.gov.vn",
+		EscalateAfter:     time.Hour,
 		DatabaseURL:       pgtest.URL(t, postgres.Migrations()),
 		NATSURL:           natsURL,
 		AuthPublicKeyFile: keyFile,
@@ -122,7 +128,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return &env{cfg: cfg, signer: signer, js: js, pool: pool}
+	return &env{cfg: cfg, signer: signer, js: js, pool: pool, dir: dir}
 }
 
 // running is one run of the service.
@@ -302,7 +308,7 @@ func TestTaskAssignedReachesInboxes(t *testing.T) {
 		t.Errorf("after reading: %v", unread)
 	}
 
-	recs := logs.records(t, "task assignment delivered to inboxes")
+	recs := logs.records(t, "event notified")
 	if len(recs) != 1 || recs[0]["trace_id"] != traceID || recs[0]["event_id"] != eventID {
 		t.Errorf("log records %v, want one for event %s with trace_id %s", recs, eventID, traceID)
 	}

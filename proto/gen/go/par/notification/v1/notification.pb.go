@@ -27,6 +27,116 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Channel is a way of telling people.
+type Channel int32
+
+const (
+	// Not set.
+	Channel_CHANNEL_UNSPECIFIED Channel = 0
+	// The in-app inbox.
+	Channel_CHANNEL_INBOX Channel = 1
+	// E-mail.
+	Channel_CHANNEL_EMAIL Channel = 2
+)
+
+// Enum value maps for Channel.
+var (
+	Channel_name = map[int32]string{
+		0: "CHANNEL_UNSPECIFIED",
+		1: "CHANNEL_INBOX",
+		2: "CHANNEL_EMAIL",
+	}
+	Channel_value = map[string]int32{
+		"CHANNEL_UNSPECIFIED": 0,
+		"CHANNEL_INBOX":       1,
+		"CHANNEL_EMAIL":       2,
+	}
+)
+
+func (x Channel) Enum() *Channel {
+	p := new(Channel)
+	*p = x
+	return p
+}
+
+func (x Channel) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Channel) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_notification_v1_notification_proto_enumTypes[0].Descriptor()
+}
+
+func (Channel) Type() protoreflect.EnumType {
+	return &file_par_notification_v1_notification_proto_enumTypes[0]
+}
+
+func (x Channel) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Channel.Descriptor instead.
+func (Channel) EnumDescriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{0}
+}
+
+// DeliveryMode is how a user wants an event on a channel.
+type DeliveryMode int32
+
+const (
+	// Not set.
+	DeliveryMode_DELIVERY_MODE_UNSPECIFIED DeliveryMode = 0
+	// At once.
+	DeliveryMode_DELIVERY_MODE_IMMEDIATE DeliveryMode = 1
+	// In the daily digest (e-mail only).
+	DeliveryMode_DELIVERY_MODE_DIGEST DeliveryMode = 2
+	// Not at all (urgent events still reach the inbox).
+	DeliveryMode_DELIVERY_MODE_OFF DeliveryMode = 3
+)
+
+// Enum value maps for DeliveryMode.
+var (
+	DeliveryMode_name = map[int32]string{
+		0: "DELIVERY_MODE_UNSPECIFIED",
+		1: "DELIVERY_MODE_IMMEDIATE",
+		2: "DELIVERY_MODE_DIGEST",
+		3: "DELIVERY_MODE_OFF",
+	}
+	DeliveryMode_value = map[string]int32{
+		"DELIVERY_MODE_UNSPECIFIED": 0,
+		"DELIVERY_MODE_IMMEDIATE":   1,
+		"DELIVERY_MODE_DIGEST":      2,
+		"DELIVERY_MODE_OFF":         3,
+	}
+)
+
+func (x DeliveryMode) Enum() *DeliveryMode {
+	p := new(DeliveryMode)
+	*p = x
+	return p
+}
+
+func (x DeliveryMode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DeliveryMode) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_notification_v1_notification_proto_enumTypes[1].Descriptor()
+}
+
+func (DeliveryMode) Type() protoreflect.EnumType {
+	return &file_par_notification_v1_notification_proto_enumTypes[1]
+}
+
+func (x DeliveryMode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DeliveryMode.Descriptor instead.
+func (DeliveryMode) EnumDescriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{1}
+}
+
 // InboxItem is one message in a unit's in-app inbox.
 type InboxItem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -49,7 +159,9 @@ type InboxItem struct {
 	// When it was read; unset while unread.
 	ReadTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
 	// When it was created.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// The user the item is addressed to; empty for an item of the whole unit.
+	UserId        string `protobuf:"bytes,20,opt,name=user_id,json=userId,proto3" json:"user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -152,6 +264,13 @@ func (x *InboxItem) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *InboxItem) GetUserId() string {
+	if x != nil {
+		return x.UserId
+	}
+	return ""
 }
 
 // Request of ListUnitInboxItems.
@@ -383,11 +502,1313 @@ func (x *MarkInboxItemReadResponse) GetItem() *InboxItem {
 	return nil
 }
 
+// Request of ListMyInboxItems.
+type ListMyInboxItemsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Only unread items.
+	UnreadOnly bool `protobuf:"varint,1,opt,name=unread_only,json=unreadOnly,proto3" json:"unread_only,omitempty"`
+	// Only urgent items.
+	UrgentOnly bool `protobuf:"varint,2,opt,name=urgent_only,json=urgentOnly,proto3" json:"urgent_only,omitempty"`
+	// Only items of this event type (subject), e.g. `tasktracking.v1.occurrence.overdue`.
+	EventType string `protobuf:"bytes,3,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	// At most this many items (default 50, at most 500).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from a previous page.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyInboxItemsRequest) Reset() {
+	*x = ListMyInboxItemsRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyInboxItemsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyInboxItemsRequest) ProtoMessage() {}
+
+func (x *ListMyInboxItemsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyInboxItemsRequest.ProtoReflect.Descriptor instead.
+func (*ListMyInboxItemsRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ListMyInboxItemsRequest) GetUnreadOnly() bool {
+	if x != nil {
+		return x.UnreadOnly
+	}
+	return false
+}
+
+func (x *ListMyInboxItemsRequest) GetUrgentOnly() bool {
+	if x != nil {
+		return x.UrgentOnly
+	}
+	return false
+}
+
+func (x *ListMyInboxItemsRequest) GetEventType() string {
+	if x != nil {
+		return x.EventType
+	}
+	return ""
+}
+
+func (x *ListMyInboxItemsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMyInboxItemsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListMyInboxItems.
+type ListMyInboxItemsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Items, newest first.
+	Items []*InboxItem `protobuf:"bytes,1,rep,name=items,proto3" json:"items,omitempty"`
+	// Token for the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// Unread items of the caller's whole inbox (own and unit's).
+	UnreadCount   int32 `protobuf:"varint,3,opt,name=unread_count,json=unreadCount,proto3" json:"unread_count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMyInboxItemsResponse) Reset() {
+	*x = ListMyInboxItemsResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMyInboxItemsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMyInboxItemsResponse) ProtoMessage() {}
+
+func (x *ListMyInboxItemsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMyInboxItemsResponse.ProtoReflect.Descriptor instead.
+func (*ListMyInboxItemsResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListMyInboxItemsResponse) GetItems() []*InboxItem {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *ListMyInboxItemsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListMyInboxItemsResponse) GetUnreadCount() int32 {
+	if x != nil {
+		return x.UnreadCount
+	}
+	return 0
+}
+
+// Request of WatchInbox.
+type WatchInboxRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchInboxRequest) Reset() {
+	*x = WatchInboxRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInboxRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInboxRequest) ProtoMessage() {}
+
+func (x *WatchInboxRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInboxRequest.ProtoReflect.Descriptor instead.
+func (*WatchInboxRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{7}
+}
+
+// Response of WatchInbox: one new item.
+type WatchInboxResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new item.
+	Item          *InboxItem `protobuf:"bytes,1,opt,name=item,proto3" json:"item,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchInboxResponse) Reset() {
+	*x = WatchInboxResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchInboxResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchInboxResponse) ProtoMessage() {}
+
+func (x *WatchInboxResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchInboxResponse.ProtoReflect.Descriptor instead.
+func (*WatchInboxResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *WatchInboxResponse) GetItem() *InboxItem {
+	if x != nil {
+		return x.Item
+	}
+	return nil
+}
+
+// Preference is a user's choice for one event type on one channel.
+type Preference struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Event type (subject), e.g. `tasktracking.v1.task.assigned`.
+	EventType string `protobuf:"bytes,1,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	// The channel.
+	Channel Channel `protobuf:"varint,2,opt,name=channel,proto3,enum=par.notification.v1.Channel" json:"channel,omitempty"`
+	// The mode.
+	Mode          DeliveryMode `protobuf:"varint,3,opt,name=mode,proto3,enum=par.notification.v1.DeliveryMode" json:"mode,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Preference) Reset() {
+	*x = Preference{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Preference) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Preference) ProtoMessage() {}
+
+func (x *Preference) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Preference.ProtoReflect.Descriptor instead.
+func (*Preference) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *Preference) GetEventType() string {
+	if x != nil {
+		return x.EventType
+	}
+	return ""
+}
+
+func (x *Preference) GetChannel() Channel {
+	if x != nil {
+		return x.Channel
+	}
+	return Channel_CHANNEL_UNSPECIFIED
+}
+
+func (x *Preference) GetMode() DeliveryMode {
+	if x != nil {
+		return x.Mode
+	}
+	return DeliveryMode_DELIVERY_MODE_UNSPECIFIED
+}
+
+// Request of GetPreferences.
+type GetPreferencesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPreferencesRequest) Reset() {
+	*x = GetPreferencesRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPreferencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPreferencesRequest) ProtoMessage() {}
+
+func (x *GetPreferencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPreferencesRequest.ProtoReflect.Descriptor instead.
+func (*GetPreferencesRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{10}
+}
+
+// Response of GetPreferences.
+type GetPreferencesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's explicit choices; anything not listed is delivered immediately.
+	Preferences   []*Preference `protobuf:"bytes,1,rep,name=preferences,proto3" json:"preferences,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPreferencesResponse) Reset() {
+	*x = GetPreferencesResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPreferencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPreferencesResponse) ProtoMessage() {}
+
+func (x *GetPreferencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPreferencesResponse.ProtoReflect.Descriptor instead.
+func (*GetPreferencesResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *GetPreferencesResponse) GetPreferences() []*Preference {
+	if x != nil {
+		return x.Preferences
+	}
+	return nil
+}
+
+// Request of UpdatePreferences.
+type UpdatePreferencesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The full new set of choices.
+	Preferences   []*Preference `protobuf:"bytes,1,rep,name=preferences,proto3" json:"preferences,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePreferencesRequest) Reset() {
+	*x = UpdatePreferencesRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePreferencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePreferencesRequest) ProtoMessage() {}
+
+func (x *UpdatePreferencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePreferencesRequest.ProtoReflect.Descriptor instead.
+func (*UpdatePreferencesRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdatePreferencesRequest) GetPreferences() []*Preference {
+	if x != nil {
+		return x.Preferences
+	}
+	return nil
+}
+
+// Response of UpdatePreferences.
+type UpdatePreferencesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored choices.
+	Preferences   []*Preference `protobuf:"bytes,1,rep,name=preferences,proto3" json:"preferences,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdatePreferencesResponse) Reset() {
+	*x = UpdatePreferencesResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdatePreferencesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdatePreferencesResponse) ProtoMessage() {}
+
+func (x *UpdatePreferencesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdatePreferencesResponse.ProtoReflect.Descriptor instead.
+func (*UpdatePreferencesResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UpdatePreferencesResponse) GetPreferences() []*Preference {
+	if x != nil {
+		return x.Preferences
+	}
+	return nil
+}
+
+// WebhookSubscription is an agency system that receives events over HTTP.
+type WebhookSubscription struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// Name of the agency system.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// HTTPS (or loopback HTTP) URL receiving POSTs.
+	Url string `protobuf:"bytes,3,opt,name=url,proto3" json:"url,omitempty"`
+	// Shared secret for the HMAC-SHA256 signature; input only, never returned.
+	Secret string `protobuf:"bytes,4,opt,name=secret,proto3" json:"secret,omitempty"`
+	// Event types (subjects) sent; empty means every event with a subscriber rule.
+	EventTypes []string `protobuf:"bytes,5,rep,name=event_types,json=eventTypes,proto3" json:"event_types,omitempty"`
+	// False once deleted.
+	Active bool `protobuf:"varint,6,opt,name=active,proto3" json:"active,omitempty"`
+	// When it was created.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WebhookSubscription) Reset() {
+	*x = WebhookSubscription{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WebhookSubscription) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WebhookSubscription) ProtoMessage() {}
+
+func (x *WebhookSubscription) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WebhookSubscription.ProtoReflect.Descriptor instead.
+func (*WebhookSubscription) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *WebhookSubscription) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *WebhookSubscription) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *WebhookSubscription) GetUrl() string {
+	if x != nil {
+		return x.Url
+	}
+	return ""
+}
+
+func (x *WebhookSubscription) GetSecret() string {
+	if x != nil {
+		return x.Secret
+	}
+	return ""
+}
+
+func (x *WebhookSubscription) GetEventTypes() []string {
+	if x != nil {
+		return x.EventTypes
+	}
+	return nil
+}
+
+func (x *WebhookSubscription) GetActive() bool {
+	if x != nil {
+		return x.Active
+	}
+	return false
+}
+
+func (x *WebhookSubscription) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// Request of CreateWebhookSubscription.
+type CreateWebhookSubscriptionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subscription; id, active and create_time are ignored.
+	Subscription  *WebhookSubscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWebhookSubscriptionRequest) Reset() {
+	*x = CreateWebhookSubscriptionRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWebhookSubscriptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWebhookSubscriptionRequest) ProtoMessage() {}
+
+func (x *CreateWebhookSubscriptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWebhookSubscriptionRequest.ProtoReflect.Descriptor instead.
+func (*CreateWebhookSubscriptionRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *CreateWebhookSubscriptionRequest) GetSubscription() *WebhookSubscription {
+	if x != nil {
+		return x.Subscription
+	}
+	return nil
+}
+
+// Response of CreateWebhookSubscription.
+type CreateWebhookSubscriptionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The stored subscription (without its secret).
+	Subscription  *WebhookSubscription `protobuf:"bytes,1,opt,name=subscription,proto3" json:"subscription,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateWebhookSubscriptionResponse) Reset() {
+	*x = CreateWebhookSubscriptionResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateWebhookSubscriptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateWebhookSubscriptionResponse) ProtoMessage() {}
+
+func (x *CreateWebhookSubscriptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateWebhookSubscriptionResponse.ProtoReflect.Descriptor instead.
+func (*CreateWebhookSubscriptionResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *CreateWebhookSubscriptionResponse) GetSubscription() *WebhookSubscription {
+	if x != nil {
+		return x.Subscription
+	}
+	return nil
+}
+
+// Request of ListWebhookSubscriptions.
+type ListWebhookSubscriptionsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookSubscriptionsRequest) Reset() {
+	*x = ListWebhookSubscriptionsRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookSubscriptionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookSubscriptionsRequest) ProtoMessage() {}
+
+func (x *ListWebhookSubscriptionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookSubscriptionsRequest.ProtoReflect.Descriptor instead.
+func (*ListWebhookSubscriptionsRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{17}
+}
+
+// Response of ListWebhookSubscriptions.
+type ListWebhookSubscriptionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Active subscriptions, by name.
+	Subscriptions []*WebhookSubscription `protobuf:"bytes,1,rep,name=subscriptions,proto3" json:"subscriptions,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListWebhookSubscriptionsResponse) Reset() {
+	*x = ListWebhookSubscriptionsResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListWebhookSubscriptionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListWebhookSubscriptionsResponse) ProtoMessage() {}
+
+func (x *ListWebhookSubscriptionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListWebhookSubscriptionsResponse.ProtoReflect.Descriptor instead.
+func (*ListWebhookSubscriptionsResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *ListWebhookSubscriptionsResponse) GetSubscriptions() []*WebhookSubscription {
+	if x != nil {
+		return x.Subscriptions
+	}
+	return nil
+}
+
+// Request of DeleteWebhookSubscription.
+type DeleteWebhookSubscriptionRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The subscription.
+	SubscriptionId string `protobuf:"bytes,1,opt,name=subscription_id,json=subscriptionId,proto3" json:"subscription_id,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookSubscriptionRequest) Reset() {
+	*x = DeleteWebhookSubscriptionRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookSubscriptionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookSubscriptionRequest) ProtoMessage() {}
+
+func (x *DeleteWebhookSubscriptionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookSubscriptionRequest.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookSubscriptionRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DeleteWebhookSubscriptionRequest) GetSubscriptionId() string {
+	if x != nil {
+		return x.SubscriptionId
+	}
+	return ""
+}
+
+// Response of DeleteWebhookSubscription.
+type DeleteWebhookSubscriptionResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteWebhookSubscriptionResponse) Reset() {
+	*x = DeleteWebhookSubscriptionResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteWebhookSubscriptionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteWebhookSubscriptionResponse) ProtoMessage() {}
+
+func (x *DeleteWebhookSubscriptionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteWebhookSubscriptionResponse.ProtoReflect.Descriptor instead.
+func (*DeleteWebhookSubscriptionResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{20}
+}
+
+// Delivery is one message to send on e-mail or to a webhook.
+type Delivery struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Server-assigned id; also the idempotency key receivers see.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The event that caused it.
+	EventId string `protobuf:"bytes,2,opt,name=event_id,json=eventId,proto3" json:"event_id,omitempty"`
+	// The event type (subject).
+	EventType string `protobuf:"bytes,3,opt,name=event_type,json=eventType,proto3" json:"event_type,omitempty"`
+	// `email` or `webhook`.
+	Channel string `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
+	// E-mail address, or webhook subscription id.
+	Recipient string `protobuf:"bytes,5,opt,name=recipient,proto3" json:"recipient,omitempty"`
+	// `pending`, `sent`, `dead`, `digest`, `digested`.
+	State string `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`
+	// Attempts made.
+	Attempts int32 `protobuf:"varint,7,opt,name=attempts,proto3" json:"attempts,omitempty"`
+	// The last error.
+	LastError string `protobuf:"bytes,8,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// When it was created.
+	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Delivery) Reset() {
+	*x = Delivery{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Delivery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Delivery) ProtoMessage() {}
+
+func (x *Delivery) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Delivery.ProtoReflect.Descriptor instead.
+func (*Delivery) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *Delivery) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Delivery) GetEventId() string {
+	if x != nil {
+		return x.EventId
+	}
+	return ""
+}
+
+func (x *Delivery) GetEventType() string {
+	if x != nil {
+		return x.EventType
+	}
+	return ""
+}
+
+func (x *Delivery) GetChannel() string {
+	if x != nil {
+		return x.Channel
+	}
+	return ""
+}
+
+func (x *Delivery) GetRecipient() string {
+	if x != nil {
+		return x.Recipient
+	}
+	return ""
+}
+
+func (x *Delivery) GetState() string {
+	if x != nil {
+		return x.State
+	}
+	return ""
+}
+
+func (x *Delivery) GetAttempts() int32 {
+	if x != nil {
+		return x.Attempts
+	}
+	return 0
+}
+
+func (x *Delivery) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *Delivery) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+// Request of ListDeadDeliveries.
+type ListDeadDeliveriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// At most this many (default 50, at most 500).
+	PageSize      int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadDeliveriesRequest) Reset() {
+	*x = ListDeadDeliveriesRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadDeliveriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadDeliveriesRequest) ProtoMessage() {}
+
+func (x *ListDeadDeliveriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadDeliveriesRequest.ProtoReflect.Descriptor instead.
+func (*ListDeadDeliveriesRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ListDeadDeliveriesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+// Response of ListDeadDeliveries.
+type ListDeadDeliveriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Dead deliveries, newest first.
+	Deliveries    []*Delivery `protobuf:"bytes,1,rep,name=deliveries,proto3" json:"deliveries,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeadDeliveriesResponse) Reset() {
+	*x = ListDeadDeliveriesResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeadDeliveriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeadDeliveriesResponse) ProtoMessage() {}
+
+func (x *ListDeadDeliveriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeadDeliveriesResponse.ProtoReflect.Descriptor instead.
+func (*ListDeadDeliveriesResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListDeadDeliveriesResponse) GetDeliveries() []*Delivery {
+	if x != nil {
+		return x.Deliveries
+	}
+	return nil
+}
+
+// Request of ReplayDelivery.
+type ReplayDeliveryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The dead delivery.
+	DeliveryId    string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayDeliveryRequest) Reset() {
+	*x = ReplayDeliveryRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayDeliveryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayDeliveryRequest) ProtoMessage() {}
+
+func (x *ReplayDeliveryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayDeliveryRequest.ProtoReflect.Descriptor instead.
+func (*ReplayDeliveryRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ReplayDeliveryRequest) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+// Response of ReplayDelivery.
+type ReplayDeliveryResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery, pending again.
+	Delivery      *Delivery `protobuf:"bytes,1,opt,name=delivery,proto3" json:"delivery,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayDeliveryResponse) Reset() {
+	*x = ReplayDeliveryResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayDeliveryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayDeliveryResponse) ProtoMessage() {}
+
+func (x *ReplayDeliveryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayDeliveryResponse.ProtoReflect.Descriptor instead.
+func (*ReplayDeliveryResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ReplayDeliveryResponse) GetDelivery() *Delivery {
+	if x != nil {
+		return x.Delivery
+	}
+	return nil
+}
+
+// DeliveryAttempt is one logged try of a delivery.
+type DeliveryAttempt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 for the first try.
+	Attempt int32 `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	// `sent`, `failed`.
+	Outcome string `protobuf:"bytes,2,opt,name=outcome,proto3" json:"outcome,omitempty"`
+	// HTTP status or SMTP reply, and the error if any.
+	Detail string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
+	// How long it took, in milliseconds.
+	DurationMs int64 `protobuf:"varint,4,opt,name=duration_ms,json=durationMs,proto3" json:"duration_ms,omitempty"`
+	// When it was made.
+	AttemptTime   *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=attempt_time,json=attemptTime,proto3" json:"attempt_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeliveryAttempt) Reset() {
+	*x = DeliveryAttempt{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeliveryAttempt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeliveryAttempt) ProtoMessage() {}
+
+func (x *DeliveryAttempt) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeliveryAttempt.ProtoReflect.Descriptor instead.
+func (*DeliveryAttempt) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *DeliveryAttempt) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *DeliveryAttempt) GetOutcome() string {
+	if x != nil {
+		return x.Outcome
+	}
+	return ""
+}
+
+func (x *DeliveryAttempt) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+func (x *DeliveryAttempt) GetDurationMs() int64 {
+	if x != nil {
+		return x.DurationMs
+	}
+	return 0
+}
+
+func (x *DeliveryAttempt) GetAttemptTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AttemptTime
+	}
+	return nil
+}
+
+// Request of ListDeliveryAttempts.
+type ListDeliveryAttemptsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The delivery.
+	DeliveryId    string `protobuf:"bytes,1,opt,name=delivery_id,json=deliveryId,proto3" json:"delivery_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveryAttemptsRequest) Reset() {
+	*x = ListDeliveryAttemptsRequest{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveryAttemptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveryAttemptsRequest) ProtoMessage() {}
+
+func (x *ListDeliveryAttemptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveryAttemptsRequest.ProtoReflect.Descriptor instead.
+func (*ListDeliveryAttemptsRequest) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *ListDeliveryAttemptsRequest) GetDeliveryId() string {
+	if x != nil {
+		return x.DeliveryId
+	}
+	return ""
+}
+
+// Response of ListDeliveryAttempts.
+type ListDeliveryAttemptsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Attempts in order.
+	Attempts      []*DeliveryAttempt `protobuf:"bytes,1,rep,name=attempts,proto3" json:"attempts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDeliveryAttemptsResponse) Reset() {
+	*x = ListDeliveryAttemptsResponse{}
+	mi := &file_par_notification_v1_notification_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDeliveryAttemptsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDeliveryAttemptsResponse) ProtoMessage() {}
+
+func (x *ListDeliveryAttemptsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_notification_v1_notification_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDeliveryAttemptsResponse.ProtoReflect.Descriptor instead.
+func (*ListDeliveryAttemptsResponse) Descriptor() ([]byte, []int) {
+	return file_par_notification_v1_notification_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ListDeliveryAttemptsResponse) GetAttempts() []*DeliveryAttempt {
+	if x != nil {
+		return x.Attempts
+	}
+	return nil
+}
+
 var File_par_notification_v1_notification_proto protoreflect.FileDescriptor
 
 const file_par_notification_v1_notification_proto_rawDesc = "" +
 	"\n" +
-	"&par/notification/v1/notification.proto\x12\x13par.notification.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x02\n" +
+	"&par/notification/v1/notification.proto\x12\x13par.notification.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd3\x02\n" +
 	"\tInboxItem\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\aunit_id\x18\x02 \x01(\tR\x06unitId\x12\x19\n" +
@@ -401,7 +1822,8 @@ const file_par_notification_v1_notification_proto_rawDesc = "" +
 	"\tread_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\x12;\n" +
 	"\vcreate_time\x18\n" +
 	" \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\xb1\x01\n" +
+	"createTime\x12\x17\n" +
+	"\auser_id\x18\x14 \x01(\tR\x06userId\"\xb1\x01\n" +
 	"\x19ListUnitInboxItemsRequest\x12!\n" +
 	"\aunit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06unitId\x12\x1f\n" +
 	"\vunread_only\x18\x02 \x01(\bR\n" +
@@ -417,10 +1839,122 @@ const file_par_notification_v1_notification_proto_rawDesc = "" +
 	"\x18MarkInboxItemReadRequest\x12!\n" +
 	"\aitem_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06itemId\"O\n" +
 	"\x19MarkInboxItemReadResponse\x122\n" +
-	"\x04item\x18\x01 \x01(\v2\x1e.par.notification.v1.InboxItemR\x04item2\xda\x02\n" +
+	"\x04item\x18\x01 \x01(\v2\x1e.par.notification.v1.InboxItemR\x04item\"\xd6\x01\n" +
+	"\x17ListMyInboxItemsRequest\x12\x1f\n" +
+	"\vunread_only\x18\x01 \x01(\bR\n" +
+	"unreadOnly\x12\x1f\n" +
+	"\vurgent_only\x18\x02 \x01(\bR\n" +
+	"urgentOnly\x12'\n" +
+	"\n" +
+	"event_type\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\teventType\x12'\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\tpageToken\"\x9b\x01\n" +
+	"\x18ListMyInboxItemsResponse\x124\n" +
+	"\x05items\x18\x01 \x03(\v2\x1e.par.notification.v1.InboxItemR\x05items\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
+	"\funread_count\x18\x03 \x01(\x05R\vunreadCount\"\x13\n" +
+	"\x11WatchInboxRequest\"H\n" +
+	"\x12WatchInboxResponse\x122\n" +
+	"\x04item\x18\x01 \x01(\v2\x1e.par.notification.v1.InboxItemR\x04item\"\xbe\x01\n" +
+	"\n" +
+	"Preference\x12)\n" +
+	"\n" +
+	"event_type\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\teventType\x12B\n" +
+	"\achannel\x18\x02 \x01(\x0e2\x1c.par.notification.v1.ChannelB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\achannel\x12A\n" +
+	"\x04mode\x18\x03 \x01(\x0e2!.par.notification.v1.DeliveryModeB\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04mode\"\x17\n" +
+	"\x15GetPreferencesRequest\"[\n" +
+	"\x16GetPreferencesResponse\x12A\n" +
+	"\vpreferences\x18\x01 \x03(\v2\x1f.par.notification.v1.PreferenceR\vpreferences\"h\n" +
+	"\x18UpdatePreferencesRequest\x12L\n" +
+	"\vpreferences\x18\x01 \x03(\v2\x1f.par.notification.v1.PreferenceB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\vpreferences\"^\n" +
+	"\x19UpdatePreferencesResponse\x12A\n" +
+	"\vpreferences\x18\x01 \x03(\v2\x1f.par.notification.v1.PreferenceR\vpreferences\"\x86\x02\n" +
+	"\x13WebhookSubscription\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1e\n" +
+	"\x04name\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x04name\x12\x1d\n" +
+	"\x03url\x18\x03 \x01(\tB\v\xbaH\br\x06\x18\xd0\x0f\x88\x01\x01R\x03url\x12 \n" +
+	"\x06secret\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06secret\x12)\n" +
+	"\vevent_types\x18\x05 \x03(\tB\b\xbaH\x05\x92\x01\x02\x102R\n" +
+	"eventTypes\x12\x16\n" +
+	"\x06active\x18\x06 \x01(\bR\x06active\x12;\n" +
+	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"x\n" +
+	" CreateWebhookSubscriptionRequest\x12T\n" +
+	"\fsubscription\x18\x01 \x01(\v2(.par.notification.v1.WebhookSubscriptionB\x06\xbaH\x03\xc8\x01\x01R\fsubscription\"q\n" +
+	"!CreateWebhookSubscriptionResponse\x12L\n" +
+	"\fsubscription\x18\x01 \x01(\v2(.par.notification.v1.WebhookSubscriptionR\fsubscription\"!\n" +
+	"\x1fListWebhookSubscriptionsRequest\"r\n" +
+	" ListWebhookSubscriptionsResponse\x12N\n" +
+	"\rsubscriptions\x18\x01 \x03(\v2(.par.notification.v1.WebhookSubscriptionR\rsubscriptions\"U\n" +
+	" DeleteWebhookSubscriptionRequest\x121\n" +
+	"\x0fsubscription_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0esubscriptionId\"#\n" +
+	"!DeleteWebhookSubscriptionResponse\"\x9a\x02\n" +
+	"\bDelivery\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x19\n" +
+	"\bevent_id\x18\x02 \x01(\tR\aeventId\x12\x1d\n" +
+	"\n" +
+	"event_type\x18\x03 \x01(\tR\teventType\x12\x18\n" +
+	"\achannel\x18\x04 \x01(\tR\achannel\x12\x1c\n" +
+	"\trecipient\x18\x05 \x01(\tR\trecipient\x12\x14\n" +
+	"\x05state\x18\x06 \x01(\tR\x05state\x12\x1a\n" +
+	"\battempts\x18\a \x01(\x05R\battempts\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\b \x01(\tR\tlastError\x12;\n" +
+	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\"D\n" +
+	"\x19ListDeadDeliveriesRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\"[\n" +
+	"\x1aListDeadDeliveriesResponse\x12=\n" +
+	"\n" +
+	"deliveries\x18\x01 \x03(\v2\x1d.par.notification.v1.DeliveryR\n" +
+	"deliveries\"B\n" +
+	"\x15ReplayDeliveryRequest\x12)\n" +
+	"\vdelivery_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"deliveryId\"S\n" +
+	"\x16ReplayDeliveryResponse\x129\n" +
+	"\bdelivery\x18\x01 \x01(\v2\x1d.par.notification.v1.DeliveryR\bdelivery\"\xbd\x01\n" +
+	"\x0fDeliveryAttempt\x12\x18\n" +
+	"\aattempt\x18\x01 \x01(\x05R\aattempt\x12\x18\n" +
+	"\aoutcome\x18\x02 \x01(\tR\aoutcome\x12\x16\n" +
+	"\x06detail\x18\x03 \x01(\tR\x06detail\x12\x1f\n" +
+	"\vduration_ms\x18\x04 \x01(\x03R\n" +
+	"durationMs\x12=\n" +
+	"\fattempt_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vattemptTime\"H\n" +
+	"\x1bListDeliveryAttemptsRequest\x12)\n" +
+	"\vdelivery_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"deliveryId\"`\n" +
+	"\x1cListDeliveryAttemptsResponse\x12@\n" +
+	"\battempts\x18\x01 \x03(\v2$.par.notification.v1.DeliveryAttemptR\battempts*H\n" +
+	"\aChannel\x12\x17\n" +
+	"\x13CHANNEL_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rCHANNEL_INBOX\x10\x01\x12\x11\n" +
+	"\rCHANNEL_EMAIL\x10\x02*{\n" +
+	"\fDeliveryMode\x12\x1d\n" +
+	"\x19DELIVERY_MODE_UNSPECIFIED\x10\x00\x12\x1b\n" +
+	"\x17DELIVERY_MODE_IMMEDIATE\x10\x01\x12\x18\n" +
+	"\x14DELIVERY_MODE_DIGEST\x10\x02\x12\x15\n" +
+	"\x11DELIVERY_MODE_OFF\x10\x032\xad\x0f\n" +
 	"\x13NotificationService\x12\x9e\x01\n" +
 	"\x12ListUnitInboxItems\x12..par.notification.v1.ListUnitInboxItemsRequest\x1a/.par.notification.v1.ListUnitInboxItemsResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/units/{unit_id}/inbox-items\x12\xa1\x01\n" +
-	"\x11MarkInboxItemRead\x12-.par.notification.v1.MarkInboxItemReadRequest\x1a..par.notification.v1.MarkInboxItemReadResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/inbox-items/{item_id}:markReadBNZLgithub.com/parindex/platform/proto/gen/go/par/notification/v1;notificationv1b\x06proto3"
+	"\x11MarkInboxItemRead\x12-.par.notification.v1.MarkInboxItemReadRequest\x1a..par.notification.v1.MarkInboxItemReadResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/inbox-items/{item_id}:markRead\x12\x8b\x01\n" +
+	"\x10ListMyInboxItems\x12,.par.notification.v1.ListMyInboxItemsRequest\x1a-.par.notification.v1.ListMyInboxItemsResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/v1/me/inbox-items\x12\x81\x01\n" +
+	"\n" +
+	"WatchInbox\x12&.par.notification.v1.WatchInboxRequest\x1a'.par.notification.v1.WatchInboxResponse\" \x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/me/inbox-items:watch0\x01\x12\x92\x01\n" +
+	"\x0eGetPreferences\x12*.par.notification.v1.GetPreferencesRequest\x1a+.par.notification.v1.GetPreferencesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/me/notification-preferences\x12\x9e\x01\n" +
+	"\x11UpdatePreferences\x12-.par.notification.v1.UpdatePreferencesRequest\x1a..par.notification.v1.UpdatePreferencesResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\x1a\x1f/v1/me/notification-preferences\x12\xbb\x01\n" +
+	"\x19CreateWebhookSubscription\x125.par.notification.v1.CreateWebhookSubscriptionRequest\x1a6.par.notification.v1.CreateWebhookSubscriptionResponse\"/\x82\xd3\xe4\x93\x02):\fsubscription\"\x19/v1/webhook-subscriptions\x12\xaa\x01\n" +
+	"\x18ListWebhookSubscriptions\x124.par.notification.v1.ListWebhookSubscriptionsRequest\x1a5.par.notification.v1.ListWebhookSubscriptionsResponse\"!\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/webhook-subscriptions\x12\xbf\x01\n" +
+	"\x19DeleteWebhookSubscription\x125.par.notification.v1.DeleteWebhookSubscriptionRequest\x1a6.par.notification.v1.DeleteWebhookSubscriptionResponse\"3\x82\xd3\xe4\x93\x02-*+/v1/webhook-subscriptions/{subscription_id}\x12\x92\x01\n" +
+	"\x12ListDeadDeliveries\x12..par.notification.v1.ListDeadDeliveriesRequest\x1a/.par.notification.v1.ListDeadDeliveriesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/dead-deliveries\x12\x99\x01\n" +
+	"\x0eReplayDelivery\x12*.par.notification.v1.ReplayDeliveryRequest\x1a+.par.notification.v1.ReplayDeliveryResponse\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/deliveries/{delivery_id}:replay\x12\xaa\x01\n" +
+	"\x14ListDeliveryAttempts\x120.par.notification.v1.ListDeliveryAttemptsRequest\x1a1.par.notification.v1.ListDeliveryAttemptsResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/deliveries/{delivery_id}/attemptsBNZLgithub.com/parindex/platform/proto/gen/go/par/notification/v1;notificationv1b\x06proto3"
 
 var (
 	file_par_notification_v1_notification_proto_rawDescOnce sync.Once
@@ -434,29 +1968,92 @@ func file_par_notification_v1_notification_proto_rawDescGZIP() []byte {
 	return file_par_notification_v1_notification_proto_rawDescData
 }
 
-var file_par_notification_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
+var file_par_notification_v1_notification_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_par_notification_v1_notification_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_par_notification_v1_notification_proto_goTypes = []any{
-	(*InboxItem)(nil),                  // 0: par.notification.v1.InboxItem
-	(*ListUnitInboxItemsRequest)(nil),  // 1: par.notification.v1.ListUnitInboxItemsRequest
-	(*ListUnitInboxItemsResponse)(nil), // 2: par.notification.v1.ListUnitInboxItemsResponse
-	(*MarkInboxItemReadRequest)(nil),   // 3: par.notification.v1.MarkInboxItemReadRequest
-	(*MarkInboxItemReadResponse)(nil),  // 4: par.notification.v1.MarkInboxItemReadResponse
-	(*timestamppb.Timestamp)(nil),      // 5: google.protobuf.Timestamp
+	(Channel)(0),                              // 0: par.notification.v1.Channel
+	(DeliveryMode)(0),                         // 1: par.notification.v1.DeliveryMode
+	(*InboxItem)(nil),                         // 2: par.notification.v1.InboxItem
+	(*ListUnitInboxItemsRequest)(nil),         // 3: par.notification.v1.ListUnitInboxItemsRequest
+	(*ListUnitInboxItemsResponse)(nil),        // 4: par.notification.v1.ListUnitInboxItemsResponse
+	(*MarkInboxItemReadRequest)(nil),          // 5: par.notification.v1.MarkInboxItemReadRequest
+	(*MarkInboxItemReadResponse)(nil),         // 6: par.notification.v1.MarkInboxItemReadResponse
+	(*ListMyInboxItemsRequest)(nil),           // 7: par.notification.v1.ListMyInboxItemsRequest
+	(*ListMyInboxItemsResponse)(nil),          // 8: par.notification.v1.ListMyInboxItemsResponse
+	(*WatchInboxRequest)(nil),                 // 9: par.notification.v1.WatchInboxRequest
+	(*WatchInboxResponse)(nil),                // 10: par.notification.v1.WatchInboxResponse
+	(*Preference)(nil),                        // 11: par.notification.v1.Preference
+	(*GetPreferencesRequest)(nil),             // 12: par.notification.v1.GetPreferencesRequest
+	(*GetPreferencesResponse)(nil),            // 13: par.notification.v1.GetPreferencesResponse
+	(*UpdatePreferencesRequest)(nil),          // 14: par.notification.v1.UpdatePreferencesRequest
+	(*UpdatePreferencesResponse)(nil),         // 15: par.notification.v1.UpdatePreferencesResponse
+	(*WebhookSubscription)(nil),               // 16: par.notification.v1.WebhookSubscription
+	(*CreateWebhookSubscriptionRequest)(nil),  // 17: par.notification.v1.CreateWebhookSubscriptionRequest
+	(*CreateWebhookSubscriptionResponse)(nil), // 18: par.notification.v1.CreateWebhookSubscriptionResponse
+	(*ListWebhookSubscriptionsRequest)(nil),   // 19: par.notification.v1.ListWebhookSubscriptionsRequest
+	(*ListWebhookSubscriptionsResponse)(nil),  // 20: par.notification.v1.ListWebhookSubscriptionsResponse
+	(*DeleteWebhookSubscriptionRequest)(nil),  // 21: par.notification.v1.DeleteWebhookSubscriptionRequest
+	(*DeleteWebhookSubscriptionResponse)(nil), // 22: par.notification.v1.DeleteWebhookSubscriptionResponse
+	(*Delivery)(nil),                          // 23: par.notification.v1.Delivery
+	(*ListDeadDeliveriesRequest)(nil),         // 24: par.notification.v1.ListDeadDeliveriesRequest
+	(*ListDeadDeliveriesResponse)(nil),        // 25: par.notification.v1.ListDeadDeliveriesResponse
+	(*ReplayDeliveryRequest)(nil),             // 26: par.notification.v1.ReplayDeliveryRequest
+	(*ReplayDeliveryResponse)(nil),            // 27: par.notification.v1.ReplayDeliveryResponse
+	(*DeliveryAttempt)(nil),                   // 28: par.notification.v1.DeliveryAttempt
+	(*ListDeliveryAttemptsRequest)(nil),       // 29: par.notification.v1.ListDeliveryAttemptsRequest
+	(*ListDeliveryAttemptsResponse)(nil),      // 30: par.notification.v1.ListDeliveryAttemptsResponse
+	(*timestamppb.Timestamp)(nil),             // 31: google.protobuf.Timestamp
 }
 var file_par_notification_v1_notification_proto_depIdxs = []int32{
-	5, // 0: par.notification.v1.InboxItem.read_time:type_name -> google.protobuf.Timestamp
-	5, // 1: par.notification.v1.InboxItem.create_time:type_name -> google.protobuf.Timestamp
-	0, // 2: par.notification.v1.ListUnitInboxItemsResponse.items:type_name -> par.notification.v1.InboxItem
-	0, // 3: par.notification.v1.MarkInboxItemReadResponse.item:type_name -> par.notification.v1.InboxItem
-	1, // 4: par.notification.v1.NotificationService.ListUnitInboxItems:input_type -> par.notification.v1.ListUnitInboxItemsRequest
-	3, // 5: par.notification.v1.NotificationService.MarkInboxItemRead:input_type -> par.notification.v1.MarkInboxItemReadRequest
-	2, // 6: par.notification.v1.NotificationService.ListUnitInboxItems:output_type -> par.notification.v1.ListUnitInboxItemsResponse
-	4, // 7: par.notification.v1.NotificationService.MarkInboxItemRead:output_type -> par.notification.v1.MarkInboxItemReadResponse
-	6, // [6:8] is the sub-list for method output_type
-	4, // [4:6] is the sub-list for method input_type
-	4, // [4:4] is the sub-list for extension type_name
-	4, // [4:4] is the sub-list for extension extendee
-	0, // [0:4] is the sub-list for field type_name
+	31, // 0: par.notification.v1.InboxItem.read_time:type_name -> google.protobuf.Timestamp
+	31, // 1: par.notification.v1.InboxItem.create_time:type_name -> google.protobuf.Timestamp
+	2,  // 2: par.notification.v1.ListUnitInboxItemsResponse.items:type_name -> par.notification.v1.InboxItem
+	2,  // 3: par.notification.v1.MarkInboxItemReadResponse.item:type_name -> par.notification.v1.InboxItem
+	2,  // 4: par.notification.v1.ListMyInboxItemsResponse.items:type_name -> par.notification.v1.InboxItem
+	2,  // 5: par.notification.v1.WatchInboxResponse.item:type_name -> par.notification.v1.InboxItem
+	0,  // 6: par.notification.v1.Preference.channel:type_name -> par.notification.v1.Channel
+	1,  // 7: par.notification.v1.Preference.mode:type_name -> par.notification.v1.DeliveryMode
+	11, // 8: par.notification.v1.GetPreferencesResponse.preferences:type_name -> par.notification.v1.Preference
+	11, // 9: par.notification.v1.UpdatePreferencesRequest.preferences:type_name -> par.notification.v1.Preference
+	11, // 10: par.notification.v1.UpdatePreferencesResponse.preferences:type_name -> par.notification.v1.Preference
+	31, // 11: par.notification.v1.WebhookSubscription.create_time:type_name -> google.protobuf.Timestamp
+	16, // 12: par.notification.v1.CreateWebhookSubscriptionRequest.subscription:type_name -> par.notification.v1.WebhookSubscription
+	16, // 13: par.notification.v1.CreateWebhookSubscriptionResponse.subscription:type_name -> par.notification.v1.WebhookSubscription
+	16, // 14: par.notification.v1.ListWebhookSubscriptionsResponse.subscriptions:type_name -> par.notification.v1.WebhookSubscription
+	31, // 15: par.notification.v1.Delivery.create_time:type_name -> google.protobuf.Timestamp
+	23, // 16: par.notification.v1.ListDeadDeliveriesResponse.deliveries:type_name -> par.notification.v1.Delivery
+	23, // 17: par.notification.v1.ReplayDeliveryResponse.delivery:type_name -> par.notification.v1.Delivery
+	31, // 18: par.notification.v1.DeliveryAttempt.attempt_time:type_name -> google.protobuf.Timestamp
+	28, // 19: par.notification.v1.ListDeliveryAttemptsResponse.attempts:type_name -> par.notification.v1.DeliveryAttempt
+	3,  // 20: par.notification.v1.NotificationService.ListUnitInboxItems:input_type -> par.notification.v1.ListUnitInboxItemsRequest
+	5,  // 21: par.notification.v1.NotificationService.MarkInboxItemRead:input_type -> par.notification.v1.MarkInboxItemReadRequest
+	7,  // 22: par.notification.v1.NotificationService.ListMyInboxItems:input_type -> par.notification.v1.ListMyInboxItemsRequest
+	9,  // 23: par.notification.v1.NotificationService.WatchInbox:input_type -> par.notification.v1.WatchInboxRequest
+	12, // 24: par.notification.v1.NotificationService.GetPreferences:input_type -> par.notification.v1.GetPreferencesRequest
+	14, // 25: par.notification.v1.NotificationService.UpdatePreferences:input_type -> par.notification.v1.UpdatePreferencesRequest
+	17, // 26: par.notification.v1.NotificationService.CreateWebhookSubscription:input_type -> par.notification.v1.CreateWebhookSubscriptionRequest
+	19, // 27: par.notification.v1.NotificationService.ListWebhookSubscriptions:input_type -> par.notification.v1.ListWebhookSubscriptionsRequest
+	21, // 28: par.notification.v1.NotificationService.DeleteWebhookSubscription:input_type -> par.notification.v1.DeleteWebhookSubscriptionRequest
+	24, // 29: par.notification.v1.NotificationService.ListDeadDeliveries:input_type -> par.notification.v1.ListDeadDeliveriesRequest
+	26, // 30: par.notification.v1.NotificationService.ReplayDelivery:input_type -> par.notification.v1.ReplayDeliveryRequest
+	29, // 31: par.notification.v1.NotificationService.ListDeliveryAttempts:input_type -> par.notification.v1.ListDeliveryAttemptsRequest
+	4,  // 32: par.notification.v1.NotificationService.ListUnitInboxItems:output_type -> par.notification.v1.ListUnitInboxItemsResponse
+	6,  // 33: par.notification.v1.NotificationService.MarkInboxItemRead:output_type -> par.notification.v1.MarkInboxItemReadResponse
+	8,  // 34: par.notification.v1.NotificationService.ListMyInboxItems:output_type -> par.notification.v1.ListMyInboxItemsResponse
+	10, // 35: par.notification.v1.NotificationService.WatchInbox:output_type -> par.notification.v1.WatchInboxResponse
+	13, // 36: par.notification.v1.NotificationService.GetPreferences:output_type -> par.notification.v1.GetPreferencesResponse
+	15, // 37: par.notification.v1.NotificationService.UpdatePreferences:output_type -> par.notification.v1.UpdatePreferencesResponse
+	18, // 38: par.notification.v1.NotificationService.CreateWebhookSubscription:output_type -> par.notification.v1.CreateWebhookSubscriptionResponse
+	20, // 39: par.notification.v1.NotificationService.ListWebhookSubscriptions:output_type -> par.notification.v1.ListWebhookSubscriptionsResponse
+	22, // 40: par.notification.v1.NotificationService.DeleteWebhookSubscription:output_type -> par.notification.v1.DeleteWebhookSubscriptionResponse
+	25, // 41: par.notification.v1.NotificationService.ListDeadDeliveries:output_type -> par.notification.v1.ListDeadDeliveriesResponse
+	27, // 42: par.notification.v1.NotificationService.ReplayDelivery:output_type -> par.notification.v1.ReplayDeliveryResponse
+	30, // 43: par.notification.v1.NotificationService.ListDeliveryAttempts:output_type -> par.notification.v1.ListDeliveryAttemptsResponse
+	32, // [32:44] is the sub-list for method output_type
+	20, // [20:32] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_par_notification_v1_notification_proto_init() }
@@ -469,13 +2066,14 @@ func file_par_notification_v1_notification_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_notification_v1_notification_proto_rawDesc), len(file_par_notification_v1_notification_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   5,
+			NumEnums:      2,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_par_notification_v1_notification_proto_goTypes,
 		DependencyIndexes: file_par_notification_v1_notification_proto_depIdxs,
+		EnumInfos:         file_par_notification_v1_notification_proto_enumTypes,
 		MessageInfos:      file_par_notification_v1_notification_proto_msgTypes,
 	}.Build()
 	File_par_notification_v1_notification_proto = out.File

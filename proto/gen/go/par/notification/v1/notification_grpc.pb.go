@@ -22,8 +22,18 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	NotificationService_ListUnitInboxItems_FullMethodName = "/par.notification.v1.NotificationService/ListUnitInboxItems"
-	NotificationService_MarkInboxItemRead_FullMethodName  = "/par.notification.v1.NotificationService/MarkInboxItemRead"
+	NotificationService_ListUnitInboxItems_FullMethodName        = "/par.notification.v1.NotificationService/ListUnitInboxItems"
+	NotificationService_MarkInboxItemRead_FullMethodName         = "/par.notification.v1.NotificationService/MarkInboxItemRead"
+	NotificationService_ListMyInboxItems_FullMethodName          = "/par.notification.v1.NotificationService/ListMyInboxItems"
+	NotificationService_WatchInbox_FullMethodName                = "/par.notification.v1.NotificationService/WatchInbox"
+	NotificationService_GetPreferences_FullMethodName            = "/par.notification.v1.NotificationService/GetPreferences"
+	NotificationService_UpdatePreferences_FullMethodName         = "/par.notification.v1.NotificationService/UpdatePreferences"
+	NotificationService_CreateWebhookSubscription_FullMethodName = "/par.notification.v1.NotificationService/CreateWebhookSubscription"
+	NotificationService_ListWebhookSubscriptions_FullMethodName  = "/par.notification.v1.NotificationService/ListWebhookSubscriptions"
+	NotificationService_DeleteWebhookSubscription_FullMethodName = "/par.notification.v1.NotificationService/DeleteWebhookSubscription"
+	NotificationService_ListDeadDeliveries_FullMethodName        = "/par.notification.v1.NotificationService/ListDeadDeliveries"
+	NotificationService_ReplayDelivery_FullMethodName            = "/par.notification.v1.NotificationService/ReplayDelivery"
+	NotificationService_ListDeliveryAttempts_FullMethodName      = "/par.notification.v1.NotificationService/ListDeliveryAttempts"
 )
 
 // NotificationServiceClient is the client API for NotificationService service.
@@ -37,6 +47,28 @@ type NotificationServiceClient interface {
 	ListUnitInboxItems(ctx context.Context, in *ListUnitInboxItemsRequest, opts ...grpc.CallOption) (*ListUnitInboxItemsResponse, error)
 	// Marks an inbox item read.
 	MarkInboxItemRead(ctx context.Context, in *MarkInboxItemReadRequest, opts ...grpc.CallOption) (*MarkInboxItemReadResponse, error)
+	// Lists the caller's own inbox: the items addressed to them and those of their unit,
+	// newest first, with filters.
+	ListMyInboxItems(ctx context.Context, in *ListMyInboxItemsRequest, opts ...grpc.CallOption) (*ListMyInboxItemsResponse, error)
+	// Streams the caller's new inbox items (their own and their unit's) as they arrive, until
+	// the caller disconnects.
+	WatchInbox(ctx context.Context, in *WatchInboxRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInboxResponse], error)
+	// Returns the caller's notification preferences (events × channels).
+	GetPreferences(ctx context.Context, in *GetPreferencesRequest, opts ...grpc.CallOption) (*GetPreferencesResponse, error)
+	// Replaces the caller's notification preferences.
+	UpdatePreferences(ctx context.Context, in *UpdatePreferencesRequest, opts ...grpc.CallOption) (*UpdatePreferencesResponse, error)
+	// Registers an agency system's webhook (secretariat only).
+	CreateWebhookSubscription(ctx context.Context, in *CreateWebhookSubscriptionRequest, opts ...grpc.CallOption) (*CreateWebhookSubscriptionResponse, error)
+	// Lists webhook subscriptions (secretariat only).
+	ListWebhookSubscriptions(ctx context.Context, in *ListWebhookSubscriptionsRequest, opts ...grpc.CallOption) (*ListWebhookSubscriptionsResponse, error)
+	// Deactivates a webhook subscription (secretariat only).
+	DeleteWebhookSubscription(ctx context.Context, in *DeleteWebhookSubscriptionRequest, opts ...grpc.CallOption) (*DeleteWebhookSubscriptionResponse, error)
+	// Lists deliveries (e-mail, webhook) that exhausted their attempts (secretariat only).
+	ListDeadDeliveries(ctx context.Context, in *ListDeadDeliveriesRequest, opts ...grpc.CallOption) (*ListDeadDeliveriesResponse, error)
+	// Puts a dead delivery back in the queue with fresh attempts (secretariat only).
+	ReplayDelivery(ctx context.Context, in *ReplayDeliveryRequest, opts ...grpc.CallOption) (*ReplayDeliveryResponse, error)
+	// Lists the logged attempts of one delivery (secretariat only).
+	ListDeliveryAttempts(ctx context.Context, in *ListDeliveryAttemptsRequest, opts ...grpc.CallOption) (*ListDeliveryAttemptsResponse, error)
 }
 
 type notificationServiceClient struct {
@@ -67,6 +99,115 @@ func (c *notificationServiceClient) MarkInboxItemRead(ctx context.Context, in *M
 	return out, nil
 }
 
+func (c *notificationServiceClient) ListMyInboxItems(ctx context.Context, in *ListMyInboxItemsRequest, opts ...grpc.CallOption) (*ListMyInboxItemsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMyInboxItemsResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ListMyInboxItems_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) WatchInbox(ctx context.Context, in *WatchInboxRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchInboxResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &NotificationService_ServiceDesc.Streams[0], NotificationService_WatchInbox_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchInboxRequest, WatchInboxResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type NotificationService_WatchInboxClient = grpc.ServerStreamingClient[WatchInboxResponse]
+
+func (c *notificationServiceClient) GetPreferences(ctx context.Context, in *GetPreferencesRequest, opts ...grpc.CallOption) (*GetPreferencesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPreferencesResponse)
+	err := c.cc.Invoke(ctx, NotificationService_GetPreferences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) UpdatePreferences(ctx context.Context, in *UpdatePreferencesRequest, opts ...grpc.CallOption) (*UpdatePreferencesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdatePreferencesResponse)
+	err := c.cc.Invoke(ctx, NotificationService_UpdatePreferences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) CreateWebhookSubscription(ctx context.Context, in *CreateWebhookSubscriptionRequest, opts ...grpc.CallOption) (*CreateWebhookSubscriptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateWebhookSubscriptionResponse)
+	err := c.cc.Invoke(ctx, NotificationService_CreateWebhookSubscription_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) ListWebhookSubscriptions(ctx context.Context, in *ListWebhookSubscriptionsRequest, opts ...grpc.CallOption) (*ListWebhookSubscriptionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListWebhookSubscriptionsResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ListWebhookSubscriptions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) DeleteWebhookSubscription(ctx context.Context, in *DeleteWebhookSubscriptionRequest, opts ...grpc.CallOption) (*DeleteWebhookSubscriptionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(DeleteWebhookSubscriptionResponse)
+	err := c.cc.Invoke(ctx, NotificationService_DeleteWebhookSubscription_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) ListDeadDeliveries(ctx context.Context, in *ListDeadDeliveriesRequest, opts ...grpc.CallOption) (*ListDeadDeliveriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeadDeliveriesResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ListDeadDeliveries_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) ReplayDelivery(ctx context.Context, in *ReplayDeliveryRequest, opts ...grpc.CallOption) (*ReplayDeliveryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReplayDeliveryResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ReplayDelivery_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *notificationServiceClient) ListDeliveryAttempts(ctx context.Context, in *ListDeliveryAttemptsRequest, opts ...grpc.CallOption) (*ListDeliveryAttemptsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDeliveryAttemptsResponse)
+	err := c.cc.Invoke(ctx, NotificationService_ListDeliveryAttempts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // NotificationServiceServer is the server API for NotificationService service.
 // All implementations must embed UnimplementedNotificationServiceServer
 // for forward compatibility.
@@ -78,6 +219,28 @@ type NotificationServiceServer interface {
 	ListUnitInboxItems(context.Context, *ListUnitInboxItemsRequest) (*ListUnitInboxItemsResponse, error)
 	// Marks an inbox item read.
 	MarkInboxItemRead(context.Context, *MarkInboxItemReadRequest) (*MarkInboxItemReadResponse, error)
+	// Lists the caller's own inbox: the items addressed to them and those of their unit,
+	// newest first, with filters.
+	ListMyInboxItems(context.Context, *ListMyInboxItemsRequest) (*ListMyInboxItemsResponse, error)
+	// Streams the caller's new inbox items (their own and their unit's) as they arrive, until
+	// the caller disconnects.
+	WatchInbox(*WatchInboxRequest, grpc.ServerStreamingServer[WatchInboxResponse]) error
+	// Returns the caller's notification preferences (events × channels).
+	GetPreferences(context.Context, *GetPreferencesRequest) (*GetPreferencesResponse, error)
+	// Replaces the caller's notification preferences.
+	UpdatePreferences(context.Context, *UpdatePreferencesRequest) (*UpdatePreferencesResponse, error)
+	// Registers an agency system's webhook (secretariat only).
+	CreateWebhookSubscription(context.Context, *CreateWebhookSubscriptionRequest) (*CreateWebhookSubscriptionResponse, error)
+	// Lists webhook subscriptions (secretariat only).
+	ListWebhookSubscriptions(context.Context, *ListWebhookSubscriptionsRequest) (*ListWebhookSubscriptionsResponse, error)
+	// Deactivates a webhook subscription (secretariat only).
+	DeleteWebhookSubscription(context.Context, *DeleteWebhookSubscriptionRequest) (*DeleteWebhookSubscriptionResponse, error)
+	// Lists deliveries (e-mail, webhook) that exhausted their attempts (secretariat only).
+	ListDeadDeliveries(context.Context, *ListDeadDeliveriesRequest) (*ListDeadDeliveriesResponse, error)
+	// Puts a dead delivery back in the queue with fresh attempts (secretariat only).
+	ReplayDelivery(context.Context, *ReplayDeliveryRequest) (*ReplayDeliveryResponse, error)
+	// Lists the logged attempts of one delivery (secretariat only).
+	ListDeliveryAttempts(context.Context, *ListDeliveryAttemptsRequest) (*ListDeliveryAttemptsResponse, error)
 	mustEmbedUnimplementedNotificationServiceServer()
 }
 
@@ -93,6 +256,36 @@ func (UnimplementedNotificationServiceServer) ListUnitInboxItems(context.Context
 }
 func (UnimplementedNotificationServiceServer) MarkInboxItemRead(context.Context, *MarkInboxItemReadRequest) (*MarkInboxItemReadResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method MarkInboxItemRead not implemented")
+}
+func (UnimplementedNotificationServiceServer) ListMyInboxItems(context.Context, *ListMyInboxItemsRequest) (*ListMyInboxItemsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMyInboxItems not implemented")
+}
+func (UnimplementedNotificationServiceServer) WatchInbox(*WatchInboxRequest, grpc.ServerStreamingServer[WatchInboxResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchInbox not implemented")
+}
+func (UnimplementedNotificationServiceServer) GetPreferences(context.Context, *GetPreferencesRequest) (*GetPreferencesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPreferences not implemented")
+}
+func (UnimplementedNotificationServiceServer) UpdatePreferences(context.Context, *UpdatePreferencesRequest) (*UpdatePreferencesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdatePreferences not implemented")
+}
+func (UnimplementedNotificationServiceServer) CreateWebhookSubscription(context.Context, *CreateWebhookSubscriptionRequest) (*CreateWebhookSubscriptionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateWebhookSubscription not implemented")
+}
+func (UnimplementedNotificationServiceServer) ListWebhookSubscriptions(context.Context, *ListWebhookSubscriptionsRequest) (*ListWebhookSubscriptionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListWebhookSubscriptions not implemented")
+}
+func (UnimplementedNotificationServiceServer) DeleteWebhookSubscription(context.Context, *DeleteWebhookSubscriptionRequest) (*DeleteWebhookSubscriptionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteWebhookSubscription not implemented")
+}
+func (UnimplementedNotificationServiceServer) ListDeadDeliveries(context.Context, *ListDeadDeliveriesRequest) (*ListDeadDeliveriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeadDeliveries not implemented")
+}
+func (UnimplementedNotificationServiceServer) ReplayDelivery(context.Context, *ReplayDeliveryRequest) (*ReplayDeliveryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReplayDelivery not implemented")
+}
+func (UnimplementedNotificationServiceServer) ListDeliveryAttempts(context.Context, *ListDeliveryAttemptsRequest) (*ListDeliveryAttemptsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDeliveryAttempts not implemented")
 }
 func (UnimplementedNotificationServiceServer) mustEmbedUnimplementedNotificationServiceServer() {}
 func (UnimplementedNotificationServiceServer) testEmbeddedByValue()                             {}
@@ -151,6 +344,179 @@ func _NotificationService_MarkInboxItemRead_Handler(srv interface{}, ctx context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _NotificationService_ListMyInboxItems_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMyInboxItemsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ListMyInboxItems(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ListMyInboxItems_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ListMyInboxItems(ctx, req.(*ListMyInboxItemsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_WatchInbox_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchInboxRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(NotificationServiceServer).WatchInbox(m, &grpc.GenericServerStream[WatchInboxRequest, WatchInboxResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type NotificationService_WatchInboxServer = grpc.ServerStreamingServer[WatchInboxResponse]
+
+func _NotificationService_GetPreferences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPreferencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).GetPreferences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_GetPreferences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).GetPreferences(ctx, req.(*GetPreferencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_UpdatePreferences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdatePreferencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).UpdatePreferences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_UpdatePreferences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).UpdatePreferences(ctx, req.(*UpdatePreferencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_CreateWebhookSubscription_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateWebhookSubscriptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).CreateWebhookSubscription(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_CreateWebhookSubscription_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).CreateWebhookSubscription(ctx, req.(*CreateWebhookSubscriptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_ListWebhookSubscriptions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListWebhookSubscriptionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ListWebhookSubscriptions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ListWebhookSubscriptions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ListWebhookSubscriptions(ctx, req.(*ListWebhookSubscriptionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_DeleteWebhookSubscription_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteWebhookSubscriptionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).DeleteWebhookSubscription(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_DeleteWebhookSubscription_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).DeleteWebhookSubscription(ctx, req.(*DeleteWebhookSubscriptionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_ListDeadDeliveries_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeadDeliveriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ListDeadDeliveries(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ListDeadDeliveries_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ListDeadDeliveries(ctx, req.(*ListDeadDeliveriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_ReplayDelivery_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReplayDeliveryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ReplayDelivery(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ReplayDelivery_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ReplayDelivery(ctx, req.(*ReplayDeliveryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _NotificationService_ListDeliveryAttempts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDeliveryAttemptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(NotificationServiceServer).ListDeliveryAttempts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: NotificationService_ListDeliveryAttempts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(NotificationServiceServer).ListDeliveryAttempts(ctx, req.(*ListDeliveryAttemptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // NotificationService_ServiceDesc is the grpc.ServiceDesc for NotificationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -166,7 +532,49 @@ var NotificationService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "MarkInboxItemRead",
 			Handler:    _NotificationService_MarkInboxItemRead_Handler,
 		},
+		{
+			MethodName: "ListMyInboxItems",
+			Handler:    _NotificationService_ListMyInboxItems_Handler,
+		},
+		{
+			MethodName: "GetPreferences",
+			Handler:    _NotificationService_GetPreferences_Handler,
+		},
+		{
+			MethodName: "UpdatePreferences",
+			Handler:    _NotificationService_UpdatePreferences_Handler,
+		},
+		{
+			MethodName: "CreateWebhookSubscription",
+			Handler:    _NotificationService_CreateWebhookSubscription_Handler,
+		},
+		{
+			MethodName: "ListWebhookSubscriptions",
+			Handler:    _NotificationService_ListWebhookSubscriptions_Handler,
+		},
+		{
+			MethodName: "DeleteWebhookSubscription",
+			Handler:    _NotificationService_DeleteWebhookSubscription_Handler,
+		},
+		{
+			MethodName: "ListDeadDeliveries",
+			Handler:    _NotificationService_ListDeadDeliveries_Handler,
+		},
+		{
+			MethodName: "ReplayDelivery",
+			Handler:    _NotificationService_ReplayDelivery_Handler,
+		},
+		{
+			MethodName: "ListDeliveryAttempts",
+			Handler:    _NotificationService_ListDeliveryAttempts_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchInbox",
+			Handler:       _NotificationService_WatchInbox_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "par/notification/v1/notification.proto",
 }

@@ -1,0 +1,117 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parindex/platform/services/notification/internal/app"
+	"github.com/parindex/platform/services/notification/internal/notice"
+)
+
+var _ app.TxStore = (*Store)(nil)
+
+// AddDeliveries inserts deliveries in one statement; one whose (event, channel, recipient)
+// exists is skipped, so a replayed event sends nothing twice.
+func (s *Store) AddDeliveries(ctx context.Context, ds []notice.Delivery) (int, error) {
+	if len(ds) == 0 {
+		return 0, nil
+	}
+	var (
+		ids, events, types, channels, recipients, subjects, states []string
+		bodies                                                     [][]byte
+		next, created                                              []time.Time
+	)
+	for _, d := range ds {
+		ids = append(ids, d.ID)
+		events = append(events, d.EventID)
+		types = append(types, d.EventType)
+		channels = append(channels, d.Channel)
+		recipients = append(recipients, d.Recipient)
+		subjects = append(subjects, d.Subject)
+		states = append(states, d.State)
+		bodies = append(bodies, d.Body)
+		next = append(next, d.NextAttempt)
+		created = append(created, d.CreateTime)
+	}
+	tag, err := s.db.Exec(ctx, `
+		INSERT INTO deliveries (id, event_id, event_type, channel, recipient, subject, state, body, next_attempt_time, create_time)
+		SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::bytea[], $9::timestamptz[], $10::timestamptz[])
+		ON CONFLICT ON CONSTRAINT deliveries_event_channel_recipient_key DO NOTHING`,
+		ids, events, types, channels, recipients, subjects, states, bodies, next, created)
+	if err != nil {
+		return 0, fmt.Errorf("insert deliveries: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+// Modes returns the explicit preferences of users for event.
+func (s *Store) Modes(ctx context.Context, userIDs []string, event string) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT user_id::text, channel, mode FROM preferences
+		WHERE user_id = ANY($1::uuid[]) AND event_type = $2`, userIDs, event)
+	if err != nil {
+		return nil, fmt.Errorf("select preferences: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var user, channel, mode string
+		if err := rows.Scan(&user, &channel, &mode); err != nil {
+			return nil, fmt.Errorf("select preferences: %w", err)
+		}
+		if out[user] == nil {
+			out[user] = map[string]string{}
+		}
+		out[user][channel] = mode
+	}
+	return out, rows.Err()
+}
+
+// Subscriptions returns the active webhook subscriptions, by name.
+func (s *Store) Subscriptions(ctx context.Context) ([]notice.Subscription, error) {
+	rows, err := s.db.Query(ctx, `SELECT id::text, name, url, secret, event_types, active, create_time
+		FROM webhook_subscriptions WHERE active ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("select subscriptions: %w", err)
+	}
+	subs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (notice.Subscription, error) {
+		var sub notice.Subscription
+		err := r.Scan(&sub.ID, &sub.Name, &sub.URL, &sub.Secret, &sub.EventTypes, &sub.Active, &sub.CreateTime)
+		return sub, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("select subscriptions: %w", err)
+	}
+	return subs, nil
+}
+
+// Watch starts an escalation watch unless one with its key exists (a repeated overdue
+// notice does not restart the clock).
+func (s *Store) Watch(ctx context.Context, w app.Watch) error {
+	_, err := s.db.Exec(ctx, `
+		INSERT INTO escalations (key, source_event_id, event_type, title, body, link, due_time, state, change_time)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8)
+		ON CONFLICT (key) DO NOTHING`,
+		w.Key, w.SourceEventID, w.EventType, w.Message.Title, w.Message.Body, w.Message.Link, w.Due, w.Since)
+	if err != nil {
+		return fmt.Errorf("insert escalation watch: %w", err)
+	}
+	return nil
+}
+
+// React ends the waiting watch with key; a reaction with no watch (or after escalation)
+// changes nothing.
+func (s *Store) React(ctx context.Context, key string, at time.Time) error {
+	_, err := s.db.Exec(ctx, `UPDATE escalations SET state = 'reacted', change_time = $2
+		WHERE key = $1 AND state = 'waiting'`, key, at)
+	if err != nil {
+		return fmt.Errorf("record reaction: %w", err)
+	}
+	return nil
+}
