@@ -44,6 +44,9 @@ type Store interface {
 	Task(ctx context.Context, id string) (tracking.Task, error)
 	// ListTasks returns one page of tasks.
 	ListTasks(ctx context.Context, f TaskFilter) (Page[tracking.Task], error)
+	// AddTasks locks document id with its tasks, lets add build the new tasks and their
+	// occurrences, and stores them with one TaskAssigned event per task in one transaction.
+	AddTasks(ctx context.Context, id string, add func(d tracking.Document) ([]tracking.Task, []tracking.Occurrence, error)) (tracking.Document, []tracking.Task, error)
 }
 
 // Directory answers questions about units, which the directory service owns.
@@ -85,6 +88,10 @@ type DocumentFilter struct {
 
 // TaskFilter selects tasks; zero fields do not filter.
 type TaskFilter struct {
+	// Viewer is who asks: only the tasks they may see are listed (the zero Viewer sees none).
+	Viewer Viewer
+	// TaskID keeps one task.
+	TaskID string
 	// DocumentID keeps the tasks of one document.
 	DocumentID string
 	// UnitID keeps the tasks the unit leads or cooperates on.
@@ -159,12 +166,20 @@ func (s *Service) CreateDocument(ctx context.Context, draft tracking.Document, c
 	return d, nil
 }
 
-// Document returns a document with its tasks.
-func (s *Service) Document(ctx context.Context, id string) (tracking.Document, error) {
+// Document returns a document with the tasks the caller may see (rel): the document itself
+// is public to every signed-in caller, another unit's tasks are left out.
+func (s *Service) Document(ctx context.Context, id string, rel RelationFunc) (tracking.Document, error) {
 	d, err := s.store.Document(ctx, id)
 	if err != nil {
 		return tracking.Document{}, fmt.Errorf("get document %s: %w", id, err)
 	}
+	visible := d.Tasks[:0]
+	for _, t := range d.Tasks {
+		if rel(tracking.TaskScopeOf(d, t)).CanRead() {
+			visible = append(visible, t)
+		}
+	}
+	d.Tasks = visible
 	return d, nil
 }
 
@@ -177,13 +192,17 @@ func (s *Service) ListDocuments(ctx context.Context, f DocumentFilter) (Page[tra
 	return p, nil
 }
 
-// Task returns one task.
-func (s *Service) Task(ctx context.Context, id string) (tracking.Task, error) {
-	t, err := s.store.Task(ctx, id)
+// Task returns one task the viewer may see; another unit's task is tracking.ErrTaskNotFound,
+// so its existence is not revealed.
+func (s *Service) Task(ctx context.Context, id string, v Viewer) (tracking.Task, error) {
+	p, err := s.store.ListTasks(ctx, TaskFilter{Viewer: v, TaskID: id, PageSize: 1})
+	if err == nil && len(p.Items) == 0 {
+		err = tracking.ErrTaskNotFound
+	}
 	if err != nil {
 		return tracking.Task{}, fmt.Errorf("get task %s: %w", id, err)
 	}
-	return t, nil
+	return p.Items[0], nil
 }
 
 // ListTasks returns one page of tasks, by document and then in the document's order.

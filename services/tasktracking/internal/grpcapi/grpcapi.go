@@ -51,11 +51,12 @@ func principal(ctx context.Context) (auth.Principal, error) {
 	return p, nil
 }
 
-// mayIssue says whether p may create a document issued by issuerUnitID: the secretariat and
-// leadership for any unit, a unit head only for their own unit.
+// mayIssue says whether p may create or amend a document issued by issuerUnitID (issue 3,
+// item 10: the secretariat manages documents): the secretariat for any unit, a unit head
+// only for their own unit's documents. Leadership and appraisers read only.
 func mayIssue(p auth.Principal, issuerUnitID string) error {
 	switch {
-	case p.HasRole(auth.RoleSecretariat, auth.RoleLeadership):
+	case p.HasRole(auth.RoleSecretariat):
 		return nil
 	case p.HasRole(auth.RoleUnitHead):
 		if p.UnitID == "" || !strings.EqualFold(strings.TrimSpace(issuerUnitID), p.UnitID) {
@@ -94,10 +95,11 @@ func (s *Server) CreateDocument(ctx context.Context, req *tasktrackingv1.CreateD
 
 // GetDocument returns a document with its tasks.
 func (s *Server) GetDocument(ctx context.Context, req *tasktrackingv1.GetDocumentRequest) (*tasktrackingv1.GetDocumentResponse, error) {
-	if _, err := principal(ctx); err != nil {
+	p, err := principal(ctx)
+	if err != nil {
 		return nil, err
 	}
-	d, err := s.svc.Document(ctx, req.GetDocumentId())
+	d, err := s.svc.Document(ctx, req.GetDocumentId(), relation(p))
 	if err != nil {
 		return nil, s.toStatus(ctx, err, "")
 	}
@@ -129,10 +131,11 @@ func (s *Server) ListDocuments(ctx context.Context, req *tasktrackingv1.ListDocu
 
 // GetTask returns one task.
 func (s *Server) GetTask(ctx context.Context, req *tasktrackingv1.GetTaskRequest) (*tasktrackingv1.GetTaskResponse, error) {
-	if _, err := principal(ctx); err != nil {
+	p, err := principal(ctx)
+	if err != nil {
 		return nil, err
 	}
-	t, err := s.svc.Task(ctx, req.GetTaskId())
+	t, err := s.svc.Task(ctx, req.GetTaskId(), viewer(p))
 	if err != nil {
 		return nil, s.toStatus(ctx, err, "")
 	}
@@ -141,10 +144,12 @@ func (s *Server) GetTask(ctx context.Context, req *tasktrackingv1.GetTaskRequest
 
 // ListTasks lists tasks by document and by unit.
 func (s *Server) ListTasks(ctx context.Context, req *tasktrackingv1.ListTasksRequest) (*tasktrackingv1.ListTasksResponse, error) {
-	if _, err := principal(ctx); err != nil {
+	caller, err := principal(ctx)
+	if err != nil {
 		return nil, err
 	}
 	p, err := s.svc.ListTasks(ctx, app.TaskFilter{
+		Viewer:     viewer(caller),
 		DocumentID: req.GetDocumentId(),
 		UnitID:     req.GetUnitId(),
 		PageSize:   req.GetPageSize(),

@@ -27,9 +27,10 @@ func unitMember(p auth.Principal) bool {
 }
 
 // relation returns how p stands to tasks (issue 3, item 10): lead-unit members act on their
-// occurrences, cooperating-unit members read; the secretariat, provincial leadership and the
-// head of the issuing unit are the assigning side; platform services read everything.
-// Everyone else has no relation and must not learn the task exists.
+// occurrences, cooperating-unit members read and report progress; the secretariat and the
+// head of the issuing unit are the assigning side; appraisers, provincial leadership and
+// platform services read everything and act on nothing. Everyone else has no relation and
+// must not learn the task exists.
 func relation(p auth.Principal) app.RelationFunc {
 	unit := strings.ToLower(p.UnitID)
 	member := unitMember(p)
@@ -37,16 +38,22 @@ func relation(p auth.Principal) app.RelationFunc {
 		return tracking.Relation{
 			Lead:        member && slices.Contains(s.LeadUnitIDs, unit),
 			Cooperating: member && slices.Contains(s.CooperatingUnitIDs, unit),
-			Assigner: p.HasRole(auth.RoleSecretariat, auth.RoleLeadership) ||
+			Assigner: p.HasRole(auth.RoleSecretariat) ||
 				p.HasRole(auth.RoleUnitHead) && unit != "" && unit == s.IssuerUnitID,
-			Observer: p.HasRole(auth.RoleService),
+			Observer: readsAll(p),
 		}
 	}
 }
 
+// readsAll reports whether p reads every task without acting on any: appraisers (who check
+// the evidence of self-assessments), provincial leadership and platform services.
+func readsAll(p auth.Principal) bool {
+	return p.HasRole(auth.RoleAppraiser, auth.RoleLeadership, auth.RoleService)
+}
+
 // viewer is relation's rule for lists.
 func viewer(p auth.Principal) app.Viewer {
-	v := app.Viewer{All: p.HasRole(auth.RoleSecretariat, auth.RoleLeadership, auth.RoleService)}
+	v := app.Viewer{All: p.HasRole(auth.RoleSecretariat) || readsAll(p)}
 	if unitMember(p) {
 		v.UnitID = strings.ToLower(p.UnitID)
 		v.IssuerHead = p.HasRole(auth.RoleUnitHead)
@@ -95,7 +102,7 @@ func (s *Server) UpdateDocument(ctx context.Context, req *tasktrackingv1.UpdateD
 		}
 		return nil, s.toStatus(ctx, err, "")
 	}
-	full, err := s.svc.Document(ctx, d.ID)
+	full, err := s.svc.Document(ctx, d.ID, relation(p))
 	if err != nil {
 		return nil, s.toStatus(ctx, err, "")
 	}

@@ -345,27 +345,13 @@ func (s *Store) History(ctx context.Context, occurrenceID string) ([]app.History
 func (s *Store) UpdateDocument(ctx context.Context, id string, amend func(d *tracking.Document, occs []tracking.Occurrence) (app.Amendment, error)) (tracking.Document, error) {
 	var d tracking.Document
 	err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+documentColumns+` FROM documents WHERE id = $1 FOR UPDATE`, id)
-		if err != nil {
-			return fmt.Errorf("select document: %w", err)
-		}
-		d, err = pgx.CollectExactlyOneRow(rows, scanDocument)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return tracking.ErrDocumentNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("select document: %w", err)
-		}
-		rows, err = tx.Query(ctx, `SELECT `+taskColumns+` FROM tasks t WHERE t.document_id = $1 ORDER BY t.position`, id)
-		if err != nil {
-			return fmt.Errorf("select tasks: %w", err)
-		}
-		if d.Tasks, err = pgx.CollectRows(rows, scanTask); err != nil {
-			return fmt.Errorf("select tasks: %w", err)
+		var err error
+		if d, err = lockDocument(ctx, tx, id); err != nil {
+			return err
 		}
 		// The document's lock covers its occurrences for this change: every other change
 		// of them takes the occurrence row lock, so they are locked too.
-		rows, err = tx.Query(ctx, `SELECT `+occurrenceColumns+occurrenceFrom+` WHERE o.document_id = $1 ORDER BY o.id FOR UPDATE OF o`, id)
+		rows, err := tx.Query(ctx, `SELECT `+occurrenceColumns+occurrenceFrom+` WHERE o.document_id = $1 ORDER BY o.id FOR UPDATE OF o`, id)
 		if err != nil {
 			return fmt.Errorf("select occurrences: %w", err)
 		}

@@ -76,26 +76,7 @@ func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []
 		// the document instead of one per row.
 		batch := &pgx.Batch{}
 		for i, t := range d.Tasks {
-			batch.Queue(`
-				INSERT INTO tasks (id, document_id, position, code, task_group, content,
-					start_kind, start_date, start_quarter, start_year, start_end_year, start_text, start_due,
-					deadline_kind, deadline_date, deadline_quarter, deadline_year, deadline_end_year, deadline_text, deadline_due,
-					expected_product, criteria_codes, create_time, lead_text, cooperating_text)
-				VALUES ($1, $2, $3, $4, $5, $6,
-					$7, $8, $9, $10, $11, $12, $13,
-					$14, $15, $16, $17, $18, $19, $20,
-					$21, $22, $23, $24, $25)`,
-				append(append(append([]any{t.ID, d.ID, i, t.Code, t.Group, t.Content},
-					timingArgs(t.Start)...), timingArgs(t.Deadline)...),
-					t.ExpectedProduct, nonNil(t.CriteriaCodes), t.CreateTime, t.LeadText, t.CooperatingText)...)
-			for j, id := range t.LeadUnitIDs {
-				batch.Queue(`INSERT INTO task_assignments (task_id, unit_id, role, position) VALUES ($1, $2, $3, $4)`,
-					t.ID, id, tracking.RoleLead, j)
-			}
-			for j, id := range t.CooperatingUnitIDs {
-				batch.Queue(`INSERT INTO task_assignments (task_id, unit_id, role, position) VALUES ($1, $2, $3, $4)`,
-					t.ID, id, tracking.RoleCooperating, j)
-			}
+			queueInsertTask(batch, d.ID, i, t)
 		}
 		// Occurrences go in the same transaction as their tasks: a task is never without
 		// the occurrences its deadline calls for.
@@ -113,6 +94,31 @@ func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []
 		}
 		return nil
 	})
+}
+
+// queueInsertTask queues the insert of task t at position pos of document docID, with its
+// lead and cooperating assignments.
+func queueInsertTask(batch *pgx.Batch, docID string, pos int, t tracking.Task) {
+	batch.Queue(`
+		INSERT INTO tasks (id, document_id, position, code, task_group, content,
+			start_kind, start_date, start_quarter, start_year, start_end_year, start_text, start_due,
+			deadline_kind, deadline_date, deadline_quarter, deadline_year, deadline_end_year, deadline_text, deadline_due,
+			expected_product, criteria_codes, create_time, lead_text, cooperating_text)
+		VALUES ($1, $2, $3, $4, $5, $6,
+			$7, $8, $9, $10, $11, $12, $13,
+			$14, $15, $16, $17, $18, $19, $20,
+			$21, $22, $23, $24, $25)`,
+		append(append(append([]any{t.ID, docID, pos, t.Code, t.Group, t.Content},
+			timingArgs(t.Start)...), timingArgs(t.Deadline)...),
+			t.ExpectedProduct, nonNil(t.CriteriaCodes), t.CreateTime, t.LeadText, t.CooperatingText)...)
+	for j, id := range t.LeadUnitIDs {
+		batch.Queue(`INSERT INTO task_assignments (task_id, unit_id, role, position) VALUES ($1, $2, $3, $4)`,
+			t.ID, id, tracking.RoleLead, j)
+	}
+	for j, id := range t.CooperatingUnitIDs {
+		batch.Queue(`INSERT INTO task_assignments (task_id, unit_id, role, position) VALUES ($1, $2, $3, $4)`,
+			t.ID, id, tracking.RoleCooperating, j)
+	}
 }
 
 // Document returns a document with its tasks.
@@ -220,6 +226,15 @@ func (s *Store) ListTasks(ctx context.Context, f app.TaskFilter) (app.Page[track
 	}
 	size := page.Size(f.PageSize)
 	var q query
+	if !f.Viewer.All {
+		// The same rule as ListOccurrences' (and grpcapi's relation).
+		q.where(`(EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = t.id AND a.unit_id::text = $#)
+			OR ($#::boolean AND EXISTS (SELECT 1 FROM documents d WHERE d.id = t.document_id AND d.issuer_unit_id::text = $#)))`,
+			f.Viewer.UnitID, f.Viewer.IssuerHead, f.Viewer.UnitID)
+	}
+	if f.TaskID != "" {
+		q.where("t.id = $#", f.TaskID)
+	}
 	if f.DocumentID != "" {
 		q.where("t.document_id = $#", f.DocumentID)
 	}

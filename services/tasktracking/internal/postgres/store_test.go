@@ -300,16 +300,20 @@ func TestListTasks(t *testing.T) {
 		}
 	}
 
+	all := app.Viewer{All: true}
 	tests := []struct {
 		name   string
 		filter app.TaskFilter
 		want   []string // document number / code
 	}{
-		{name: "document, in the document's order", filter: app.TaskFilter{DocumentID: a.ID}, want: []string{"1/KH I.1", "1/KH I.2", "1/KH I.10"}},
-		{name: "unit as lead or cooperating", filter: app.TaskFilter{UnitID: unitSNV}, want: []string{"1/KH I.1", "1/KH I.10", "2/KH 1"}},
-		{name: "unit and document", filter: app.TaskFilter{UnitID: unitSTC, DocumentID: b.ID}, want: []string{"2/KH 2"}},
-		{name: "unit with no task", filter: app.TaskFilter{UnitID: unitUBND}, want: nil},
-		{name: "paged by two", filter: app.TaskFilter{PageSize: 2}, want: []string{"1/KH I.1", "1/KH I.2", "1/KH I.10", "2/KH 1", "2/KH 2"}},
+		{name: "document, in the document's order", filter: app.TaskFilter{DocumentID: a.ID, Viewer: all}, want: []string{"1/KH I.1", "1/KH I.2", "1/KH I.10"}},
+		{name: "unit as lead or cooperating", filter: app.TaskFilter{UnitID: unitSNV, Viewer: all}, want: []string{"1/KH I.1", "1/KH I.10", "2/KH 1"}},
+		{name: "unit and document", filter: app.TaskFilter{UnitID: unitSTC, DocumentID: b.ID, Viewer: all}, want: []string{"2/KH 2"}},
+		{name: "unit with no task", filter: app.TaskFilter{UnitID: unitUBND, Viewer: all}, want: nil},
+		{name: "paged by two", filter: app.TaskFilter{PageSize: 2, Viewer: all}, want: []string{"1/KH I.1", "1/KH I.2", "1/KH I.10", "2/KH 1", "2/KH 2"}},
+		// A unit member sees only the tasks its unit takes part in; nobody sees nothing.
+		{name: "viewer of a unit", filter: app.TaskFilter{Viewer: app.Viewer{UnitID: unitSNV}}, want: []string{"1/KH I.1", "1/KH I.10", "2/KH 1"}},
+		{name: "viewer of nothing", filter: app.TaskFilter{}, want: nil},
 	}
 	numbers := map[string]string{a.ID: "1/KH", b.ID: "2/KH"}
 	for _, tt := range tests {

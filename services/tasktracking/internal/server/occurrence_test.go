@@ -309,7 +309,11 @@ func TestRefusals(t *testing.T) {
 		{"appraiser reads history", func() error {
 			_, err := f.client.ListOccurrenceHistory(as(appraiser), &tasktrackingv1.ListOccurrenceHistoryRequest{OccurrenceId: id})
 			return err
-		}, codes.NotFound},
+		}, codes.OK},
+		{"appraiser cancels", func() error {
+			_, err := f.client.CancelOccurrence(as(appraiser), &tasktrackingv1.CancelOccurrenceRequest{OccurrenceId: id, Reason: "x"})
+			return err
+		}, codes.PermissionDenied},
 		{"service reads", func() error {
 			_, err := f.client.GetOccurrence(as(service), &tasktrackingv1.GetOccurrenceRequest{OccurrenceId: id})
 			return err
@@ -495,8 +499,9 @@ func TestListOccurrences(t *testing.T) {
 	if got := list(stpStaff, &tasktrackingv1.ListOccurrencesRequest{UnitId: unitSTC, UnitRole: tasktrackingv1.UnitRole_UNIT_ROLE_LEAD}); len(got) != 0 {
 		t.Errorf("STP listing STC's lead tasks = %v, want none", got)
 	}
-	if got := list(appraiser, &tasktrackingv1.ListOccurrencesRequest{}); len(got) != 0 {
-		t.Errorf("appraiser = %v, want none", got)
+	// Appraisers read everything (issue 3 item 10).
+	if diff := cmp.Diff(all, list(appraiser, &tasktrackingv1.ListOccurrencesRequest{})); diff != "" {
+		t.Errorf("appraiser (-want +got):\n%s", diff)
 	}
 
 	// In mid-2023, the 2021 and 2022 occurrences are overdue unless reported in time.

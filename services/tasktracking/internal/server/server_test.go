@@ -275,7 +275,9 @@ func TestCreateDocumentPermissions(t *testing.T) {
 		{name: "unit staff", caller: auth.Principal{UserID: "u1", UnitID: unitUBND, Roles: []string{auth.RoleUnitStaff}}, issuer: unitUBND, want: codes.PermissionDenied},
 		{name: "unit head of another unit", caller: auth.Principal{UserID: "u2", UnitID: unitSNV, Roles: []string{auth.RoleUnitHead}}, issuer: unitUBND, want: codes.PermissionDenied},
 		{name: "unit head of the issuer", caller: auth.Principal{UserID: "u3", UnitID: unitSNV, Roles: []string{auth.RoleUnitHead}}, issuer: unitSNV, want: codes.OK},
-		{name: "leadership", caller: auth.Principal{UserID: "u4", Roles: []string{auth.RoleLeadership}}, issuer: unitUBND, want: codes.OK},
+		// Issue 3 item 10: the secretariat manages documents; leadership and appraisers read.
+		{name: "leadership", caller: auth.Principal{UserID: "u4", Roles: []string{auth.RoleLeadership}}, issuer: unitUBND, want: codes.PermissionDenied},
+		{name: "appraiser", caller: auth.Principal{UserID: "u5", Roles: []string{auth.RoleAppraiser}}, issuer: unitUBND, want: codes.PermissionDenied},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -495,12 +497,28 @@ func TestReads(t *testing.T) {
 		t.Errorf("ListTasks by unit (-want +got):\n%s", diff)
 	}
 
-	task, err := e.client.GetTask(reader, &tasktrackingv1.GetTaskRequest{TaskId: doc.GetTasks()[1].GetId()})
+	task, err := e.client.GetTask(reader, &tasktrackingv1.GetTaskRequest{TaskId: doc.GetTasks()[2].GetId()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(doc.GetTasks()[1], task.GetTask(), protocmp.Transform()); diff != "" {
+	if diff := cmp.Diff(doc.GetTasks()[2], task.GetTask(), protocmp.Transform()); diff != "" {
 		t.Errorf("GetTask (-want +got):\n%s", diff)
+	}
+	// IV.1 is Justice's alone: Finance does not learn it exists (issue 3 item 10).
+	_, err = e.client.GetTask(reader, &tasktrackingv1.GetTaskRequest{TaskId: doc.GetTasks()[1].GetId()})
+	if status.Code(err) != codes.NotFound {
+		t.Errorf("GetTask of another unit's task = %v, want NotFound", err)
+	}
+	full, err := e.client.GetDocument(reader, &tasktrackingv1.GetDocumentRequest{DocumentId: doc.GetId()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var visible []string
+	for _, task := range full.GetDocument().GetTasks() {
+		visible = append(visible, task.GetCode())
+	}
+	if diff := cmp.Diff([]string{"III.3", "VII.2"}, visible); diff != "" {
+		t.Errorf("GetDocument's tasks for Finance (-want +got):\n%s", diff)
 	}
 
 	_, err = e.client.GetDocument(reader, &tasktrackingv1.GetDocumentRequest{DocumentId: uuid.NewString()})

@@ -4164,6 +4164,107 @@ func (x *ImportDocumentTasksResponse) GetCreated() bool {
 	return false
 }
 
+// Request of AddTasks.
+type AddTasksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The document to add to.
+	DocumentId string `protobuf:"bytes,1,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
+	// The new tasks; ids and times are ignored. Their codes must not be used in the document.
+	Tasks         []*Task `protobuf:"bytes,2,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddTasksRequest) Reset() {
+	*x = AddTasksRequest{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[49]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddTasksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddTasksRequest) ProtoMessage() {}
+
+func (x *AddTasksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[49]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddTasksRequest.ProtoReflect.Descriptor instead.
+func (*AddTasksRequest) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{49}
+}
+
+func (x *AddTasksRequest) GetDocumentId() string {
+	if x != nil {
+		return x.DocumentId
+	}
+	return ""
+}
+
+func (x *AddTasksRequest) GetTasks() []*Task {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
+// Response of AddTasks.
+type AddTasksResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tasks as created, in the request's order.
+	Tasks         []*Task `protobuf:"bytes,1,rep,name=tasks,proto3" json:"tasks,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddTasksResponse) Reset() {
+	*x = AddTasksResponse{}
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[50]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddTasksResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddTasksResponse) ProtoMessage() {}
+
+func (x *AddTasksResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_tasktracking_v1_tasktracking_proto_msgTypes[50]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddTasksResponse.ProtoReflect.Descriptor instead.
+func (*AddTasksResponse) Descriptor() ([]byte, []int) {
+	return file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP(), []int{50}
+}
+
+func (x *AddTasksResponse) GetTasks() []*Task {
+	if x != nil {
+		return x.Tasks
+	}
+	return nil
+}
+
 var File_par_tasktracking_v1_tasktracking_proto protoreflect.FileDescriptor
 
 const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
@@ -4451,7 +4552,13 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentR\bdocument\x122\n" +
 	"\x04rows\x18\x02 \x03(\v2\x1e.par.tasktracking.v1.ImportRowR\x04rows\x12>\n" +
 	"\bproblems\x18\x03 \x03(\v2\".par.tasktracking.v1.ImportProblemR\bproblems\x12\x18\n" +
-	"\acreated\x18\x04 \x01(\bR\acreated*\x98\x01\n" +
+	"\acreated\x18\x04 \x01(\bR\acreated\"z\n" +
+	"\x0fAddTasksRequest\x12)\n" +
+	"\vdocument_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"documentId\x12<\n" +
+	"\x05tasks\x18\x02 \x03(\v2\x19.par.tasktracking.v1.TaskB\v\xbaH\b\x92\x01\x05\b\x01\x10\xe8\aR\x05tasks\"C\n" +
+	"\x10AddTasksResponse\x12/\n" +
+	"\x05tasks\x18\x01 \x03(\v2\x19.par.tasktracking.v1.TaskR\x05tasks*\x98\x01\n" +
 	"\fDocumentKind\x12\x1d\n" +
 	"\x19DOCUMENT_KIND_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12DOCUMENT_KIND_PLAN\x10\x01\x12\x1b\n" +
@@ -4539,7 +4646,7 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x15IMPORT_ROW_KIND_GROUP\x10\x03\x12\x18\n" +
 	"\x14IMPORT_ROW_KIND_TASK\x10\x04\x12\x19\n" +
 	"\x15IMPORT_ROW_KIND_BLANK\x10\x05\x12\x1c\n" +
-	"\x18IMPORT_ROW_KIND_REJECTED\x10\x062\xef\x16\n" +
+	"\x18IMPORT_ROW_KIND_REJECTED\x10\x062\xfb\x17\n" +
 	"\x13TaskTrackingService\x12\x8a\x01\n" +
 	"\x0eCreateDocument\x12*.par.tasktracking.v1.CreateDocumentRequest\x1a+.par.tasktracking.v1.CreateDocumentResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\bdocument\"\r/v1/documents\x12\x85\x01\n" +
 	"\vGetDocument\x12'.par.tasktracking.v1.GetDocumentRequest\x1a(.par.tasktracking.v1.GetDocumentResponse\"#\x82\xd3\xe4\x93\x02\x1d\x12\x1b/v1/documents/{document_id}\x12}\n" +
@@ -4559,7 +4666,8 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x10RecallOccurrence\x12,.par.tasktracking.v1.RecallOccurrenceRequest\x1a-.par.tasktracking.v1.RecallOccurrenceResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:recall\x12\xa2\x01\n" +
 	"\x10CancelOccurrence\x12,.par.tasktracking.v1.CancelOccurrenceRequest\x1a-.par.tasktracking.v1.CancelOccurrenceResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/occurrences/{occurrence_id}:cancel\x12\xaf\x01\n" +
 	"\x15ListOccurrenceHistory\x121.par.tasktracking.v1.ListOccurrenceHistoryRequest\x1a2.par.tasktracking.v1.ListOccurrenceHistoryResponse\"/\x82\xd3\xe4\x93\x02)\x12'/v1/occurrences/{occurrence_id}/history\x12\x99\x01\n" +
-	"\x13ImportDocumentTasks\x12/.par.tasktracking.v1.ImportDocumentTasksRequest\x1a0.par.tasktracking.v1.ImportDocumentTasksResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/documents:importBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
+	"\x13ImportDocumentTasks\x12/.par.tasktracking.v1.ImportDocumentTasksRequest\x1a0.par.tasktracking.v1.ImportDocumentTasksResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/v1/documents:import\x12\x89\x01\n" +
+	"\bAddTasks\x12$.par.tasktracking.v1.AddTasksRequest\x1a%.par.tasktracking.v1.AddTasksResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/documents/{document_id}/tasks:addBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
 
 var (
 	file_par_tasktracking_v1_tasktracking_proto_rawDescOnce sync.Once
@@ -4574,7 +4682,7 @@ func file_par_tasktracking_v1_tasktracking_proto_rawDescGZIP() []byte {
 }
 
 var file_par_tasktracking_v1_tasktracking_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
-var file_par_tasktracking_v1_tasktracking_proto_msgTypes = make([]protoimpl.MessageInfo, 49)
+var file_par_tasktracking_v1_tasktracking_proto_msgTypes = make([]protoimpl.MessageInfo, 51)
 var file_par_tasktracking_v1_tasktracking_proto_goTypes = []any{
 	(DocumentKind)(0),                     // 0: par.tasktracking.v1.DocumentKind
 	(DocumentStatus)(0),                   // 1: par.tasktracking.v1.DocumentStatus
@@ -4637,22 +4745,24 @@ var file_par_tasktracking_v1_tasktracking_proto_goTypes = []any{
 	(*UnitSuggestion)(nil),                // 58: par.tasktracking.v1.UnitSuggestion
 	(*ImportProblem)(nil),                 // 59: par.tasktracking.v1.ImportProblem
 	(*ImportDocumentTasksResponse)(nil),   // 60: par.tasktracking.v1.ImportDocumentTasksResponse
-	(*timestamppb.Timestamp)(nil),         // 61: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),         // 62: google.protobuf.FieldMask
+	(*AddTasksRequest)(nil),               // 61: par.tasktracking.v1.AddTasksRequest
+	(*AddTasksResponse)(nil),              // 62: par.tasktracking.v1.AddTasksResponse
+	(*timestamppb.Timestamp)(nil),         // 63: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),         // 64: google.protobuf.FieldMask
 }
 var file_par_tasktracking_v1_tasktracking_proto_depIdxs = []int32{
 	4,  // 0: par.tasktracking.v1.Timing.kind:type_name -> par.tasktracking.v1.TimingKind
-	61, // 1: par.tasktracking.v1.Timing.due_time:type_name -> google.protobuf.Timestamp
+	63, // 1: par.tasktracking.v1.Timing.due_time:type_name -> google.protobuf.Timestamp
 	0,  // 2: par.tasktracking.v1.Document.kind:type_name -> par.tasktracking.v1.DocumentKind
 	1,  // 3: par.tasktracking.v1.Document.status:type_name -> par.tasktracking.v1.DocumentStatus
 	14, // 4: par.tasktracking.v1.Document.tasks:type_name -> par.tasktracking.v1.Task
-	61, // 5: par.tasktracking.v1.Document.create_time:type_name -> google.protobuf.Timestamp
-	61, // 6: par.tasktracking.v1.Document.update_time:type_name -> google.protobuf.Timestamp
+	63, // 5: par.tasktracking.v1.Document.create_time:type_name -> google.protobuf.Timestamp
+	63, // 6: par.tasktracking.v1.Document.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 7: par.tasktracking.v1.Document.reporting_cycle:type_name -> par.tasktracking.v1.ReportingCycle
 	3,  // 8: par.tasktracking.v1.Task.group:type_name -> par.tasktracking.v1.TaskGroup
 	12, // 9: par.tasktracking.v1.Task.start:type_name -> par.tasktracking.v1.Timing
 	12, // 10: par.tasktracking.v1.Task.deadline:type_name -> par.tasktracking.v1.Timing
-	61, // 11: par.tasktracking.v1.Task.create_time:type_name -> google.protobuf.Timestamp
+	63, // 11: par.tasktracking.v1.Task.create_time:type_name -> google.protobuf.Timestamp
 	13, // 12: par.tasktracking.v1.CreateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
 	13, // 13: par.tasktracking.v1.CreateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
 	13, // 14: par.tasktracking.v1.GetDocumentResponse.document:type_name -> par.tasktracking.v1.Document
@@ -4661,38 +4771,38 @@ var file_par_tasktracking_v1_tasktracking_proto_depIdxs = []int32{
 	14, // 17: par.tasktracking.v1.GetTaskResponse.task:type_name -> par.tasktracking.v1.Task
 	14, // 18: par.tasktracking.v1.ListTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
 	13, // 19: par.tasktracking.v1.UpdateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
-	62, // 20: par.tasktracking.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	64, // 20: par.tasktracking.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
 	13, // 21: par.tasktracking.v1.UpdateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
 	7,  // 22: par.tasktracking.v1.Period.kind:type_name -> par.tasktracking.v1.PeriodKind
-	61, // 23: par.tasktracking.v1.Extension.previous_due_time:type_name -> google.protobuf.Timestamp
+	63, // 23: par.tasktracking.v1.Extension.previous_due_time:type_name -> google.protobuf.Timestamp
 	28, // 24: par.tasktracking.v1.Extension.requested_by:type_name -> par.tasktracking.v1.Actor
-	61, // 25: par.tasktracking.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	63, // 25: par.tasktracking.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
 	8,  // 26: par.tasktracking.v1.Extension.decision:type_name -> par.tasktracking.v1.ExtensionDecision
 	28, // 27: par.tasktracking.v1.Extension.decided_by:type_name -> par.tasktracking.v1.Actor
-	61, // 28: par.tasktracking.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	63, // 28: par.tasktracking.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
 	27, // 29: par.tasktracking.v1.Occurrence.period:type_name -> par.tasktracking.v1.Period
-	61, // 30: par.tasktracking.v1.Occurrence.due_time:type_name -> google.protobuf.Timestamp
-	61, // 31: par.tasktracking.v1.Occurrence.original_due_time:type_name -> google.protobuf.Timestamp
+	63, // 30: par.tasktracking.v1.Occurrence.due_time:type_name -> google.protobuf.Timestamp
+	63, // 31: par.tasktracking.v1.Occurrence.original_due_time:type_name -> google.protobuf.Timestamp
 	5,  // 32: par.tasktracking.v1.Occurrence.state:type_name -> par.tasktracking.v1.OccurrenceState
 	6,  // 33: par.tasktracking.v1.Occurrence.outcome:type_name -> par.tasktracking.v1.OccurrenceOutcome
 	29, // 34: par.tasktracking.v1.Occurrence.pending_extension:type_name -> par.tasktracking.v1.Extension
-	61, // 35: par.tasktracking.v1.Occurrence.receive_time:type_name -> google.protobuf.Timestamp
-	61, // 36: par.tasktracking.v1.Occurrence.start_time:type_name -> google.protobuf.Timestamp
-	61, // 37: par.tasktracking.v1.Occurrence.report_time:type_name -> google.protobuf.Timestamp
-	61, // 38: par.tasktracking.v1.Occurrence.confirm_time:type_name -> google.protobuf.Timestamp
-	61, // 39: par.tasktracking.v1.Occurrence.close_time:type_name -> google.protobuf.Timestamp
-	61, // 40: par.tasktracking.v1.Occurrence.create_time:type_name -> google.protobuf.Timestamp
-	61, // 41: par.tasktracking.v1.Occurrence.update_time:type_name -> google.protobuf.Timestamp
+	63, // 35: par.tasktracking.v1.Occurrence.receive_time:type_name -> google.protobuf.Timestamp
+	63, // 36: par.tasktracking.v1.Occurrence.start_time:type_name -> google.protobuf.Timestamp
+	63, // 37: par.tasktracking.v1.Occurrence.report_time:type_name -> google.protobuf.Timestamp
+	63, // 38: par.tasktracking.v1.Occurrence.confirm_time:type_name -> google.protobuf.Timestamp
+	63, // 39: par.tasktracking.v1.Occurrence.close_time:type_name -> google.protobuf.Timestamp
+	63, // 40: par.tasktracking.v1.Occurrence.create_time:type_name -> google.protobuf.Timestamp
+	63, // 41: par.tasktracking.v1.Occurrence.update_time:type_name -> google.protobuf.Timestamp
 	9,  // 42: par.tasktracking.v1.HistoryEntry.action:type_name -> par.tasktracking.v1.OccurrenceAction
 	5,  // 43: par.tasktracking.v1.HistoryEntry.from_state:type_name -> par.tasktracking.v1.OccurrenceState
 	5,  // 44: par.tasktracking.v1.HistoryEntry.to_state:type_name -> par.tasktracking.v1.OccurrenceState
 	28, // 45: par.tasktracking.v1.HistoryEntry.actor:type_name -> par.tasktracking.v1.Actor
-	61, // 46: par.tasktracking.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
+	63, // 46: par.tasktracking.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
 	30, // 47: par.tasktracking.v1.GetOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
 	10, // 48: par.tasktracking.v1.ListOccurrencesRequest.unit_role:type_name -> par.tasktracking.v1.UnitRole
 	5,  // 49: par.tasktracking.v1.ListOccurrencesRequest.states:type_name -> par.tasktracking.v1.OccurrenceState
-	61, // 50: par.tasktracking.v1.ListOccurrencesRequest.due_before:type_name -> google.protobuf.Timestamp
-	61, // 51: par.tasktracking.v1.ListOccurrencesRequest.due_after:type_name -> google.protobuf.Timestamp
+	63, // 50: par.tasktracking.v1.ListOccurrencesRequest.due_before:type_name -> google.protobuf.Timestamp
+	63, // 51: par.tasktracking.v1.ListOccurrencesRequest.due_after:type_name -> google.protobuf.Timestamp
 	30, // 52: par.tasktracking.v1.ListOccurrencesResponse.occurrences:type_name -> par.tasktracking.v1.Occurrence
 	30, // 53: par.tasktracking.v1.ReceiveOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
 	30, // 54: par.tasktracking.v1.StartOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
@@ -4711,49 +4821,53 @@ var file_par_tasktracking_v1_tasktracking_proto_depIdxs = []int32{
 	13, // 67: par.tasktracking.v1.ImportDocumentTasksResponse.document:type_name -> par.tasktracking.v1.Document
 	57, // 68: par.tasktracking.v1.ImportDocumentTasksResponse.rows:type_name -> par.tasktracking.v1.ImportRow
 	59, // 69: par.tasktracking.v1.ImportDocumentTasksResponse.problems:type_name -> par.tasktracking.v1.ImportProblem
-	15, // 70: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
-	17, // 71: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
-	19, // 72: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
-	21, // 73: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
-	23, // 74: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
-	25, // 75: par.tasktracking.v1.TaskTrackingService.UpdateDocument:input_type -> par.tasktracking.v1.UpdateDocumentRequest
-	32, // 76: par.tasktracking.v1.TaskTrackingService.GetOccurrence:input_type -> par.tasktracking.v1.GetOccurrenceRequest
-	34, // 77: par.tasktracking.v1.TaskTrackingService.ListOccurrences:input_type -> par.tasktracking.v1.ListOccurrencesRequest
-	36, // 78: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:input_type -> par.tasktracking.v1.ReceiveOccurrenceRequest
-	38, // 79: par.tasktracking.v1.TaskTrackingService.StartOccurrence:input_type -> par.tasktracking.v1.StartOccurrenceRequest
-	40, // 80: par.tasktracking.v1.TaskTrackingService.ReportCompletion:input_type -> par.tasktracking.v1.ReportCompletionRequest
-	42, // 81: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:input_type -> par.tasktracking.v1.ConfirmCompletionRequest
-	44, // 82: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:input_type -> par.tasktracking.v1.ReturnOccurrenceRequest
-	46, // 83: par.tasktracking.v1.TaskTrackingService.RequestExtension:input_type -> par.tasktracking.v1.RequestExtensionRequest
-	48, // 84: par.tasktracking.v1.TaskTrackingService.DecideExtension:input_type -> par.tasktracking.v1.DecideExtensionRequest
-	50, // 85: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:input_type -> par.tasktracking.v1.RecallOccurrenceRequest
-	52, // 86: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:input_type -> par.tasktracking.v1.CancelOccurrenceRequest
-	54, // 87: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:input_type -> par.tasktracking.v1.ListOccurrenceHistoryRequest
-	56, // 88: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:input_type -> par.tasktracking.v1.ImportDocumentTasksRequest
-	16, // 89: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
-	18, // 90: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
-	20, // 91: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
-	22, // 92: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
-	24, // 93: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
-	26, // 94: par.tasktracking.v1.TaskTrackingService.UpdateDocument:output_type -> par.tasktracking.v1.UpdateDocumentResponse
-	33, // 95: par.tasktracking.v1.TaskTrackingService.GetOccurrence:output_type -> par.tasktracking.v1.GetOccurrenceResponse
-	35, // 96: par.tasktracking.v1.TaskTrackingService.ListOccurrences:output_type -> par.tasktracking.v1.ListOccurrencesResponse
-	37, // 97: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:output_type -> par.tasktracking.v1.ReceiveOccurrenceResponse
-	39, // 98: par.tasktracking.v1.TaskTrackingService.StartOccurrence:output_type -> par.tasktracking.v1.StartOccurrenceResponse
-	41, // 99: par.tasktracking.v1.TaskTrackingService.ReportCompletion:output_type -> par.tasktracking.v1.ReportCompletionResponse
-	43, // 100: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:output_type -> par.tasktracking.v1.ConfirmCompletionResponse
-	45, // 101: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:output_type -> par.tasktracking.v1.ReturnOccurrenceResponse
-	47, // 102: par.tasktracking.v1.TaskTrackingService.RequestExtension:output_type -> par.tasktracking.v1.RequestExtensionResponse
-	49, // 103: par.tasktracking.v1.TaskTrackingService.DecideExtension:output_type -> par.tasktracking.v1.DecideExtensionResponse
-	51, // 104: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:output_type -> par.tasktracking.v1.RecallOccurrenceResponse
-	53, // 105: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:output_type -> par.tasktracking.v1.CancelOccurrenceResponse
-	55, // 106: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:output_type -> par.tasktracking.v1.ListOccurrenceHistoryResponse
-	60, // 107: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:output_type -> par.tasktracking.v1.ImportDocumentTasksResponse
-	89, // [89:108] is the sub-list for method output_type
-	70, // [70:89] is the sub-list for method input_type
-	70, // [70:70] is the sub-list for extension type_name
-	70, // [70:70] is the sub-list for extension extendee
-	0,  // [0:70] is the sub-list for field type_name
+	14, // 70: par.tasktracking.v1.AddTasksRequest.tasks:type_name -> par.tasktracking.v1.Task
+	14, // 71: par.tasktracking.v1.AddTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
+	15, // 72: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
+	17, // 73: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
+	19, // 74: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
+	21, // 75: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
+	23, // 76: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
+	25, // 77: par.tasktracking.v1.TaskTrackingService.UpdateDocument:input_type -> par.tasktracking.v1.UpdateDocumentRequest
+	32, // 78: par.tasktracking.v1.TaskTrackingService.GetOccurrence:input_type -> par.tasktracking.v1.GetOccurrenceRequest
+	34, // 79: par.tasktracking.v1.TaskTrackingService.ListOccurrences:input_type -> par.tasktracking.v1.ListOccurrencesRequest
+	36, // 80: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:input_type -> par.tasktracking.v1.ReceiveOccurrenceRequest
+	38, // 81: par.tasktracking.v1.TaskTrackingService.StartOccurrence:input_type -> par.tasktracking.v1.StartOccurrenceRequest
+	40, // 82: par.tasktracking.v1.TaskTrackingService.ReportCompletion:input_type -> par.tasktracking.v1.ReportCompletionRequest
+	42, // 83: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:input_type -> par.tasktracking.v1.ConfirmCompletionRequest
+	44, // 84: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:input_type -> par.tasktracking.v1.ReturnOccurrenceRequest
+	46, // 85: par.tasktracking.v1.TaskTrackingService.RequestExtension:input_type -> par.tasktracking.v1.RequestExtensionRequest
+	48, // 86: par.tasktracking.v1.TaskTrackingService.DecideExtension:input_type -> par.tasktracking.v1.DecideExtensionRequest
+	50, // 87: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:input_type -> par.tasktracking.v1.RecallOccurrenceRequest
+	52, // 88: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:input_type -> par.tasktracking.v1.CancelOccurrenceRequest
+	54, // 89: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:input_type -> par.tasktracking.v1.ListOccurrenceHistoryRequest
+	56, // 90: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:input_type -> par.tasktracking.v1.ImportDocumentTasksRequest
+	61, // 91: par.tasktracking.v1.TaskTrackingService.AddTasks:input_type -> par.tasktracking.v1.AddTasksRequest
+	16, // 92: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
+	18, // 93: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
+	20, // 94: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
+	22, // 95: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
+	24, // 96: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
+	26, // 97: par.tasktracking.v1.TaskTrackingService.UpdateDocument:output_type -> par.tasktracking.v1.UpdateDocumentResponse
+	33, // 98: par.tasktracking.v1.TaskTrackingService.GetOccurrence:output_type -> par.tasktracking.v1.GetOccurrenceResponse
+	35, // 99: par.tasktracking.v1.TaskTrackingService.ListOccurrences:output_type -> par.tasktracking.v1.ListOccurrencesResponse
+	37, // 100: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:output_type -> par.tasktracking.v1.ReceiveOccurrenceResponse
+	39, // 101: par.tasktracking.v1.TaskTrackingService.StartOccurrence:output_type -> par.tasktracking.v1.StartOccurrenceResponse
+	41, // 102: par.tasktracking.v1.TaskTrackingService.ReportCompletion:output_type -> par.tasktracking.v1.ReportCompletionResponse
+	43, // 103: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:output_type -> par.tasktracking.v1.ConfirmCompletionResponse
+	45, // 104: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:output_type -> par.tasktracking.v1.ReturnOccurrenceResponse
+	47, // 105: par.tasktracking.v1.TaskTrackingService.RequestExtension:output_type -> par.tasktracking.v1.RequestExtensionResponse
+	49, // 106: par.tasktracking.v1.TaskTrackingService.DecideExtension:output_type -> par.tasktracking.v1.DecideExtensionResponse
+	51, // 107: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:output_type -> par.tasktracking.v1.RecallOccurrenceResponse
+	53, // 108: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:output_type -> par.tasktracking.v1.CancelOccurrenceResponse
+	55, // 109: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:output_type -> par.tasktracking.v1.ListOccurrenceHistoryResponse
+	60, // 110: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:output_type -> par.tasktracking.v1.ImportDocumentTasksResponse
+	62, // 111: par.tasktracking.v1.TaskTrackingService.AddTasks:output_type -> par.tasktracking.v1.AddTasksResponse
+	92, // [92:112] is the sub-list for method output_type
+	72, // [72:92] is the sub-list for method input_type
+	72, // [72:72] is the sub-list for extension type_name
+	72, // [72:72] is the sub-list for extension extendee
+	0,  // [0:72] is the sub-list for field type_name
 }
 
 func init() { file_par_tasktracking_v1_tasktracking_proto_init() }
@@ -4767,7 +4881,7 @@ func file_par_tasktracking_v1_tasktracking_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_tasktracking_v1_tasktracking_proto_rawDesc), len(file_par_tasktracking_v1_tasktracking_proto_rawDesc)),
 			NumEnums:      12,
-			NumMessages:   49,
+			NumMessages:   51,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -41,6 +41,7 @@ const (
 	TaskTrackingService_CancelOccurrence_FullMethodName      = "/par.tasktracking.v1.TaskTrackingService/CancelOccurrence"
 	TaskTrackingService_ListOccurrenceHistory_FullMethodName = "/par.tasktracking.v1.TaskTrackingService/ListOccurrenceHistory"
 	TaskTrackingService_ImportDocumentTasks_FullMethodName   = "/par.tasktracking.v1.TaskTrackingService/ImportDocumentTasks"
+	TaskTrackingService_AddTasks_FullMethodName              = "/par.tasktracking.v1.TaskTrackingService/AddTasks"
 )
 
 // TaskTrackingServiceClient is the client API for TaskTrackingService service.
@@ -96,6 +97,11 @@ type TaskTrackingServiceClient interface {
 	// import without problems creates the document exactly as CreateDocument does, all or
 	// nothing, with its TaskAssigned events.
 	ImportDocumentTasks(ctx context.Context, in *ImportDocumentTasksRequest, opts ...grpc.CallOption) (*ImportDocumentTasksResponse, error)
+	// Adds tasks to an existing document, validated like CreateDocument's (codes unique in
+	// the document, units in the directory). Each new task gets its occurrences and its
+	// TaskAssigned event in the same transaction. Only who may amend the document may add to
+	// it; a superseded document takes no new task.
+	AddTasks(ctx context.Context, in *AddTasksRequest, opts ...grpc.CallOption) (*AddTasksResponse, error)
 }
 
 type taskTrackingServiceClient struct {
@@ -296,6 +302,16 @@ func (c *taskTrackingServiceClient) ImportDocumentTasks(ctx context.Context, in 
 	return out, nil
 }
 
+func (c *taskTrackingServiceClient) AddTasks(ctx context.Context, in *AddTasksRequest, opts ...grpc.CallOption) (*AddTasksResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AddTasksResponse)
+	err := c.cc.Invoke(ctx, TaskTrackingService_AddTasks_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TaskTrackingServiceServer is the server API for TaskTrackingService service.
 // All implementations must embed UnimplementedTaskTrackingServiceServer
 // for forward compatibility.
@@ -349,6 +365,11 @@ type TaskTrackingServiceServer interface {
 	// import without problems creates the document exactly as CreateDocument does, all or
 	// nothing, with its TaskAssigned events.
 	ImportDocumentTasks(context.Context, *ImportDocumentTasksRequest) (*ImportDocumentTasksResponse, error)
+	// Adds tasks to an existing document, validated like CreateDocument's (codes unique in
+	// the document, units in the directory). Each new task gets its occurrences and its
+	// TaskAssigned event in the same transaction. Only who may amend the document may add to
+	// it; a superseded document takes no new task.
+	AddTasks(context.Context, *AddTasksRequest) (*AddTasksResponse, error)
 	mustEmbedUnimplementedTaskTrackingServiceServer()
 }
 
@@ -415,6 +436,9 @@ func (UnimplementedTaskTrackingServiceServer) ListOccurrenceHistory(context.Cont
 }
 func (UnimplementedTaskTrackingServiceServer) ImportDocumentTasks(context.Context, *ImportDocumentTasksRequest) (*ImportDocumentTasksResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportDocumentTasks not implemented")
+}
+func (UnimplementedTaskTrackingServiceServer) AddTasks(context.Context, *AddTasksRequest) (*AddTasksResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method AddTasks not implemented")
 }
 func (UnimplementedTaskTrackingServiceServer) mustEmbedUnimplementedTaskTrackingServiceServer() {}
 func (UnimplementedTaskTrackingServiceServer) testEmbeddedByValue()                             {}
@@ -779,6 +803,24 @@ func _TaskTrackingService_ImportDocumentTasks_Handler(srv interface{}, ctx conte
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TaskTrackingService_AddTasks_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AddTasksRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TaskTrackingServiceServer).AddTasks(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TaskTrackingService_AddTasks_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TaskTrackingServiceServer).AddTasks(ctx, req.(*AddTasksRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TaskTrackingService_ServiceDesc is the grpc.ServiceDesc for TaskTrackingService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -861,6 +903,10 @@ var TaskTrackingService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ImportDocumentTasks",
 			Handler:    _TaskTrackingService_ImportDocumentTasks_Handler,
+		},
+		{
+			MethodName: "AddTasks",
+			Handler:    _TaskTrackingService_AddTasks_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
