@@ -79,8 +79,11 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 
 	// API: use cases on the store, behind kit's server (tracing, recovery, logging,
 	// authentication, protovalidate, health, reflection).
-	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier})
-	parscoringv1.RegisterParScoringServiceServer(srv, grpcapi.New(app.New(postgres.NewStore(pool), nil), log))
+	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier,
+		Public: func(m string) bool { return grpcapi.PublicResultsMethods[m] }})
+	store := postgres.NewStore(pool)
+	parscoringv1.RegisterParScoringServiceServer(srv, grpcapi.New(app.New(store, nil), log))
+	parscoringv1.RegisterResultsServiceServer(srv, grpcapi.NewResults(app.NewResults(store, nil), log))
 
 	// The relay and the server run together; the first to fail stops the other.
 	served = true

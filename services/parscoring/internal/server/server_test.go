@@ -41,6 +41,7 @@ const callTimeout = 20 * time.Second
 // in-process JetStream, with a token issuer the server trusts.
 type harness struct {
 	client parscoringv1.ParScoringServiceClient
+	conn   *grpc.ClientConn
 	js     jetstream.JetStream
 	signer *auth.Signer
 }
@@ -95,7 +96,7 @@ func start(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{client: parscoringv1.NewParScoringServiceClient(conn), js: js, signer: signer}
+	return &harness{client: parscoringv1.NewParScoringServiceClient(conn), conn: conn, js: js, signer: signer}
 }
 
 // as returns a context for calls made with a token of the given roles ("" for no token).

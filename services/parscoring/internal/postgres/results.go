@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/parindex/platform/services/kit/outbox"
+	"github.com/parindex/platform/services/kit/pg"
+	"github.com/parindex/platform/services/parscoring/internal/app"
+	"github.com/parindex/platform/services/parscoring/internal/methodology"
+	"github.com/parindex/platform/services/parscoring/internal/results"
+)
+
+var _ app.ResultsStore = (*Store)(nil)
+
+// constraintSnapshotKey is the unique key on (year, subject_kind).
+const constraintSnapshotKey = "result_snapshot_year_kind_key"
+
+var subjectColumns = []string{
+	"snapshot_id", "ordinal", "unit_id", "code", "name", "peer_group", "total", "rank", "rank_of",
+	"grade", "prev_total", "prev_rank", "scores", "ranks", "prev_scores", "prev_ranks",
+}
+
+// PublishSnapshot implements app.ResultsStore: the snapshot, its subjects and peer sums, and
+// ResultsPublished with one SubjectResultPublished per unit, in one transaction.
+func (s *Store) PublishSnapshot(ctx context.Context, snap *results.Snapshot) error {
+	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		n := len(snap.Nodes)
+		codes, parents, names := make([]string, n), make([]string, n), make([]string, n)
+		maxes, bonus := make([]int64, n), make([]bool, n)
+		for i, node := range snap.Nodes {
+			codes[i], parents[i], names[i] = node.Code, node.ParentCode, node.Name
+			maxes[i], bonus[i] = int64(node.MaxPoints), node.Bonus
+		}
+		var prev *string
+		if snap.PrevSnapshotID != "" {
+			prev = &snap.PrevSnapshotID
+		}
+		_, err := tx.Exec(ctx, `
+			INSERT INTO result_snapshot (id, year, subject_kind, criteria_set_id, source, decision,
+			    published_at, max_points, prev_snapshot_id, subject_count, node_codes, node_parents,
+			    node_names, node_max, node_bonus)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+			snap.ID, snap.Year, snap.SubjectKind, snap.CriteriaSetID, string(snap.Source), snap.Decision,
+			snap.PublishTime, int64(snap.MaxPoints), prev, len(snap.Subjects), codes, parents, names, maxes, bonus)
+		if c, ok := pg.IsUniqueViolation(err); ok && c == constraintSnapshotKey {
+			return results.ErrAlreadyPublished
+		}
+		if err != nil {
+			return fmt.Errorf("insert result snapshot: %w", err)
+		}
+
+		rows := make([][]any, len(snap.Subjects))
+		for k, sub := range snap.Subjects {
+			var unit *string
+			if sub.UnitID != "" {
+				unit = &sub.UnitID
+			}
+			rows[k] = []any{snap.ID, k, unit, sub.Code, sub.Name, sub.PeerGroup, int64(sub.Total), sub.Rank, sub.RankOf,
+				sub.Grade, int64(sub.PrevTotal), sub.PrevRank, pointsArray(sub.Scores), sub.Ranks, pointsArray(sub.PrevScores), sub.PrevRanks}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"result_subject"}, subjectColumns, pgx.CopyFromRows(rows)); err != nil {
+			return fmt.Errorf("insert %d result subjects: %w", len(rows), err)
+		}
+		peers := make([][]any, len(snap.Peers))
+		for i, p := range snap.Peers {
+			peers[i] = []any{snap.ID, p.PeerGroup, p.Sums, p.Counts}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"result_peer"}, []string{"snapshot_id", "peer_group", "sums", "counts"}, pgx.CopyFromRows(peers)); err != nil {
+			return fmt.Errorf("insert peer sums: %w", err)
+		}
+
+		if _, err := outbox.AddBatch(ctx, tx, resultEvents(snap)); err != nil {
+			return fmt.Errorf("record results published: %w", err)
+		}
+		return nil
+	})
+}
+
+// pointsArray views points as the int64 hundredths the bigint[] columns hold.
+func pointsArray(p []methodology.Points) []int64 {
+	out := make([]int64, len(p))
+	for i, v := range p {
+		out[i] = int64(v)
+	}
+	return out
+}
+
+func toPoints(v []int64) []methodology.Points {
+	out := make([]methodology.Points, len(v))
+	for i, x := range v {
+		out[i] = methodology.Points(x)
+	}
+	return out
+}
+
+const snapshotColumns = `id::text, year, subject_kind, criteria_set_id::text, source, decision, published_at,
+	max_points, coalesce(prev_snapshot_id::text, ''), subject_count, node_codes, node_parents, node_names, node_max, node_bonus`
+
+func scanSnapshot(row pgx.Row) (*results.Snapshot, error) {
+	var (
+		snap                  results.Snapshot
+		source                string
+		max                   int64
+		count                 int
+		codes, parents, names []string
+		maxes                 []int64
+		bonus                 []bool
+	)
+	if err := row.Scan(&snap.ID, &snap.Year, &snap.SubjectKind, &snap.CriteriaSetID, &source, &snap.Decision,
+		&snap.PublishTime, &max, &snap.PrevSnapshotID, &count, &codes, &parents, &names, &maxes, &bonus); err != nil {
+		return nil, err
+	}
+	snap.Source, snap.MaxPoints = results.Source(source), methodology.Points(max)
+	snap.PublishTime = snap.PublishTime.UTC()
+	snap.Nodes = make([]results.Node, len(codes))
+	for i := range codes {
+		snap.Nodes[i] = results.Node{Code: codes[i], ParentCode: parents[i], Name: names[i], MaxPoints: methodology.Points(maxes[i]), Bonus: bonus[i]}
+	}
+	// The count travels in Subjects' capacity until subjects are loaded; headers only need it.
+	snap.Subjects = make([]results.Subject, 0, count)
+	return &snap, nil
+}
+
+const subjectSelect = `coalesce(unit_id::text, ''), code, name, peer_group, total, rank, rank_of, grade,
+	prev_total, prev_rank, scores, ranks, prev_scores, prev_ranks`
+
+func scanSubject(row pgx.CollectableRow) (results.Subject, error) {
+	var (
+		sub                 results.Subject
+		total, prevTotal    int64
+		scores, prevScores  []int64
+		ranks, prevRanksArr []int32
+	)
+	if err := row.Scan(&sub.UnitID, &sub.Code, &sub.Name, &sub.PeerGroup, &total, &sub.Rank, &sub.RankOf, &sub.Grade,
+		&prevTotal, &sub.PrevRank, &scores, &ranks, &prevScores, &prevRanksArr); err != nil {
+		return results.Subject{}, err
+	}
+	sub.Total, sub.PrevTotal = methodology.Points(total), methodology.Points(prevTotal)
+	sub.Scores, sub.PrevScores = toPoints(scores), toPoints(prevScores)
+	sub.Ranks, sub.PrevRanks = ranks, prevRanksArr
+	return sub, nil
+}
+
+func (s *Store) peers(ctx context.Context, snapshotID string) ([]results.PeerStats, error) {
+	rows, _ := s.pool.Query(ctx, `SELECT peer_group, sums, counts FROM result_peer WHERE snapshot_id = $1 ORDER BY peer_group`, snapshotID)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (results.PeerStats, error) {
+		var p results.PeerStats
+		err := row.Scan(&p.PeerGroup, &p.Sums, &p.Counts)
+		return p, err
+	})
+}
+
+// SnapshotByYear implements app.ResultsStore.
+func (s *Store) SnapshotByYear(ctx context.Context, year int, kind string, withSubjects bool) (*results.Snapshot, error) {
+	snap, err := scanSnapshot(s.pool.QueryRow(ctx, `SELECT `+snapshotColumns+` FROM result_snapshot WHERE year = $1 AND subject_kind = $2`, year, kind))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, results.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("select result snapshot: %w", err)
+	}
+	if snap.Peers, err = s.peers(ctx, snap.ID); err != nil {
+		return nil, fmt.Errorf("select peer sums: %w", err)
+	}
+	if !withSubjects {
+		return snap, nil
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT `+subjectSelect+` FROM result_subject WHERE snapshot_id = $1 ORDER BY ordinal`, snap.ID)
+	if snap.Subjects, err = pgx.CollectRows(rows, scanSubject); err != nil {
+		return nil, fmt.Errorf("select result subjects: %w", err)
+	}
+	return snap, nil
+}
+
+// UnitResults implements app.ResultsStore: the unit's subject rows with their snapshots
+// (without other subjects), oldest year first; year 0 means every year.
+func (s *Store) UnitResults(ctx context.Context, unitID string, year int) ([]app.UnitResult, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT snap.id::text
+		FROM result_subject sub JOIN result_snapshot snap ON snap.id = sub.snapshot_id
+		WHERE sub.unit_id = $1 AND ($2::integer = 0 OR snap.year = $2)
+		ORDER BY snap.year, snap.published_at`, unitID, year)
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("select unit snapshots: %w", err)
+	}
+	out := make([]app.UnitResult, 0, len(ids))
+	for _, id := range ids {
+		snap, err := scanSnapshot(s.pool.QueryRow(ctx, `SELECT `+snapshotColumns+` FROM result_snapshot WHERE id = $1`, id))
+		if err != nil {
+			return nil, fmt.Errorf("select result snapshot %s: %w", id, err)
+		}
+		if snap.Peers, err = s.peers(ctx, id); err != nil {
+			return nil, fmt.Errorf("select peer sums: %w", err)
+		}
+		rows, _ := s.pool.Query(ctx, `SELECT `+subjectSelect+` FROM result_subject WHERE snapshot_id = $1 AND unit_id = $2`, id, unitID)
+		sub, err := pgx.CollectExactlyOneRow(rows, scanSubject)
+		if err != nil {
+			return nil, fmt.Errorf("select result subject: %w", err)
+		}
+		out = append(out, app.UnitResult{Snapshot: snap, Subject: sub})
+	}
+	return out, nil
+}
+
+// ListSnapshots implements app.ResultsStore.
+func (s *Store) ListSnapshots(ctx context.Context, year int, kind string) ([]*results.Snapshot, error) {
+	rows, _ := s.pool.Query(ctx, `
+		SELECT `+snapshotColumns+` FROM result_snapshot
+		WHERE ($1::integer = 0 OR year = $1) AND ($2::text = '' OR subject_kind = $2)
+		ORDER BY year DESC, subject_kind LIMIT 500`, year, kind)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*results.Snapshot, error) { return scanSnapshot(row) })
+}

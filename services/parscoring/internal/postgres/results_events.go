@@ -1,0 +1,68 @@
+package postgres
+
+import (
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/kit/outbox"
+	"github.com/parindex/platform/services/parscoring/internal/results"
+)
+
+// Subjects of the results events (stream PARSCORING).
+const (
+	// SubjectResultsPublished carries ResultsPublished.
+	SubjectResultsPublished = "parscoring.v1.results.published"
+	// SubjectSubjectResultPublished carries SubjectResultPublished.
+	SubjectSubjectResultPublished = "parscoring.v1.subject_result.published"
+)
+
+func sourceToProto(s results.Source) parscoringv1.ResultSource {
+	if s == results.SourceImported {
+		return parscoringv1.ResultSource_RESULT_SOURCE_IMPORTED
+	}
+	return parscoringv1.ResultSource_RESULT_SOURCE_APPRAISED
+}
+
+// resultEvents is ResultsPublished followed by one SubjectResultPublished per unit of the
+// snapshot (subjects kept only for rank context have no unit and no event). Each carries
+// every node with last year's figures beside this year's, so accountability's Art. 14
+// trigger needs no call back.
+func resultEvents(snap *results.Snapshot) []outbox.Event {
+	published := timestamppb.New(snap.PublishTime)
+	source := sourceToProto(snap.Source)
+	head := &parscoringv1.ResultsPublished{
+		SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID,
+		Source: source, Decision: snap.Decision, PublishTime: published,
+	}
+	events := []outbox.Event{{Subject: SubjectResultsPublished, Msg: head}}
+	for _, sub := range snap.Subjects {
+		if sub.UnitID == "" {
+			continue
+		}
+		head.SubjectUnitIds = append(head.SubjectUnitIds, sub.UnitID)
+		ev := &parscoringv1.SubjectResultPublished{
+			SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID,
+			Source: source, Decision: snap.Decision, PublishTime: published, UnitId: sub.UnitID,
+			Total: results.Format(sub.Total), MaxPoints: results.Format(snap.MaxPoints),
+			IndexPercent: results.Format(results.IndexPercent(sub.Total, snap.MaxPoints)),
+			Rank:         int32(sub.Rank), RankOf: int32(sub.RankOf),
+			PreviousTotal: results.Format(sub.PrevTotal), PreviousRank: int32(sub.PrevRank),
+			PeerGroup: sub.PeerGroup, Grade: sub.Grade,
+			Nodes: make([]*parscoringv1.NodeResult, len(snap.Nodes)),
+		}
+		for i, n := range snap.Nodes {
+			score, prevScore := sub.Scores[i], sub.PrevScores[i]
+			ev.Nodes[i] = &parscoringv1.NodeResult{
+				Code: n.Code, ParentCode: n.ParentCode, Name: n.Name,
+				Score: results.Format(score), MaxPoints: n.MaxPoints.String(),
+				PreviousScore: results.Format(prevScore), PreviousMaxPoints: results.Format(snap.PrevNodeMax(i)),
+				Bonus: n.Bonus, Rank: sub.Ranks[i], PreviousRank: sub.PrevRanks[i],
+				Fell:        score != results.NoScore && prevScore != results.NoScore && score < prevScore,
+				ScoreChange: results.Format(results.Change(score, prevScore)),
+				RankChange:  int32(results.RankChange(int(sub.Ranks[i]), int(sub.PrevRanks[i]))),
+			}
+		}
+		events = append(events, outbox.Event{Subject: SubjectSubjectResultPublished, Msg: ev})
+	}
+	return events
+}
