@@ -96,6 +96,8 @@ type TaskFilter struct {
 	DocumentID string
 	// UnitID keeps the tasks the unit leads or cooperates on.
 	UnitID string
+	// ExplanationID keeps the remediation tasks of one explanation.
+	ExplanationID string
 	// PageSize is the requested page size (0 for the default); PageToken continues a list.
 	PageSize  int32
 	PageToken string

@@ -29,6 +29,8 @@ type OccurrenceFilter struct {
 	Viewer     Viewer
 	TaskID     string
 	DocumentID string
+	// ExplanationID keeps the occurrences of one explanation's remediation tasks.
+	ExplanationID string
 	// UnitID keeps the tasks the unit takes part in, as Role when it is set.
 	UnitID string
 	Role   tracking.Role

@@ -152,8 +152,10 @@ func (s *Server) ListTasks(ctx context.Context, req *tasktrackingv1.ListTasksReq
 		Viewer:     viewer(caller),
 		DocumentID: req.GetDocumentId(),
 		UnitID:     req.GetUnitId(),
-		PageSize:   req.GetPageSize(),
-		PageToken:  req.GetPageToken(),
+		// Accountability shows an explanation's remediation tasks with this filter.
+		ExplanationID: strings.ToLower(req.GetExplanationId()),
+		PageSize:      req.GetPageSize(),
+		PageToken:     req.GetPageToken(),
 	})
 	if err != nil {
 		return nil, s.toStatus(ctx, err, "")

@@ -134,8 +134,10 @@ func (s *Server) ListOccurrences(ctx context.Context, req *tasktrackingv1.ListOc
 		TaskID:     req.GetTaskId(),
 		DocumentID: req.GetDocumentId(),
 		UnitID:     strings.ToLower(req.GetUnitId()),
-		PageSize:   req.GetPageSize(),
-		PageToken:  req.GetPageToken(),
+		// Accountability shows how far an explanation's roadmap has come from these.
+		ExplanationID: strings.ToLower(req.GetExplanationId()),
+		PageSize:      req.GetPageSize(),
+		PageToken:     req.GetPageToken(),
 	}
 	switch req.GetUnitRole() {
 	case tasktrackingv1.UnitRole_UNIT_ROLE_LEAD:

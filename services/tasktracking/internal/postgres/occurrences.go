@@ -164,6 +164,9 @@ func (s *Store) ListOccurrences(ctx context.Context, f app.OccurrenceFilter) (ap
 	if f.DocumentID != "" {
 		q.where("o.document_id = $#", f.DocumentID)
 	}
+	if f.ExplanationID != "" {
+		q.where(remediationFilter("o.task_id"), f.ExplanationID)
+	}
 	if f.UnitID != "" {
 		if f.Role != "" {
 			q.where("EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = o.task_id AND a.unit_id = $# AND a.role = $#)", f.UnitID, f.Role)

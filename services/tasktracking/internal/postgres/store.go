@@ -43,6 +43,9 @@ func Migrations() fs.FS {
 // Store implements app.Store on a pgx pool.
 type Store struct {
 	pool *pgxpool.Pool
+	// tx, when set, is a caller's transaction that CreateDocument writes in (as a savepoint),
+	// so a consumer's effect commits with its processed-event record.
+	tx pgx.Tx
 }
 
 var _ app.Store = (*Store)(nil)
@@ -56,7 +59,7 @@ func New(pool *pgxpool.Pool) *Store {
 // event per task to the outbox in the same transaction: either the document and all its
 // events exist, or neither does.
 func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []tracking.Occurrence) error {
-	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+	return pg.InTx(ctx, s.db(), func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
 			INSERT INTO documents (id, number, kind, issuer_unit_id, signed_on, title,
 				period_start_year, period_end_year, status, search_text, created_by,
@@ -241,6 +244,9 @@ func (s *Store) ListTasks(ctx context.Context, f app.TaskFilter) (app.Page[track
 	if f.UnitID != "" {
 		q.where("EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = t.id AND a.unit_id = $#)", f.UnitID)
 	}
+	if f.ExplanationID != "" {
+		q.where(remediationFilter("t.id"), f.ExplanationID)
+	}
 	if f.PageToken != "" {
 		q.where("(t.document_id, t.position) > ($#::uuid, $#)", cur.DocumentID, cur.Position)
 	}
@@ -324,7 +330,8 @@ const taskColumns = `t.id, t.document_id, t.code, t.task_group, t.content,
 	t.deadline_kind, t.deadline_date, t.deadline_quarter, t.deadline_year, t.deadline_end_year, t.deadline_text,
 	t.expected_product, t.criteria_codes, t.create_time, t.lead_text, t.cooperating_text,
 	ARRAY(SELECT a.unit_id::text FROM task_assignments a WHERE a.task_id = t.id AND a.role = 'lead' ORDER BY a.position),
-	ARRAY(SELECT a.unit_id::text FROM task_assignments a WHERE a.task_id = t.id AND a.role = 'cooperating' ORDER BY a.position)`
+	ARRAY(SELECT a.unit_id::text FROM task_assignments a WHERE a.task_id = t.id AND a.role = 'cooperating' ORDER BY a.position),
+	` + remediationColumn
 
 // timingScan receives the columns of one timing.
 type timingScan struct {
@@ -354,6 +361,7 @@ type taskRow struct {
 	task            tracking.Task
 	start, deadline timingScan
 	position        int
+	remediation     []byte // JSON of the task's remediation link, NULL for other tasks
 }
 
 func (r *taskRow) dest() []any {
@@ -362,12 +370,13 @@ func (r *taskRow) dest() []any {
 	dest = append(dest, r.start.dest()...)
 	dest = append(dest, r.deadline.dest()...)
 	return append(dest, &t.ExpectedProduct, &t.CriteriaCodes, &t.CreateTime, &t.LeadText, &t.CooperatingText,
-		&t.LeadUnitIDs, &t.CooperatingUnitIDs)
+		&t.LeadUnitIDs, &t.CooperatingUnitIDs, &r.remediation)
 }
 
 func (r *taskRow) result() tracking.Task {
 	t := r.task
 	t.Start, t.Deadline = r.start.timing(), r.deadline.timing()
+	t.Remediation = remediationOf(r.remediation)
 	return t
 }
 

@@ -188,6 +188,7 @@ func TaskToProto(t tracking.Task) *tasktrackingv1.Task {
 		CreateTime:         timestamp(t.CreateTime),
 		LeadText:           t.LeadText,
 		CooperatingText:    t.CooperatingText,
+		Remediation:        RemediationToProto(t.Remediation),
 	}
 }
 

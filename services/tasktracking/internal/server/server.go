@@ -13,9 +13,11 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/grpcclient"
 	"github.com/parindex/platform/services/kit/grpcserver"
 	"github.com/parindex/platform/services/kit/natsx"
@@ -23,6 +25,7 @@ import (
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/tasktracking/internal/app"
 	"github.com/parindex/platform/services/tasktracking/internal/directory"
+	"github.com/parindex/platform/services/tasktracking/internal/events"
 	"github.com/parindex/platform/services/tasktracking/internal/grpcapi"
 	"github.com/parindex/platform/services/tasktracking/internal/postgres"
 )
@@ -131,7 +134,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	defer cancel()
 	var (
 		wg   sync.WaitGroup
-		errs = make([]error, 3)
+		errs = make([]error, 4)
 	)
 	wg.Go(func() {
 		defer cancel()
@@ -152,6 +155,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	} else {
 		log.InfoContext(ctx, "deadline scheduler off in this process (SCHEDULER_INTERVAL=0)")
 	}
+	// Remediation tasks from accountability's committed roadmaps (issue 3 item 9).
+	remediation := events.NewRemediation(svc, func(tx pgx.Tx) app.RemediationWriter { return postgres.NewRemediationWriter(tx) })
+	wg.Go(func() {
+		defer cancel()
+		// A stop requested while the consumer was still starting is not a failure.
+		if err := consumer.Run(ctx, remediation.Consumer(pool, js, log)); err != nil && ctx.Err() == nil {
+			errs[3] = fmt.Errorf("remediation consumer: %w", err)
+		}
+	})
 	wg.Go(func() {
 		defer cancel()
 		if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {

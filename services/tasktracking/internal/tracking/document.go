@@ -170,6 +170,9 @@ type Task struct {
 	LeadText, CooperatingText string
 	// CreateTime is when it was entered.
 	CreateTime time.Time
+	// Remediation links a remediation task to the explanation whose roadmap committed it;
+	// nil for other tasks.
+	Remediation *Remediation
 }
 
 // Assignment is one unit's part in a task.

@@ -1113,8 +1113,10 @@ type Task struct {
 	LeadText string `protobuf:"bytes,13,opt,name=lead_text,json=leadText,proto3" json:"lead_text,omitempty"`
 	// The cooperating cell of the source table as written, like lead_text.
 	CooperatingText string `protobuf:"bytes,14,opt,name=cooperating_text,json=cooperatingText,proto3" json:"cooperating_text,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Set on remediation tasks created from an explanation's roadmap; output only.
+	Remediation   *TaskRemediation `protobuf:"bytes,40,opt,name=remediation,proto3" json:"remediation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Task) Reset() {
@@ -1243,6 +1245,13 @@ func (x *Task) GetCooperatingText() string {
 		return x.CooperatingText
 	}
 	return ""
+}
+
+func (x *Task) GetRemediation() *TaskRemediation {
+	if x != nil {
+		return x.Remediation
+	}
+	return nil
 }
 
 // Request of CreateDocument.
@@ -1677,7 +1686,9 @@ type ListTasksRequest struct {
 	// At most this many tasks (default 50, at most 500).
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous page.
-	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// Only the remediation tasks of this explanation (accountability's explanation id).
+	ExplanationId string `protobuf:"bytes,40,opt,name=explanation_id,json=explanationId,proto3" json:"explanation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1736,6 +1747,13 @@ func (x *ListTasksRequest) GetPageSize() int32 {
 func (x *ListTasksRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListTasksRequest) GetExplanationId() string {
+	if x != nil {
+		return x.ExplanationId
 	}
 	return ""
 }
@@ -2631,7 +2649,10 @@ type ListOccurrencesRequest struct {
 	// Token from a previous page.
 	PageToken string `protobuf:"bytes,9,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only occurrences of this document.
-	DocumentId    string `protobuf:"bytes,10,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
+	DocumentId string `protobuf:"bytes,10,opt,name=document_id,json=documentId,proto3" json:"document_id,omitempty"`
+	// Only occurrences of the remediation tasks of this explanation (accountability's
+	// explanation id): how far its roadmap has come.
+	ExplanationId string `protobuf:"bytes,40,opt,name=explanation_id,json=explanationId,proto3" json:"explanation_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2732,6 +2753,13 @@ func (x *ListOccurrencesRequest) GetPageToken() string {
 func (x *ListOccurrencesRequest) GetDocumentId() string {
 	if x != nil {
 		return x.DocumentId
+	}
+	return ""
+}
+
+func (x *ListOccurrencesRequest) GetExplanationId() string {
+	if x != nil {
+		return x.ExplanationId
 	}
 	return ""
 }
@@ -4269,7 +4297,7 @@ var File_par_tasktracking_v1_tasktracking_proto protoreflect.FileDescriptor
 
 const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\n" +
-	"&par/tasktracking/v1/tasktracking.proto\x12\x13par.tasktracking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc6\x02\n" +
+	"&par/tasktracking/v1/tasktracking.proto\x12\x13par.tasktracking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a%par/tasktracking/v1/remediation.proto\"\xc6\x02\n" +
 	"\x06Timing\x12?\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x1f.par.tasktracking.v1.TimingKindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12:\n" +
@@ -4302,7 +4330,7 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\vupdate_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12V\n" +
 	"\x0freporting_cycle\x18\x0e \x01(\x0e2#.par.tasktracking.v1.ReportingCycleB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0ereportingCycle:|\xbaHy\x1aw\n" +
-	"\x0fdocument.period\x124period_end_year must not be before period_start_year\x1a.this.period_end_year >= this.period_start_year\"\xd3\x05\n" +
+	"\x0fdocument.period\x124period_end_year must not be before period_start_year\x1a.this.period_end_year >= this.period_start_year\"\x9b\x06\n" +
 	"\x04Task\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\vdocument_id\x18\x02 \x01(\tR\n" +
@@ -4321,7 +4349,8 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\vcreate_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12%\n" +
 	"\tlead_text\x18\r \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\bleadText\x123\n" +
-	"\x10cooperating_text\x18\x0e \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x0fcooperatingText\"Z\n" +
+	"\x10cooperating_text\x18\x0e \x01(\tB\b\xbaH\x05r\x03\x18\xa0\x1fR\x0fcooperatingText\x12F\n" +
+	"\vremediation\x18( \x01(\v2$.par.tasktracking.v1.TaskRemediationR\vremediation\"Z\n" +
 	"\x15CreateDocumentRequest\x12A\n" +
 	"\bdocument\x18\x01 \x01(\v2\x1d.par.tasktracking.v1.DocumentB\x06\xbaH\x03\xc8\x01\x01R\bdocument\"S\n" +
 	"\x16CreateDocumentResponse\x129\n" +
@@ -4347,7 +4376,7 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x0eGetTaskRequest\x12!\n" +
 	"\atask_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06taskId\"@\n" +
 	"\x0fGetTaskResponse\x12-\n" +
-	"\x04task\x18\x01 \x01(\v2\x19.par.tasktracking.v1.TaskR\x04task\"\xb8\x01\n" +
+	"\x04task\x18\x01 \x01(\v2\x19.par.tasktracking.v1.TaskR\x04task\"\xec\x01\n" +
 	"\x10ListTasksRequest\x12,\n" +
 	"\vdocument_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\n" +
 	"documentId\x12$\n" +
@@ -4355,7 +4384,8 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\tpage_size\x18\x03 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\tpageToken\"l\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\tpageToken\x122\n" +
+	"\x0eexplanation_id\x18( \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\rexplanationId\"l\n" +
 	"\x11ListTasksResponse\x12/\n" +
 	"\x05tasks\x18\x01 \x03(\v2\x19.par.tasktracking.v1.TaskR\x05tasks\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9f\x01\n" +
@@ -4435,7 +4465,7 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"\x15GetOccurrenceResponse\x12?\n" +
 	"\n" +
 	"occurrence\x18\x01 \x01(\v2\x1f.par.tasktracking.v1.OccurrenceR\n" +
-	"occurrence\"\x92\x04\n" +
+	"occurrence\"\xc6\x04\n" +
 	"\x16ListOccurrencesRequest\x12$\n" +
 	"\atask_id\x18\x01 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x06taskId\x12$\n" +
 	"\aunit_id\x18\x02 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x06unitId\x12D\n" +
@@ -4451,7 +4481,8 @@ const file_par_tasktracking_v1_tasktracking_proto_rawDesc = "" +
 	"page_token\x18\t \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\tpageToken\x12,\n" +
 	"\vdocument_id\x18\n" +
 	" \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\n" +
-	"documentId\"\x84\x01\n" +
+	"documentId\x122\n" +
+	"\x0eexplanation_id\x18( \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\rexplanationId\"\x84\x01\n" +
 	"\x17ListOccurrencesResponse\x12A\n" +
 	"\voccurrences\x18\x01 \x03(\v2\x1f.par.tasktracking.v1.OccurrenceR\voccurrences\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"I\n" +
@@ -4748,7 +4779,8 @@ var file_par_tasktracking_v1_tasktracking_proto_goTypes = []any{
 	(*AddTasksRequest)(nil),               // 61: par.tasktracking.v1.AddTasksRequest
 	(*AddTasksResponse)(nil),              // 62: par.tasktracking.v1.AddTasksResponse
 	(*timestamppb.Timestamp)(nil),         // 63: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),         // 64: google.protobuf.FieldMask
+	(*TaskRemediation)(nil),               // 64: par.tasktracking.v1.TaskRemediation
+	(*fieldmaskpb.FieldMask)(nil),         // 65: google.protobuf.FieldMask
 }
 var file_par_tasktracking_v1_tasktracking_proto_depIdxs = []int32{
 	4,  // 0: par.tasktracking.v1.Timing.kind:type_name -> par.tasktracking.v1.TimingKind
@@ -4763,111 +4795,112 @@ var file_par_tasktracking_v1_tasktracking_proto_depIdxs = []int32{
 	12, // 9: par.tasktracking.v1.Task.start:type_name -> par.tasktracking.v1.Timing
 	12, // 10: par.tasktracking.v1.Task.deadline:type_name -> par.tasktracking.v1.Timing
 	63, // 11: par.tasktracking.v1.Task.create_time:type_name -> google.protobuf.Timestamp
-	13, // 12: par.tasktracking.v1.CreateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
-	13, // 13: par.tasktracking.v1.CreateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
-	13, // 14: par.tasktracking.v1.GetDocumentResponse.document:type_name -> par.tasktracking.v1.Document
-	0,  // 15: par.tasktracking.v1.ListDocumentsRequest.kind:type_name -> par.tasktracking.v1.DocumentKind
-	13, // 16: par.tasktracking.v1.ListDocumentsResponse.documents:type_name -> par.tasktracking.v1.Document
-	14, // 17: par.tasktracking.v1.GetTaskResponse.task:type_name -> par.tasktracking.v1.Task
-	14, // 18: par.tasktracking.v1.ListTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
-	13, // 19: par.tasktracking.v1.UpdateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
-	64, // 20: par.tasktracking.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
-	13, // 21: par.tasktracking.v1.UpdateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
-	7,  // 22: par.tasktracking.v1.Period.kind:type_name -> par.tasktracking.v1.PeriodKind
-	63, // 23: par.tasktracking.v1.Extension.previous_due_time:type_name -> google.protobuf.Timestamp
-	28, // 24: par.tasktracking.v1.Extension.requested_by:type_name -> par.tasktracking.v1.Actor
-	63, // 25: par.tasktracking.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
-	8,  // 26: par.tasktracking.v1.Extension.decision:type_name -> par.tasktracking.v1.ExtensionDecision
-	28, // 27: par.tasktracking.v1.Extension.decided_by:type_name -> par.tasktracking.v1.Actor
-	63, // 28: par.tasktracking.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
-	27, // 29: par.tasktracking.v1.Occurrence.period:type_name -> par.tasktracking.v1.Period
-	63, // 30: par.tasktracking.v1.Occurrence.due_time:type_name -> google.protobuf.Timestamp
-	63, // 31: par.tasktracking.v1.Occurrence.original_due_time:type_name -> google.protobuf.Timestamp
-	5,  // 32: par.tasktracking.v1.Occurrence.state:type_name -> par.tasktracking.v1.OccurrenceState
-	6,  // 33: par.tasktracking.v1.Occurrence.outcome:type_name -> par.tasktracking.v1.OccurrenceOutcome
-	29, // 34: par.tasktracking.v1.Occurrence.pending_extension:type_name -> par.tasktracking.v1.Extension
-	63, // 35: par.tasktracking.v1.Occurrence.receive_time:type_name -> google.protobuf.Timestamp
-	63, // 36: par.tasktracking.v1.Occurrence.start_time:type_name -> google.protobuf.Timestamp
-	63, // 37: par.tasktracking.v1.Occurrence.report_time:type_name -> google.protobuf.Timestamp
-	63, // 38: par.tasktracking.v1.Occurrence.confirm_time:type_name -> google.protobuf.Timestamp
-	63, // 39: par.tasktracking.v1.Occurrence.close_time:type_name -> google.protobuf.Timestamp
-	63, // 40: par.tasktracking.v1.Occurrence.create_time:type_name -> google.protobuf.Timestamp
-	63, // 41: par.tasktracking.v1.Occurrence.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 42: par.tasktracking.v1.HistoryEntry.action:type_name -> par.tasktracking.v1.OccurrenceAction
-	5,  // 43: par.tasktracking.v1.HistoryEntry.from_state:type_name -> par.tasktracking.v1.OccurrenceState
-	5,  // 44: par.tasktracking.v1.HistoryEntry.to_state:type_name -> par.tasktracking.v1.OccurrenceState
-	28, // 45: par.tasktracking.v1.HistoryEntry.actor:type_name -> par.tasktracking.v1.Actor
-	63, // 46: par.tasktracking.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
-	30, // 47: par.tasktracking.v1.GetOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	10, // 48: par.tasktracking.v1.ListOccurrencesRequest.unit_role:type_name -> par.tasktracking.v1.UnitRole
-	5,  // 49: par.tasktracking.v1.ListOccurrencesRequest.states:type_name -> par.tasktracking.v1.OccurrenceState
-	63, // 50: par.tasktracking.v1.ListOccurrencesRequest.due_before:type_name -> google.protobuf.Timestamp
-	63, // 51: par.tasktracking.v1.ListOccurrencesRequest.due_after:type_name -> google.protobuf.Timestamp
-	30, // 52: par.tasktracking.v1.ListOccurrencesResponse.occurrences:type_name -> par.tasktracking.v1.Occurrence
-	30, // 53: par.tasktracking.v1.ReceiveOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 54: par.tasktracking.v1.StartOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 55: par.tasktracking.v1.ReportCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 56: par.tasktracking.v1.ConfirmCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 57: par.tasktracking.v1.ReturnOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 58: par.tasktracking.v1.RequestExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 59: par.tasktracking.v1.DecideExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	29, // 60: par.tasktracking.v1.DecideExtensionResponse.extension:type_name -> par.tasktracking.v1.Extension
-	30, // 61: par.tasktracking.v1.RecallOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	30, // 62: par.tasktracking.v1.CancelOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
-	31, // 63: par.tasktracking.v1.ListOccurrenceHistoryResponse.entries:type_name -> par.tasktracking.v1.HistoryEntry
-	13, // 64: par.tasktracking.v1.ImportDocumentTasksRequest.document:type_name -> par.tasktracking.v1.Document
-	11, // 65: par.tasktracking.v1.ImportRow.kind:type_name -> par.tasktracking.v1.ImportRowKind
-	58, // 66: par.tasktracking.v1.ImportProblem.suggestions:type_name -> par.tasktracking.v1.UnitSuggestion
-	13, // 67: par.tasktracking.v1.ImportDocumentTasksResponse.document:type_name -> par.tasktracking.v1.Document
-	57, // 68: par.tasktracking.v1.ImportDocumentTasksResponse.rows:type_name -> par.tasktracking.v1.ImportRow
-	59, // 69: par.tasktracking.v1.ImportDocumentTasksResponse.problems:type_name -> par.tasktracking.v1.ImportProblem
-	14, // 70: par.tasktracking.v1.AddTasksRequest.tasks:type_name -> par.tasktracking.v1.Task
-	14, // 71: par.tasktracking.v1.AddTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
-	15, // 72: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
-	17, // 73: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
-	19, // 74: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
-	21, // 75: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
-	23, // 76: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
-	25, // 77: par.tasktracking.v1.TaskTrackingService.UpdateDocument:input_type -> par.tasktracking.v1.UpdateDocumentRequest
-	32, // 78: par.tasktracking.v1.TaskTrackingService.GetOccurrence:input_type -> par.tasktracking.v1.GetOccurrenceRequest
-	34, // 79: par.tasktracking.v1.TaskTrackingService.ListOccurrences:input_type -> par.tasktracking.v1.ListOccurrencesRequest
-	36, // 80: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:input_type -> par.tasktracking.v1.ReceiveOccurrenceRequest
-	38, // 81: par.tasktracking.v1.TaskTrackingService.StartOccurrence:input_type -> par.tasktracking.v1.StartOccurrenceRequest
-	40, // 82: par.tasktracking.v1.TaskTrackingService.ReportCompletion:input_type -> par.tasktracking.v1.ReportCompletionRequest
-	42, // 83: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:input_type -> par.tasktracking.v1.ConfirmCompletionRequest
-	44, // 84: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:input_type -> par.tasktracking.v1.ReturnOccurrenceRequest
-	46, // 85: par.tasktracking.v1.TaskTrackingService.RequestExtension:input_type -> par.tasktracking.v1.RequestExtensionRequest
-	48, // 86: par.tasktracking.v1.TaskTrackingService.DecideExtension:input_type -> par.tasktracking.v1.DecideExtensionRequest
-	50, // 87: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:input_type -> par.tasktracking.v1.RecallOccurrenceRequest
-	52, // 88: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:input_type -> par.tasktracking.v1.CancelOccurrenceRequest
-	54, // 89: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:input_type -> par.tasktracking.v1.ListOccurrenceHistoryRequest
-	56, // 90: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:input_type -> par.tasktracking.v1.ImportDocumentTasksRequest
-	61, // 91: par.tasktracking.v1.TaskTrackingService.AddTasks:input_type -> par.tasktracking.v1.AddTasksRequest
-	16, // 92: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
-	18, // 93: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
-	20, // 94: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
-	22, // 95: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
-	24, // 96: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
-	26, // 97: par.tasktracking.v1.TaskTrackingService.UpdateDocument:output_type -> par.tasktracking.v1.UpdateDocumentResponse
-	33, // 98: par.tasktracking.v1.TaskTrackingService.GetOccurrence:output_type -> par.tasktracking.v1.GetOccurrenceResponse
-	35, // 99: par.tasktracking.v1.TaskTrackingService.ListOccurrences:output_type -> par.tasktracking.v1.ListOccurrencesResponse
-	37, // 100: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:output_type -> par.tasktracking.v1.ReceiveOccurrenceResponse
-	39, // 101: par.tasktracking.v1.TaskTrackingService.StartOccurrence:output_type -> par.tasktracking.v1.StartOccurrenceResponse
-	41, // 102: par.tasktracking.v1.TaskTrackingService.ReportCompletion:output_type -> par.tasktracking.v1.ReportCompletionResponse
-	43, // 103: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:output_type -> par.tasktracking.v1.ConfirmCompletionResponse
-	45, // 104: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:output_type -> par.tasktracking.v1.ReturnOccurrenceResponse
-	47, // 105: par.tasktracking.v1.TaskTrackingService.RequestExtension:output_type -> par.tasktracking.v1.RequestExtensionResponse
-	49, // 106: par.tasktracking.v1.TaskTrackingService.DecideExtension:output_type -> par.tasktracking.v1.DecideExtensionResponse
-	51, // 107: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:output_type -> par.tasktracking.v1.RecallOccurrenceResponse
-	53, // 108: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:output_type -> par.tasktracking.v1.CancelOccurrenceResponse
-	55, // 109: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:output_type -> par.tasktracking.v1.ListOccurrenceHistoryResponse
-	60, // 110: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:output_type -> par.tasktracking.v1.ImportDocumentTasksResponse
-	62, // 111: par.tasktracking.v1.TaskTrackingService.AddTasks:output_type -> par.tasktracking.v1.AddTasksResponse
-	92, // [92:112] is the sub-list for method output_type
-	72, // [72:92] is the sub-list for method input_type
-	72, // [72:72] is the sub-list for extension type_name
-	72, // [72:72] is the sub-list for extension extendee
-	0,  // [0:72] is the sub-list for field type_name
+	64, // 12: par.tasktracking.v1.Task.remediation:type_name -> par.tasktracking.v1.TaskRemediation
+	13, // 13: par.tasktracking.v1.CreateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
+	13, // 14: par.tasktracking.v1.CreateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	13, // 15: par.tasktracking.v1.GetDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	0,  // 16: par.tasktracking.v1.ListDocumentsRequest.kind:type_name -> par.tasktracking.v1.DocumentKind
+	13, // 17: par.tasktracking.v1.ListDocumentsResponse.documents:type_name -> par.tasktracking.v1.Document
+	14, // 18: par.tasktracking.v1.GetTaskResponse.task:type_name -> par.tasktracking.v1.Task
+	14, // 19: par.tasktracking.v1.ListTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
+	13, // 20: par.tasktracking.v1.UpdateDocumentRequest.document:type_name -> par.tasktracking.v1.Document
+	65, // 21: par.tasktracking.v1.UpdateDocumentRequest.update_mask:type_name -> google.protobuf.FieldMask
+	13, // 22: par.tasktracking.v1.UpdateDocumentResponse.document:type_name -> par.tasktracking.v1.Document
+	7,  // 23: par.tasktracking.v1.Period.kind:type_name -> par.tasktracking.v1.PeriodKind
+	63, // 24: par.tasktracking.v1.Extension.previous_due_time:type_name -> google.protobuf.Timestamp
+	28, // 25: par.tasktracking.v1.Extension.requested_by:type_name -> par.tasktracking.v1.Actor
+	63, // 26: par.tasktracking.v1.Extension.request_time:type_name -> google.protobuf.Timestamp
+	8,  // 27: par.tasktracking.v1.Extension.decision:type_name -> par.tasktracking.v1.ExtensionDecision
+	28, // 28: par.tasktracking.v1.Extension.decided_by:type_name -> par.tasktracking.v1.Actor
+	63, // 29: par.tasktracking.v1.Extension.decide_time:type_name -> google.protobuf.Timestamp
+	27, // 30: par.tasktracking.v1.Occurrence.period:type_name -> par.tasktracking.v1.Period
+	63, // 31: par.tasktracking.v1.Occurrence.due_time:type_name -> google.protobuf.Timestamp
+	63, // 32: par.tasktracking.v1.Occurrence.original_due_time:type_name -> google.protobuf.Timestamp
+	5,  // 33: par.tasktracking.v1.Occurrence.state:type_name -> par.tasktracking.v1.OccurrenceState
+	6,  // 34: par.tasktracking.v1.Occurrence.outcome:type_name -> par.tasktracking.v1.OccurrenceOutcome
+	29, // 35: par.tasktracking.v1.Occurrence.pending_extension:type_name -> par.tasktracking.v1.Extension
+	63, // 36: par.tasktracking.v1.Occurrence.receive_time:type_name -> google.protobuf.Timestamp
+	63, // 37: par.tasktracking.v1.Occurrence.start_time:type_name -> google.protobuf.Timestamp
+	63, // 38: par.tasktracking.v1.Occurrence.report_time:type_name -> google.protobuf.Timestamp
+	63, // 39: par.tasktracking.v1.Occurrence.confirm_time:type_name -> google.protobuf.Timestamp
+	63, // 40: par.tasktracking.v1.Occurrence.close_time:type_name -> google.protobuf.Timestamp
+	63, // 41: par.tasktracking.v1.Occurrence.create_time:type_name -> google.protobuf.Timestamp
+	63, // 42: par.tasktracking.v1.Occurrence.update_time:type_name -> google.protobuf.Timestamp
+	9,  // 43: par.tasktracking.v1.HistoryEntry.action:type_name -> par.tasktracking.v1.OccurrenceAction
+	5,  // 44: par.tasktracking.v1.HistoryEntry.from_state:type_name -> par.tasktracking.v1.OccurrenceState
+	5,  // 45: par.tasktracking.v1.HistoryEntry.to_state:type_name -> par.tasktracking.v1.OccurrenceState
+	28, // 46: par.tasktracking.v1.HistoryEntry.actor:type_name -> par.tasktracking.v1.Actor
+	63, // 47: par.tasktracking.v1.HistoryEntry.time:type_name -> google.protobuf.Timestamp
+	30, // 48: par.tasktracking.v1.GetOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	10, // 49: par.tasktracking.v1.ListOccurrencesRequest.unit_role:type_name -> par.tasktracking.v1.UnitRole
+	5,  // 50: par.tasktracking.v1.ListOccurrencesRequest.states:type_name -> par.tasktracking.v1.OccurrenceState
+	63, // 51: par.tasktracking.v1.ListOccurrencesRequest.due_before:type_name -> google.protobuf.Timestamp
+	63, // 52: par.tasktracking.v1.ListOccurrencesRequest.due_after:type_name -> google.protobuf.Timestamp
+	30, // 53: par.tasktracking.v1.ListOccurrencesResponse.occurrences:type_name -> par.tasktracking.v1.Occurrence
+	30, // 54: par.tasktracking.v1.ReceiveOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 55: par.tasktracking.v1.StartOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 56: par.tasktracking.v1.ReportCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 57: par.tasktracking.v1.ConfirmCompletionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 58: par.tasktracking.v1.ReturnOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 59: par.tasktracking.v1.RequestExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 60: par.tasktracking.v1.DecideExtensionResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	29, // 61: par.tasktracking.v1.DecideExtensionResponse.extension:type_name -> par.tasktracking.v1.Extension
+	30, // 62: par.tasktracking.v1.RecallOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	30, // 63: par.tasktracking.v1.CancelOccurrenceResponse.occurrence:type_name -> par.tasktracking.v1.Occurrence
+	31, // 64: par.tasktracking.v1.ListOccurrenceHistoryResponse.entries:type_name -> par.tasktracking.v1.HistoryEntry
+	13, // 65: par.tasktracking.v1.ImportDocumentTasksRequest.document:type_name -> par.tasktracking.v1.Document
+	11, // 66: par.tasktracking.v1.ImportRow.kind:type_name -> par.tasktracking.v1.ImportRowKind
+	58, // 67: par.tasktracking.v1.ImportProblem.suggestions:type_name -> par.tasktracking.v1.UnitSuggestion
+	13, // 68: par.tasktracking.v1.ImportDocumentTasksResponse.document:type_name -> par.tasktracking.v1.Document
+	57, // 69: par.tasktracking.v1.ImportDocumentTasksResponse.rows:type_name -> par.tasktracking.v1.ImportRow
+	59, // 70: par.tasktracking.v1.ImportDocumentTasksResponse.problems:type_name -> par.tasktracking.v1.ImportProblem
+	14, // 71: par.tasktracking.v1.AddTasksRequest.tasks:type_name -> par.tasktracking.v1.Task
+	14, // 72: par.tasktracking.v1.AddTasksResponse.tasks:type_name -> par.tasktracking.v1.Task
+	15, // 73: par.tasktracking.v1.TaskTrackingService.CreateDocument:input_type -> par.tasktracking.v1.CreateDocumentRequest
+	17, // 74: par.tasktracking.v1.TaskTrackingService.GetDocument:input_type -> par.tasktracking.v1.GetDocumentRequest
+	19, // 75: par.tasktracking.v1.TaskTrackingService.ListDocuments:input_type -> par.tasktracking.v1.ListDocumentsRequest
+	21, // 76: par.tasktracking.v1.TaskTrackingService.GetTask:input_type -> par.tasktracking.v1.GetTaskRequest
+	23, // 77: par.tasktracking.v1.TaskTrackingService.ListTasks:input_type -> par.tasktracking.v1.ListTasksRequest
+	25, // 78: par.tasktracking.v1.TaskTrackingService.UpdateDocument:input_type -> par.tasktracking.v1.UpdateDocumentRequest
+	32, // 79: par.tasktracking.v1.TaskTrackingService.GetOccurrence:input_type -> par.tasktracking.v1.GetOccurrenceRequest
+	34, // 80: par.tasktracking.v1.TaskTrackingService.ListOccurrences:input_type -> par.tasktracking.v1.ListOccurrencesRequest
+	36, // 81: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:input_type -> par.tasktracking.v1.ReceiveOccurrenceRequest
+	38, // 82: par.tasktracking.v1.TaskTrackingService.StartOccurrence:input_type -> par.tasktracking.v1.StartOccurrenceRequest
+	40, // 83: par.tasktracking.v1.TaskTrackingService.ReportCompletion:input_type -> par.tasktracking.v1.ReportCompletionRequest
+	42, // 84: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:input_type -> par.tasktracking.v1.ConfirmCompletionRequest
+	44, // 85: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:input_type -> par.tasktracking.v1.ReturnOccurrenceRequest
+	46, // 86: par.tasktracking.v1.TaskTrackingService.RequestExtension:input_type -> par.tasktracking.v1.RequestExtensionRequest
+	48, // 87: par.tasktracking.v1.TaskTrackingService.DecideExtension:input_type -> par.tasktracking.v1.DecideExtensionRequest
+	50, // 88: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:input_type -> par.tasktracking.v1.RecallOccurrenceRequest
+	52, // 89: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:input_type -> par.tasktracking.v1.CancelOccurrenceRequest
+	54, // 90: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:input_type -> par.tasktracking.v1.ListOccurrenceHistoryRequest
+	56, // 91: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:input_type -> par.tasktracking.v1.ImportDocumentTasksRequest
+	61, // 92: par.tasktracking.v1.TaskTrackingService.AddTasks:input_type -> par.tasktracking.v1.AddTasksRequest
+	16, // 93: par.tasktracking.v1.TaskTrackingService.CreateDocument:output_type -> par.tasktracking.v1.CreateDocumentResponse
+	18, // 94: par.tasktracking.v1.TaskTrackingService.GetDocument:output_type -> par.tasktracking.v1.GetDocumentResponse
+	20, // 95: par.tasktracking.v1.TaskTrackingService.ListDocuments:output_type -> par.tasktracking.v1.ListDocumentsResponse
+	22, // 96: par.tasktracking.v1.TaskTrackingService.GetTask:output_type -> par.tasktracking.v1.GetTaskResponse
+	24, // 97: par.tasktracking.v1.TaskTrackingService.ListTasks:output_type -> par.tasktracking.v1.ListTasksResponse
+	26, // 98: par.tasktracking.v1.TaskTrackingService.UpdateDocument:output_type -> par.tasktracking.v1.UpdateDocumentResponse
+	33, // 99: par.tasktracking.v1.TaskTrackingService.GetOccurrence:output_type -> par.tasktracking.v1.GetOccurrenceResponse
+	35, // 100: par.tasktracking.v1.TaskTrackingService.ListOccurrences:output_type -> par.tasktracking.v1.ListOccurrencesResponse
+	37, // 101: par.tasktracking.v1.TaskTrackingService.ReceiveOccurrence:output_type -> par.tasktracking.v1.ReceiveOccurrenceResponse
+	39, // 102: par.tasktracking.v1.TaskTrackingService.StartOccurrence:output_type -> par.tasktracking.v1.StartOccurrenceResponse
+	41, // 103: par.tasktracking.v1.TaskTrackingService.ReportCompletion:output_type -> par.tasktracking.v1.ReportCompletionResponse
+	43, // 104: par.tasktracking.v1.TaskTrackingService.ConfirmCompletion:output_type -> par.tasktracking.v1.ConfirmCompletionResponse
+	45, // 105: par.tasktracking.v1.TaskTrackingService.ReturnOccurrence:output_type -> par.tasktracking.v1.ReturnOccurrenceResponse
+	47, // 106: par.tasktracking.v1.TaskTrackingService.RequestExtension:output_type -> par.tasktracking.v1.RequestExtensionResponse
+	49, // 107: par.tasktracking.v1.TaskTrackingService.DecideExtension:output_type -> par.tasktracking.v1.DecideExtensionResponse
+	51, // 108: par.tasktracking.v1.TaskTrackingService.RecallOccurrence:output_type -> par.tasktracking.v1.RecallOccurrenceResponse
+	53, // 109: par.tasktracking.v1.TaskTrackingService.CancelOccurrence:output_type -> par.tasktracking.v1.CancelOccurrenceResponse
+	55, // 110: par.tasktracking.v1.TaskTrackingService.ListOccurrenceHistory:output_type -> par.tasktracking.v1.ListOccurrenceHistoryResponse
+	60, // 111: par.tasktracking.v1.TaskTrackingService.ImportDocumentTasks:output_type -> par.tasktracking.v1.ImportDocumentTasksResponse
+	62, // 112: par.tasktracking.v1.TaskTrackingService.AddTasks:output_type -> par.tasktracking.v1.AddTasksResponse
+	93, // [93:113] is the sub-list for method output_type
+	73, // [73:93] is the sub-list for method input_type
+	73, // [73:73] is the sub-list for extension type_name
+	73, // [73:73] is the sub-list for extension extendee
+	0,  // [0:73] is the sub-list for field type_name
 }
 
 func init() { file_par_tasktracking_v1_tasktracking_proto_init() }
@@ -4875,6 +4908,7 @@ func file_par_tasktracking_v1_tasktracking_proto_init() {
 	if File_par_tasktracking_v1_tasktracking_proto != nil {
 		return
 	}
+	file_par_tasktracking_v1_remediation_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
