@@ -84,8 +84,8 @@ func message(t *testing.T, id string, ev proto.Message) consumer.Message {
 // remediationRow is a remediation task as stored.
 type remediationRow struct {
 	Number, Code, Content, Lead, Due, ActionID, Node string
-	Criteria                                       []string
-	Occurrences                                    int
+	Criteria                                         []string
+	Occurrences                                      int
 }
 
 // remediationTasks reads the remediation tasks of an explanation, in the document's order.
