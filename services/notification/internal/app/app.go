@@ -23,6 +23,24 @@ type Store interface {
 	// MarkRead sets the item's read time to at unless it is already read, and returns the
 	// item; inbox.ErrItemNotFound when there is none.
 	MarkRead(ctx context.Context, id string, at time.Time) (inbox.Item, error)
+	// ItemsAfter returns a user's (own and unit's) items created after a position, oldest
+	// first.
+	ItemsAfter(ctx context.Context, userID, unitID string, createTime time.Time, id string, limit int) ([]inbox.Item, error)
+	// Subscriptions returns the active webhook subscriptions.
+	Subscriptions(ctx context.Context) ([]notice.Subscription, error)
+	// CreateSubscription stores a subscription.
+	CreateSubscription(ctx context.Context, sub notice.Subscription) error
+	// DeactivateSubscription stops one; ErrNotFound-kind error when unknown.
+	DeactivateSubscription(ctx context.Context, id string) error
+	// DeadDeliveries returns dead deliveries, newest first.
+	DeadDeliveries(ctx context.Context, limit int) ([]notice.Delivery, error)
+	// Replay makes a dead delivery pending again.
+	Replay(ctx context.Context, id string, now time.Time) (notice.Delivery, error)
+	// Attempts returns a delivery's logged attempts.
+	Attempts(ctx context.Context, id string) ([]Attempt, error)
+	// Preferences and SetPreferences read and replace a user's choices.
+	Preferences(ctx context.Context, userID string) ([]Preference, error)
+	SetPreferences(ctx context.Context, userID string, ps []Preference) error
 }
 
 // ItemWriter adds inbox items within the transaction of the event that causes them.
@@ -103,4 +121,36 @@ func (s *Service) MarkRead(ctx context.Context, id string) (inbox.Item, error) {
 		return inbox.Item{}, fmt.Errorf("mark inbox item %s read: %w", id, err)
 	}
 	return it, nil
+}
+
+// WatchInbox sends the user's new inbox items (own and unit's), created from now on, to
+// send until ctx ends or send fails. It polls the store, so items written by any replica
+// reach every watcher.
+func (s *Service) WatchInbox(ctx context.Context, userID, unitID string, poll time.Duration, send func(inbox.Item) error) error {
+	after, afterID := s.now(), ""
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		items, err := s.store.ItemsAfter(ctx, userID, unitID, after, afterID, 100)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("watch inbox of %s: %w", userID, err)
+		}
+		for _, it := range items {
+			if err := send(it); err != nil {
+				return err
+			}
+			after, afterID = it.CreateTime, it.ID
+		}
+		if len(items) == 100 {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }

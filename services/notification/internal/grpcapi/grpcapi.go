@@ -61,6 +61,15 @@ func mayRead(p auth.Principal, unitID string) bool {
 	return p.UnitID != "" && strings.EqualFold(p.UnitID, strings.TrimSpace(unitID))
 }
 
+// mayReadItem says whether p may read (and mark) an item: one addressed to p, or one of a
+// unit whose inbox p may read. Another user's own items stay theirs, even for the secretariat.
+func mayReadItem(p auth.Principal, it inbox.Item) bool {
+	if it.UserID != "" {
+		return p.UserID != "" && strings.EqualFold(p.UserID, it.UserID)
+	}
+	return mayRead(p, it.UnitID)
+}
+
 // ListUnitInboxItems lists a unit's inbox, newest first.
 func (s *Server) ListUnitInboxItems(ctx context.Context, req *notificationv1.ListUnitInboxItemsRequest) (*notificationv1.ListUnitInboxItemsResponse, error) {
 	p, err := principal(ctx)
@@ -100,7 +109,7 @@ func (s *Server) MarkInboxItemRead(ctx context.Context, req *notificationv1.Mark
 	if err != nil {
 		return nil, s.toStatus(ctx, err)
 	}
-	if !mayRead(p, it.UnitID) {
+	if !mayReadItem(p, it) {
 		return nil, s.toStatus(ctx, inbox.ErrItemNotFound)
 	}
 	it, err = s.svc.MarkRead(ctx, it.ID)
@@ -116,6 +125,10 @@ func (s *Server) toStatus(ctx context.Context, err error) error {
 	var badToken *page.InvalidTokenError
 	if errors.As(err, &badToken) {
 		return apierr.InvalidArgument("", apierr.FieldViolation{Field: page.TokenField, Description: msgBadPageToken})
+	}
+	var ve *app.ValidationError
+	if errors.As(err, &ve) {
+		return apierr.InvalidArgument("", apierr.FieldViolation{Field: ve.Field, Description: ve.Reason})
 	}
 	var de *inbox.Error
 	if errors.As(err, &de) && errors.Is(de, inbox.ErrNotFound) {
@@ -142,6 +155,7 @@ func itemToProto(it inbox.Item) *notificationv1.InboxItem {
 		Urgent:     it.Urgent,
 		ReadTime:   timestamp(it.ReadTime),
 		CreateTime: timestamp(it.CreateTime),
+		UserId:     it.UserID,
 	}
 }
 

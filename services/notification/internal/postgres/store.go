@@ -55,8 +55,7 @@ func New(db DB) *Store {
 }
 
 // AddItems inserts items in one statement; an item whose (event, unit, user) already exists
-// is skipped, so a replayed event adds nothing. It notifies the inbox watchers (NOTIFY is
-// delivered on commit) once per statement with the event id.
+// is skipped, so a replayed event adds nothing.
 func (s *Store) AddItems(ctx context.Context, items []inbox.Item) (int, error) {
 	if len(items) == 0 {
 		return 0, nil
@@ -79,26 +78,36 @@ func (s *Store) AddItems(ctx context.Context, items []inbox.Item) (int, error) {
 		urgent = append(urgent, it.Urgent)
 		created = append(created, it.CreateTime)
 	}
-	var added int
-	err := s.db.QueryRow(ctx, `
-		WITH ins AS (
-			INSERT INTO inbox_items (id, unit_id, user_id, event_id, event_type, title, body, link, urgent, create_time)
-			SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-				$8::text[], $9::boolean[], $10::timestamptz[])
-			ON CONFLICT (event_id, unit_id, user_id) DO NOTHING
-			RETURNING event_id)
-		SELECT count(*), (SELECT count(*) FROM (SELECT pg_notify('`+InboxChannel+`', e) FROM (SELECT DISTINCT event_id AS e FROM ins) d) n)
-		FROM ins`,
-		ids, units, users, events, types, titles, bodies, links, urgent, created).Scan(&added, new(int))
+	tag, err := s.db.Exec(ctx, `
+		INSERT INTO inbox_items (id, unit_id, user_id, event_id, event_type, title, body, link, urgent, create_time)
+		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::text[], $9::boolean[], $10::timestamptz[])
+		ON CONFLICT (event_id, unit_id, user_id) DO NOTHING`,
+		ids, units, users, events, types, titles, bodies, links, urgent, created)
 	if err != nil {
 		return 0, fmt.Errorf("insert inbox items: %w", err)
 	}
-	return added, nil
+	return int(tag.RowsAffected()), nil
 }
 
-// InboxChannel is the PostgreSQL notification channel announcing new inbox items; the
-// payload is the event id.
-const InboxChannel = "inbox_items"
+// ItemsAfter returns up to limit items of a user's inbox (own and unit's) created after the
+// position (createTime, id), oldest first: what a watcher has not seen yet.
+func (s *Store) ItemsAfter(ctx context.Context, userID, unitID string, createTime time.Time, id string, limit int) ([]inbox.Item, error) {
+	if id == "" {
+		id = "00000000-0000-0000-0000-000000000000"
+	}
+	rows, err := s.db.Query(ctx, `SELECT `+itemColumns+` FROM inbox_items
+		WHERE (user_id = $1 OR (user_id IS NULL AND unit_id = $2)) AND (create_time, id) > ($3, $4::uuid)
+		ORDER BY create_time, id LIMIT $5`, userID, nullable(unitID), createTime, id, limit)
+	if err != nil {
+		return nil, fmt.Errorf("select new inbox items: %w", err)
+	}
+	items, err := pgx.CollectRows(rows, scanItem)
+	if err != nil {
+		return nil, fmt.Errorf("select new inbox items: %w", err)
+	}
+	return items, nil
+}
 
 func nullable(s string) *string {
 	if s == "" {

@@ -5,10 +5,14 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -24,10 +28,12 @@ import (
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/notification/internal/app"
 	"github.com/parindex/platform/services/notification/internal/directory"
+	"github.com/parindex/platform/services/notification/internal/email"
 	"github.com/parindex/platform/services/notification/internal/events"
 	"github.com/parindex/platform/services/notification/internal/grpcapi"
 	"github.com/parindex/platform/services/notification/internal/notice"
 	"github.com/parindex/platform/services/notification/internal/postgres"
+	"github.com/parindex/platform/services/notification/internal/webhook"
 )
 
 // Service is the name of the service: its NATS client name and the service attribute of its
@@ -58,6 +64,31 @@ type Config struct {
 	// EscalateAfter is how long an explanation request or overdue task may go without a
 	// reaction before the secretariat is told.
 	EscalateAfter time.Duration `env:"NOTIFY_ESCALATE_AFTER" default:"72h"`
+	// EscalateEvery is how often due escalations are looked for.
+	EscalateEvery time.Duration `env:"NOTIFY_ESCALATE_EVERY" default:"1m"`
+
+	// SMTPAddr is the mail relay (host:port); e-mails wait queued while it is empty.
+	SMTPAddr string `env:"SMTP_ADDR"`
+	// SMTPFrom is the sender address.
+	SMTPFrom string `env:"SMTP_FROM" default:"par-index@localhost"`
+	// SMTPUsername and SMTPPassword enable AUTH PLAIN.
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword string `env:"SMTP_PASSWORD" secret:"true"`
+	// SMTPStartTLS requires STARTTLS (turn off only for a loopback relay).
+	SMTPStartTLS bool `env:"SMTP_STARTTLS" default:"true"`
+	// SMTPCAFile is a PEM file of the CA that signed the relay's certificate, if private.
+	SMTPCAFile string `env:"SMTP_CA_FILE"`
+
+	// WebhookTimeout bounds one webhook call; WebhookMaxAttempts the tries before a delivery
+	// is dead; WebhookConcurrency the calls in flight (at most 2 per endpoint).
+	WebhookTimeout     time.Duration `env:"WEBHOOK_TIMEOUT" default:"10s"`
+	WebhookMaxAttempts int           `env:"WEBHOOK_MAX_ATTEMPTS" default:"8"`
+	WebhookConcurrency int           `env:"WEBHOOK_CONCURRENCY" default:"32"`
+	// DeliveryBackoffBase and DeliveryBackoffMax shape retry delays of e-mails and webhooks.
+	DeliveryBackoffBase time.Duration `env:"DELIVERY_BACKOFF_BASE" default:"5s"`
+	DeliveryBackoffMax  time.Duration `env:"DELIVERY_BACKOFF_MAX" default:"1h"`
+	// DeliveryPoll is how often due deliveries are looked for.
+	DeliveryPoll time.Duration `env:"DELIVERY_POLL" default:"500ms"`
 }
 
 // Run serves the service on lis until ctx ends, then stops gracefully: the gRPC server
@@ -70,6 +101,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 			_ = lis.Close() // Serve never took it over
 		}
 	}()
+	cfg = cfg.withDefaults()
 
 	// Database: pool with query tracing, then kit's tables and ours.
 	pool, err := pg.Open(ctx, cfg.DatabaseURL)
@@ -127,6 +159,32 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	for _, c := range handler.Consumers(pool, js, log) {
 		runners = append(runners, func(ctx context.Context) error { return consumer.Run(ctx, c) })
 	}
+	store := postgres.New(pool)
+	webhookCfg := app.DispatcherConfig{
+		Channel: notice.ChannelWebhook, Concurrency: cfg.WebhookConcurrency, PerRecipient: 2, Timeout: cfg.WebhookTimeout,
+		MaxAttempts: cfg.WebhookMaxAttempts, BackoffBase: cfg.DeliveryBackoffBase, BackoffMax: cfg.DeliveryBackoffMax, Poll: cfg.DeliveryPoll,
+	}
+	runners = append(runners, func(ctx context.Context) error {
+		return app.Dispatch(ctx, store, webhook.New(store, &http.Client{}, time.Now), webhookCfg, log, time.Now)
+	})
+	if cfg.SMTPAddr != "" {
+		mailTLS, err := smtpTLS(cfg.SMTPCAFile)
+		if err != nil {
+			return err
+		}
+		sender := email.New(email.Config{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Username: cfg.SMTPUsername,
+			Password: cfg.SMTPPassword, StartTLS: cfg.SMTPStartTLS, TLS: mailTLS}, time.Now)
+		mailCfg := webhookCfg
+		mailCfg.Channel, mailCfg.Concurrency, mailCfg.PerRecipient = notice.ChannelEmail, 4, 1
+		runners = append(runners, func(ctx context.Context) error {
+			return app.Dispatch(ctx, store, sender, mailCfg, log, time.Now)
+		})
+	} else {
+		log.WarnContext(ctx, "SMTP_ADDR is empty: e-mails stay queued until a relay is configured")
+	}
+	runners = append(runners, func(ctx context.Context) error {
+		return svc.RunEscalations(ctx, postgres.Escalator{Pool: pool}, cfg.EscalateEvery)
+	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -142,6 +200,49 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	log.InfoContext(ctx, "serving", "addr", lis.Addr().String())
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// withDefaults fills settings left zero (a Config built in code rather than loaded from the
+// environment) with the defaults of their tags.
+func (cfg Config) withDefaults() Config {
+	set := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	set(&cfg.DirectoryCacheTTL, time.Minute)
+	set(&cfg.EscalateAfter, 72*time.Hour)
+	set(&cfg.EscalateEvery, time.Minute)
+	set(&cfg.WebhookTimeout, 10*time.Second)
+	set(&cfg.DeliveryBackoffBase, 5*time.Second)
+	set(&cfg.DeliveryBackoffMax, time.Hour)
+	set(&cfg.DeliveryPoll, 500*time.Millisecond)
+	if cfg.WebhookMaxAttempts <= 0 {
+		cfg.WebhookMaxAttempts = 8
+	}
+	if cfg.WebhookConcurrency <= 0 {
+		cfg.WebhookConcurrency = 32
+	}
+	if cfg.SMTPFrom == "" {
+		cfg.SMTPFrom = "par-index@localhost"
+	}
+	return cfg
+}
+
+// smtpTLS returns the TLS settings trusting the CA in caFile, or nil for the system roots.
+func smtpTLS(caFile string) (*tls.Config, error) {
+	if caFile == "" {
+		return nil, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("SMTP_CA_FILE: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("SMTP_CA_FILE %s holds no PEM certificate", caFile)
+	}
+	return &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}, nil
 }
 
 // newID returns a time-ordered UUID (v7), so items created together sit together in indexes.

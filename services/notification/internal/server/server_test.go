@@ -191,6 +191,17 @@ func (e *env) publish(ctx context.Context, id string, ev *tasktrackingv1.TaskAss
 	return err
 }
 
+// publishRaw publishes data on subject with the event id, as a producer's relay does.
+func (e *env) publishRaw(ctx context.Context, subject, id string, data []byte) error {
+	_, err := e.js.PublishMsg(ctx, &nats.Msg{Subject: subject, Data: data, Header: nats.Header{}}, jetstream.WithMsgID(id))
+	return err
+}
+
+// natsxEnsure creates a producer's stream.
+func natsxEnsure(e *env, producer string) (jetstream.Stream, error) {
+	return natsx.EnsureStream(context.Background(), e.js, producer)
+}
+
 var ict = time.FixedZone("UTC+7", 7*3600)
 
 func taskAssigned(code string, lead string, coops ...string) *tasktrackingv1.TaskAssigned {
