@@ -129,6 +129,32 @@ func gradesFromProto(ts []*parscoringv1.GradeThreshold) ([]results.Grade, error)
 	return grades, nil
 }
 
+// ImportResults imports results published by another body. Secretariat (or a service) only.
+// Problems of the file come back in the response (nothing stored), not as an error, so a
+// dry run and a failed real import read alike.
+func (s *ResultsServer) ImportResults(ctx context.Context, req *parscoringv1.ImportResultsRequest) (*parscoringv1.ImportResultsResponse, error) {
+	if _, err := authorize(ctx, auth.RoleSecretariat, auth.RoleService); err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	format := app.FormatCSV
+	if req.GetFormat() == parscoringv1.FileFormat_FILE_FORMAT_XLSX {
+		format = app.FormatXLSX
+	}
+	out, err := s.res.Import(ctx, app.ImportCommand{
+		Year: int(req.GetYear()), CriteriaSetID: req.GetCriteriaSetId(), Decision: vntext.NFC(req.GetDecision()),
+		UnitID: strings.ToLower(req.GetUnitId()), SubjectCode: vntext.NFC(strings.TrimSpace(req.GetSubjectCode())),
+		Format: format, Content: req.GetContent(), DryRun: req.GetDryRun(),
+	})
+	if err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	res := &parscoringv1.ImportResultsResponse{RowCount: int32(out.Rows), Snapshot: snapshotToProto(out.Snapshot)}
+	for _, p := range out.Problems {
+		res.Problems = append(res.Problems, &parscoringv1.ImportProblem{Row: int32(p.Row), Column: p.Column, Message: p.Message})
+	}
+	return res, nil
+}
+
 // ListResultSnapshots lists published snapshots to any authenticated caller.
 func (s *ResultsServer) ListResultSnapshots(ctx context.Context, req *parscoringv1.ListResultSnapshotsRequest) (*parscoringv1.ListResultSnapshotsResponse, error) {
 	if _, err := authorize(ctx); err != nil {

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/parindex/platform/services/kit/vntext"
+	"github.com/parindex/platform/services/parscoring/internal/results"
+)
+
+// FileFormat is the format of an imported file.
+type FileFormat int
+
+// The formats ImportResults reads.
+const (
+	FormatCSV FileFormat = iota + 1
+	FormatXLSX
+)
+
+// ImportCommand is an import of published results.
+type ImportCommand struct {
+	Year          int
+	CriteriaSetID string
+	Decision      string
+	UnitID        string
+	SubjectCode   string
+	Format        FileFormat
+	Content       []byte
+	DryRun        bool
+}
+
+// ImportOutcome is what an import found and did.
+type ImportOutcome struct {
+	// Problems lists every problem; when not empty nothing was stored.
+	Problems []results.Problem
+	// Rows is the number of data rows read.
+	Rows int
+	// Snapshot is the stored snapshot; nil on a dry run or with problems.
+	Snapshot *results.Snapshot
+}
+
+// Import reads results published by another body (the Ministry's provincial index) and,
+// unless it is a dry run or a problem was found, freezes them as an imported snapshot with
+// their events. Problems of the file are an outcome, not an error: the caller shows them
+// all at once.
+func (r *Results) Import(ctx context.Context, cmd ImportCommand) (ImportOutcome, error) {
+	set, err := r.criteriaSet(ctx, cmd.CriteriaSetID)
+	if err != nil {
+		return ImportOutcome{}, fmt.Errorf("import results: %w", err)
+	}
+	table, err := readTable(cmd.Format, cmd.Content)
+	if err != nil {
+		return ImportOutcome{Problems: []results.Problem{{Row: 0, Message: "không đọc được tệp: " + err.Error()}}}, nil
+	}
+	out := ImportOutcome{Rows: max(len(table)-1, 0)}
+	snap, problems := results.BuildImported(results.ImportInput{
+		Year: cmd.Year, Set: set, Decision: cmd.Decision, UnitID: cmd.UnitID, SubjectCode: cmd.SubjectCode,
+	}, table)
+	if len(problems) > 0 || cmd.DryRun {
+		out.Problems = problems
+		return out, nil
+	}
+	if out.Snapshot, err = r.freeze(ctx, &snap); err != nil {
+		return ImportOutcome{}, fmt.Errorf("import results: %w", err)
+	}
+	return out, nil
+}
+
+// readTable returns the cells of a CSV file or of the first sheet of an XLSX workbook, in
+// NFC so that Vietnamese headers and codes typed with combining marks match.
+func readTable(format FileFormat, content []byte) ([][]string, error) {
+	var table [][]string
+	switch format {
+	case FormatCSV:
+		rd := csv.NewReader(bytes.NewReader(content))
+		rd.FieldsPerRecord = -1 // rows may leave trailing optional cells out
+		var err error
+		if table, err = rd.ReadAll(); err != nil {
+			return nil, fmt.Errorf("CSV: %w", err)
+		}
+	case FormatXLSX:
+		f, err := excelize.OpenReader(bytes.NewReader(content))
+		if err != nil {
+			return nil, fmt.Errorf("XLSX: %w", err)
+		}
+		defer func() { _ = f.Close() }()
+		sheets := f.GetSheetList()
+		if len(sheets) == 0 {
+			return nil, fmt.Errorf("XLSX: no sheet")
+		}
+		// Raw values: a score cell formatted to one decimal must not lose its second.
+		if table, err = f.GetRows(sheets[0], excelize.Options{RawCellValue: true}); err != nil {
+			return nil, fmt.Errorf("XLSX: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("unknown format %d", format)
+	}
+	for _, row := range table {
+		for i := range row {
+			row[i] = vntext.NFC(row[i])
+		}
+	}
+	return table, nil
+}
