@@ -103,6 +103,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterTaskTrackingServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterParScoringServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterResultsServiceHandler},
+		{cfg.ParScoringAddr, parscoringv1.RegisterAssessmentServiceHandler},
 		{cfg.AccountabilityAddr, accountabilityv1.RegisterAccountabilityServiceHandler},
 		{cfg.NotificationAddr, notificationv1.RegisterNotificationServiceHandler},
 	}

@@ -51,6 +51,7 @@ func criteriaSetFromProto(m *parscoringv1.CriteriaSet) (methodology.CriteriaSet,
 		SubjectKind: vntext.NFC(m.GetSubjectKind()),
 		Name:        vntext.NFC(m.GetName()),
 		Decision:    vntext.NFC(m.GetDecision()),
+		Note:        vntext.NFC(m.GetNote()),
 		MaxPoints:   parse("max_points", m.GetMaxPoints()),
 		Nodes:       make([]methodology.Node, len(m.GetNodes())),
 	}
@@ -60,11 +61,18 @@ func criteriaSetFromProto(m *parscoringv1.CriteriaSet) (methodology.CriteriaSet,
 			// Not a value of this API version: let the domain reject it by name.
 			src = methodology.PointSource(n.GetPointSource().String())
 		}
+		var maxPoints methodology.Points
+		// An incomplete node may leave its maximum out: it is not known.
+		if !n.GetIncomplete() || n.GetMaxPoints() != "" {
+			maxPoints = parse(fmt.Sprintf("nodes[%d].max_points", i), n.GetMaxPoints())
+		}
 		s.Nodes[i] = methodology.Node{
 			Code:             n.GetCode(),
 			ParentCode:       n.GetParentCode(),
 			Name:             vntext.NFC(n.GetName()),
-			MaxPoints:        parse(fmt.Sprintf("nodes[%d].max_points", i), n.GetMaxPoints()),
+			MaxPoints:        maxPoints,
+			Incomplete:       n.GetIncomplete(),
+			Note:             vntext.NFC(n.GetNote()),
 			Guidance:         vntext.NFC(n.GetGuidance()),
 			RequiredEvidence: vntext.NFC(n.GetRequiredEvidence()),
 			PointSource:      src,
@@ -89,17 +97,25 @@ func criteriaSetToProto(s methodology.CriteriaSet, withNodes bool) *parscoringv1
 		Decision:    s.Decision,
 		MaxPoints:   s.MaxPoints.String(),
 		CreateTime:  timestamppb.New(s.CreateTime),
+		Note:        s.Note,
 	}
 	if !withNodes {
 		return m
 	}
+	m.Incomplete = s.Incomplete()
 	m.Nodes = make([]*parscoringv1.CriteriaNode, len(s.Nodes))
 	for i, n := range s.Nodes {
+		maxPoints := n.MaxPoints.String()
+		if n.Incomplete && n.MaxPoints == 0 {
+			maxPoints = "" // not known
+		}
 		m.Nodes[i] = &parscoringv1.CriteriaNode{
 			Code:             n.Code,
 			ParentCode:       n.ParentCode,
 			Name:             n.Name,
-			MaxPoints:        n.MaxPoints.String(),
+			MaxPoints:        maxPoints,
+			Incomplete:       n.Incomplete,
+			Note:             n.Note,
 			Guidance:         n.Guidance,
 			RequiredEvidence: n.RequiredEvidence,
 			PointSource:      pointSourceToProto(n.PointSource),

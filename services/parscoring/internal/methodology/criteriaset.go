@@ -77,6 +77,13 @@ type Node struct {
 	MaxNotSum bool
 	// Position orders the node among its siblings, from 1.
 	Position int
+	// Incomplete says the node's figures are not fully known (a maximum, or sub-criteria
+	// the source does not state). Its maximum may then be zero (unknown), and the sum rule
+	// is not applied where it would need the unknown figure: data shipped from incomplete
+	// sources says so rather than inventing numbers.
+	Incomplete bool
+	// Note is a Vietnamese remark, e.g. why the node is incomplete.
+	Note string
 }
 
 // Penalty reports whether the node is a penalty item: its maximum is negative, so it can
@@ -102,6 +109,37 @@ type CriteriaSet struct {
 	Nodes []Node
 	// CreateTime is when the set was created.
 	CreateTime time.Time
+	// Note is a Vietnamese remark on the set, e.g. its sources.
+	Note string
+}
+
+// Incomplete reports whether some node of the set is incomplete; such a set documents a
+// methodology but cannot be scored against.
+func (s CriteriaSet) Incomplete() bool {
+	for _, n := range s.Nodes {
+		if n.Incomplete {
+			return true
+		}
+	}
+	return false
+}
+
+// Leaves returns the nodes without children, in the order of the set: the items a unit
+// scores.
+func (s CriteriaSet) Leaves() []Node {
+	parents := make(map[string]bool, len(s.Nodes))
+	for _, n := range s.Nodes {
+		if n.ParentCode != "" {
+			parents[n.ParentCode] = true
+		}
+	}
+	var out []Node
+	for _, n := range s.Nodes {
+		if !parents[n.Code] {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // Node returns the node with the given code.
@@ -152,11 +190,13 @@ func NewCriteriaSet(draft CriteriaSet) (CriteriaSet, error) {
 	s.SubjectKind = strings.TrimSpace(s.SubjectKind)
 	s.Name = strings.TrimSpace(s.Name)
 	s.Decision = strings.TrimSpace(s.Decision)
+	s.Note = strings.TrimSpace(s.Note)
 	s.Nodes = make([]Node, len(draft.Nodes))
 	for i, n := range draft.Nodes {
 		n.Code = strings.TrimSpace(n.Code)
 		n.ParentCode = strings.TrimSpace(n.ParentCode)
 		n.Name = strings.TrimSpace(n.Name)
+		n.Note = strings.TrimSpace(n.Note)
 		if n.PointSource == "" {
 			n.PointSource = SourceAppraised
 		}
@@ -224,8 +264,11 @@ func checkNodes(nodes []Node, v *ValidationErrors) tree {
 		if n.Name == "" {
 			v.add(nodeField(i, "name"), "cần tên mục")
 		}
-		if n.MaxPoints == 0 {
-			v.add(nodeField(i, "max_points"), "điểm tối đa phải khác 0 (âm với mục điểm trừ)")
+		if n.MaxPoints == 0 && !n.Incomplete {
+			v.add(nodeField(i, "max_points"), "điểm tối đa phải khác 0 (âm với mục điểm trừ); nếu chưa biết, đánh dấu incomplete và ghi chú")
+		}
+		if n.Incomplete && n.Note == "" {
+			v.add(nodeField(i, "note"), "mục chưa đầy đủ số liệu cần ghi chú lý do")
 		}
 		if n.Bonus && n.Penalty() {
 			v.add(nodeField(i, "bonus"), "mục điểm khuyến khích không thể có điểm tối đa âm")
@@ -327,27 +370,32 @@ func counts(parentBonus, parentPenalty bool, child Node) bool {
 	}
 }
 
-// sumOf adds the maxima of the children that count, and says how many were left out.
-func sumOf(nodes []Node, kids []int, parentBonus, parentPenalty bool) (sum Points, skipped int) {
+// sumOf adds the maxima of the children that count, and says how many were left out and
+// whether a counted child's maximum is unknown (incomplete with no maximum), in which case
+// the sum proves nothing.
+func sumOf(nodes []Node, kids []int, parentBonus, parentPenalty bool) (sum Points, skipped int, unknown bool) {
 	for _, k := range kids {
 		if counts(parentBonus, parentPenalty, nodes[k]) {
+			if nodes[k].Incomplete && nodes[k].MaxPoints == 0 {
+				unknown = true
+			}
 			sum += nodes[k].MaxPoints
 		} else {
 			skipped++
 		}
 	}
-	return sum, skipped
+	return sum, skipped, unknown
 }
 
 // checkSums applies the sum rule to every parent and to the roots.
 func (t tree) checkSums(s CriteriaSet, v *ValidationErrors) {
 	for p, n := range s.Nodes {
 		kids := t.children[p]
-		if len(kids) == 0 || n.MaxNotSum || t.inCycle[p] {
+		if len(kids) == 0 || n.MaxNotSum || t.inCycle[p] || (n.Incomplete && n.MaxPoints == 0) {
 			continue
 		}
-		sum, skipped := sumOf(s.Nodes, kids, n.Bonus, n.Penalty())
-		if sum != n.MaxPoints {
+		sum, skipped, unknown := sumOf(s.Nodes, kids, n.Bonus, n.Penalty())
+		if !unknown && sum != n.MaxPoints {
 			v.add(nodeField(p, "max_points"), fmt.Sprintf(
 				"điểm tối đa %s khác tổng điểm tối đa của các mục con (%s)%s; nếu đây là chủ ý, đánh dấu max_not_sum",
 				n.MaxPoints, sum, skippedNote(skipped)))
@@ -356,7 +404,7 @@ func (t tree) checkSums(s CriteriaSet, v *ValidationErrors) {
 	if s.MaxPoints <= 0 || len(t.roots) == 0 {
 		return
 	}
-	if sum, skipped := sumOf(s.Nodes, t.roots, false, false); sum != s.MaxPoints {
+	if sum, skipped, unknown := sumOf(s.Nodes, t.roots, false, false); !unknown && sum != s.MaxPoints {
 		v.add("max_points", fmt.Sprintf("điểm tối đa %s của bộ tiêu chí khác tổng điểm tối đa của các lĩnh vực (%s)%s",
 			s.MaxPoints, sum, skippedNote(skipped)))
 	}

@@ -4,6 +4,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/parscoring/internal/assessment"
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
 )
 
@@ -25,4 +26,50 @@ func criteriaSetCreated(s methodology.CriteriaSet) *parscoringv1.CriteriaSetCrea
 		MaxPoints:   s.MaxPoints.String(),
 		CreateTime:  timestamppb.New(s.CreateTime),
 	}}
+}
+
+// Subjects of the assessment cycle's events.
+const (
+	// SubjectRoundOpened carries RoundOpened.
+	SubjectRoundOpened = "parscoring.v1.round.opened"
+	// SubjectSelfAssessmentSubmitted carries SelfAssessmentSubmitted.
+	SubjectSelfAssessmentSubmitted = "parscoring.v1.self_assessment.submitted"
+	// SubjectAppraisalFinalised carries AppraisalFinalised.
+	SubjectAppraisalFinalised = "parscoring.v1.appraisal.finalised"
+)
+
+func roundOpened(r assessment.Round) *parscoringv1.RoundOpened {
+	ids := make([]string, len(r.Subjects))
+	for i, u := range r.Subjects {
+		ids[i] = u.UnitID
+	}
+	return &parscoringv1.RoundOpened{
+		RoundId: r.ID, Year: int32(r.Year), Level: r.Level, SubjectKind: r.SubjectKind,
+		CriteriaSetId: r.CriteriaSetID, Name: r.Name,
+		SelfAssessmentDeadline: timestamppb.New(r.SelfDeadline), SubjectUnitIds: ids,
+	}
+}
+
+func selfAssessmentSubmitted(a assessment.Assessment) *parscoringv1.SelfAssessmentSubmitted {
+	return &parscoringv1.SelfAssessmentSubmitted{
+		RoundId: a.Round.ID, Year: int32(a.Round.Year), UnitId: a.Subject.UnitID,
+		SubmittedBy: a.Subject.SubmittedBy, SubmitTime: timestamppb.New(a.Subject.SubmitTime),
+		SelfTotal: assessment.Total(a, func(it *assessment.Item) *methodology.Points { return it.SelfScore }).String(),
+	}
+}
+
+func appraisalFinalised(a assessment.Assessment) *parscoringv1.AppraisalFinalised {
+	adjusted := 0
+	for _, it := range a.Items {
+		if it.FinalScore != nil && it.SelfScore != nil && *it.FinalScore != *it.SelfScore {
+			adjusted++
+		}
+	}
+	return &parscoringv1.AppraisalFinalised{
+		RoundId: a.Round.ID, Year: int32(a.Round.Year), UnitId: a.Subject.UnitID,
+		CriteriaSetId: a.Round.CriteriaSetID, FinalisedBy: a.Subject.FinalisedBy,
+		FinaliseTime:  timestamppb.New(a.Subject.FinaliseTime),
+		FinalTotal:    assessment.Total(a, func(it *assessment.Item) *methodology.Points { return it.FinalScore }).String(),
+		AdjustedItems: int32(adjusted),
+	}
 }

@@ -47,16 +47,16 @@ const constraintSetKey = "criteria_set_year_kind_decision_key"
 
 var nodeColumns = []string{
 	"criteria_set_id", "code", "parent_code", "ordinal", "name", "max_points", "guidance",
-	"required_evidence", "point_source", "bonus", "max_not_sum", "position",
+	"required_evidence", "point_source", "bonus", "max_not_sum", "position", "incomplete", "note",
 }
 
 // CreateCriteriaSet implements app.Store.
 func (s *Store) CreateCriteriaSet(ctx context.Context, set methodology.CriteriaSet) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 		_, err := tx.Exec(ctx, `
-			INSERT INTO criteria_set (id, year, subject_kind, name, decision, max_points, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			set.ID, set.Year, set.SubjectKind, set.Name, set.Decision, numeric(set.MaxPoints), set.CreateTime)
+			INSERT INTO criteria_set (id, year, subject_kind, name, decision, max_points, created_at, note)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+			set.ID, set.Year, set.SubjectKind, set.Name, set.Decision, numeric(set.MaxPoints), set.CreateTime, set.Note)
 		if c, ok := pg.IsUniqueViolation(err); ok && c == constraintSetKey {
 			return methodology.ErrAlreadyExists
 		}
@@ -75,7 +75,7 @@ func (s *Store) CreateCriteriaSet(ctx context.Context, set methodology.CriteriaS
 				parent = &n.ParentCode
 			}
 			rows[i] = []any{setID, n.Code, parent, i, n.Name, numeric(n.MaxPoints), n.Guidance,
-				n.RequiredEvidence, string(n.PointSource), n.Bonus, n.MaxNotSum, n.Position}
+				n.RequiredEvidence, string(n.PointSource), n.Bonus, n.MaxNotSum, n.Position, n.Incomplete, n.Note}
 		}
 		// COPY checks the parent foreign key at the end of the statement, after every
 		// node is in.
@@ -91,14 +91,14 @@ func (s *Store) CreateCriteriaSet(ctx context.Context, set methodology.CriteriaS
 }
 
 // setColumns are read into a CriteriaSet by scanSet, in this order.
-const setColumns = `id::text, year, subject_kind, name, decision, max_points, created_at`
+const setColumns = `id::text, year, subject_kind, name, decision, max_points, created_at, note`
 
 func scanSet(row pgx.Row) (methodology.CriteriaSet, error) {
 	var (
 		set methodology.CriteriaSet
 		max pgtype.Numeric
 	)
-	if err := row.Scan(&set.ID, &set.Year, &set.SubjectKind, &set.Name, &set.Decision, &max, &set.CreateTime); err != nil {
+	if err := row.Scan(&set.ID, &set.Year, &set.SubjectKind, &set.Name, &set.Decision, &max, &set.CreateTime, &set.Note); err != nil {
 		return methodology.CriteriaSet{}, err
 	}
 	var err error
@@ -121,7 +121,7 @@ func (s *Store) CriteriaSet(ctx context.Context, id string) (methodology.Criteri
 	}
 	rows, _ := s.pool.Query(ctx, `
 		SELECT code, coalesce(parent_code, ''), name, max_points, guidance, required_evidence,
-		       point_source, bonus, max_not_sum, position
+		       point_source, bonus, max_not_sum, position, incomplete, note
 		FROM criteria_node WHERE criteria_set_id = $1 ORDER BY ordinal`, id)
 	set.Nodes, err = pgx.CollectRows(rows, scanNode)
 	if err != nil {
@@ -137,7 +137,7 @@ func scanNode(row pgx.CollectableRow) (methodology.Node, error) {
 		src string
 	)
 	if err := row.Scan(&n.Code, &n.ParentCode, &n.Name, &max, &n.Guidance, &n.RequiredEvidence,
-		&src, &n.Bonus, &n.MaxNotSum, &n.Position); err != nil {
+		&src, &n.Bonus, &n.MaxNotSum, &n.Position, &n.Incomplete, &n.Note); err != nil {
 		return methodology.Node{}, err
 	}
 	n.PointSource = methodology.PointSource(src)

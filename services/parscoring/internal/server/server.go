@@ -15,11 +15,13 @@ import (
 
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/grpcclient"
 	"github.com/parindex/platform/services/kit/grpcserver"
 	"github.com/parindex/platform/services/kit/natsx"
 	"github.com/parindex/platform/services/kit/outbox"
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/parscoring/internal/app"
+	"github.com/parindex/platform/services/parscoring/internal/directory"
 	"github.com/parindex/platform/services/parscoring/internal/grpcapi"
 	"github.com/parindex/platform/services/parscoring/internal/postgres"
 )
@@ -35,6 +37,10 @@ type Config struct {
 	AuthPublicKeyFile string `env:"AUTH_PUBLIC_KEY_FILE"`
 	AuthIssuer        string `env:"AUTH_ISSUER" default:"par-dev"`
 	AuthAudience      string `env:"AUTH_AUDIENCE" default:"par-platform"`
+	// ServiceToken is the service's own token, for calls made outside a request.
+	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
+	// DirectoryAddr is the directory's gRPC address, where a round's units are resolved.
+	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
 }
 
 // Run serves PAR scoring on lis until ctx ends, then stops gracefully and returns nil; it
@@ -84,6 +90,14 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	store := postgres.NewStore(pool)
 	parscoringv1.RegisterParScoringServiceServer(srv, grpcapi.New(app.New(store, nil), log))
 	parscoringv1.RegisterResultsServiceServer(srv, grpcapi.NewResults(app.NewResults(store, nil), log))
+	// The directory is called on behalf of the caller (its token is forwarded).
+	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
+	if err != nil {
+		return fmt.Errorf("directory client: %w", err)
+	}
+	defer func() { _ = dirConn.Close() }()
+	assessments := app.NewAssessments(store, store, directory.New(dirConn), nil)
+	parscoringv1.RegisterAssessmentServiceServer(srv, grpcapi.NewAssessmentServer(assessments, log))
 
 	// The relay and the server run together; the first to fail stops the other.
 	served = true

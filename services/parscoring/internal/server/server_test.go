@@ -48,6 +48,12 @@ type harness struct {
 
 func start(t *testing.T) *harness {
 	t.Helper()
+	return startWith(t, nil)
+}
+
+// startWith is start with a change to the configuration (nil for none).
+func startWith(t *testing.T, configure func(*server.Config)) *harness {
+	t.Helper()
 	signer, _ := authtest.NewIssuer(t)
 	keyFile := filepath.Join(t.TempDir(), "issuer.pub.pem")
 	if err := os.WriteFile(keyFile, signer.PublicKeyPEM(), 0o600); err != nil {
@@ -60,6 +66,9 @@ func start(t *testing.T) *harness {
 		AuthPublicKeyFile: keyFile,
 		AuthIssuer:        authtest.Issuer,
 		AuthAudience:      authtest.Audience,
+	}
+	if configure != nil {
+		configure(&cfg)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

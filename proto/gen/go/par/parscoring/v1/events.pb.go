@@ -275,11 +275,7 @@ type SubjectResultPublished struct {
 	// Last year's published rank; 0 when there is none.
 	PreviousRank int32 `protobuf:"varint,15,opt,name=previous_rank,json=previousRank,proto3" json:"previous_rank,omitempty"`
 	// Figures per node (field, criterion, sub-criterion), parents before children.
-	Nodes []*NodeResult `protobuf:"bytes,16,rep,name=nodes,proto3" json:"nodes,omitempty"`
-	// Peer group the rank is within, e.g. `department`.
-	PeerGroup string `protobuf:"bytes,30,opt,name=peer_group,json=peerGroup,proto3" json:"peer_group,omitempty"`
-	// Grade group by the index, e.g. `A`; empty for imported results.
-	Grade         string `protobuf:"bytes,31,opt,name=grade,proto3" json:"grade,omitempty"`
+	Nodes         []*NodeResult `protobuf:"bytes,16,rep,name=nodes,proto3" json:"nodes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -426,20 +422,6 @@ func (x *SubjectResultPublished) GetNodes() []*NodeResult {
 	return nil
 }
 
-func (x *SubjectResultPublished) GetPeerGroup() string {
-	if x != nil {
-		return x.PeerGroup
-	}
-	return ""
-}
-
-func (x *SubjectResultPublished) GetGrade() string {
-	if x != nil {
-		return x.Grade
-	}
-	return ""
-}
-
 // NodeResult is one node's published figures in a SubjectResultPublished.
 type NodeResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -460,15 +442,7 @@ type NodeResult struct {
 	// A bonus item (điểm khuyến khích), excluded from some rules (002 Art. 17.1.d).
 	Bonus bool `protobuf:"varint,8,opt,name=bonus,proto3" json:"bonus,omitempty"`
 	// Rank of this node's score within the peer group; 0 when not ranked.
-	Rank int32 `protobuf:"varint,9,opt,name=rank,proto3" json:"rank,omitempty"`
-	// Last year's rank at this node; 0 when none.
-	PreviousRank int32 `protobuf:"varint,30,opt,name=previous_rank,json=previousRank,proto3" json:"previous_rank,omitempty"`
-	// The score fell against last year's published score for the same code (002 Art. 14).
-	Fell bool `protobuf:"varint,31,opt,name=fell,proto3" json:"fell,omitempty"`
-	// score − previous_score; empty when there is no previous score.
-	ScoreChange string `protobuf:"bytes,32,opt,name=score_change,json=scoreChange,proto3" json:"score_change,omitempty"`
-	// previous_rank − rank (positive: moved up); 0 when either is missing.
-	RankChange    int32 `protobuf:"varint,33,opt,name=rank_change,json=rankChange,proto3" json:"rank_change,omitempty"`
+	Rank          int32 `protobuf:"varint,9,opt,name=rank,proto3" json:"rank,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -566,30 +540,314 @@ func (x *NodeResult) GetRank() int32 {
 	return 0
 }
 
-func (x *NodeResult) GetPreviousRank() int32 {
-	if x != nil {
-		return x.PreviousRank
-	}
-	return 0
+// RoundOpened is published on `parscoring.v1.round.opened` when the secretariat opens an
+// assessment round.
+type RoundOpened struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round id.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Year scored.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Directory level of the units scored.
+	Level string `protobuf:"bytes,3,opt,name=level,proto3" json:"level,omitempty"`
+	// Kind of unit scored.
+	SubjectKind string `protobuf:"bytes,4,opt,name=subject_kind,json=subjectKind,proto3" json:"subject_kind,omitempty"`
+	// The methodology.
+	CriteriaSetId string `protobuf:"bytes,5,opt,name=criteria_set_id,json=criteriaSetId,proto3" json:"criteria_set_id,omitempty"`
+	// Vietnamese name of the round.
+	Name string `protobuf:"bytes,6,opt,name=name,proto3" json:"name,omitempty"`
+	// Deadline of the self-assessment.
+	SelfAssessmentDeadline *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=self_assessment_deadline,json=selfAssessmentDeadline,proto3" json:"self_assessment_deadline,omitempty"`
+	// Directory ids of the units scored.
+	SubjectUnitIds []string `protobuf:"bytes,8,rep,name=subject_unit_ids,json=subjectUnitIds,proto3" json:"subject_unit_ids,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
-func (x *NodeResult) GetFell() bool {
-	if x != nil {
-		return x.Fell
-	}
-	return false
+func (x *RoundOpened) Reset() {
+	*x = RoundOpened{}
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
 }
 
-func (x *NodeResult) GetScoreChange() string {
+func (x *RoundOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RoundOpened) ProtoMessage() {}
+
+func (x *RoundOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[4]
 	if x != nil {
-		return x.ScoreChange
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RoundOpened.ProtoReflect.Descriptor instead.
+func (*RoundOpened) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RoundOpened) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
 	}
 	return ""
 }
 
-func (x *NodeResult) GetRankChange() int32 {
+func (x *RoundOpened) GetYear() int32 {
 	if x != nil {
-		return x.RankChange
+		return x.Year
+	}
+	return 0
+}
+
+func (x *RoundOpened) GetLevel() string {
+	if x != nil {
+		return x.Level
+	}
+	return ""
+}
+
+func (x *RoundOpened) GetSubjectKind() string {
+	if x != nil {
+		return x.SubjectKind
+	}
+	return ""
+}
+
+func (x *RoundOpened) GetCriteriaSetId() string {
+	if x != nil {
+		return x.CriteriaSetId
+	}
+	return ""
+}
+
+func (x *RoundOpened) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *RoundOpened) GetSelfAssessmentDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SelfAssessmentDeadline
+	}
+	return nil
+}
+
+func (x *RoundOpened) GetSubjectUnitIds() []string {
+	if x != nil {
+		return x.SubjectUnitIds
+	}
+	return nil
+}
+
+// SelfAssessmentSubmitted is published on `parscoring.v1.self_assessment.submitted` when a
+// unit submits (and so locks) its self-assessment.
+type SelfAssessmentSubmitted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round id.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Year scored.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// The unit.
+	UnitId string `protobuf:"bytes,3,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Who submitted (token subject).
+	SubmittedBy string `protobuf:"bytes,4,opt,name=submitted_by,json=submittedBy,proto3" json:"submitted_by,omitempty"`
+	// When.
+	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	// Sum of the self-assessed scores, e.g. `87.25`.
+	SelfTotal     string `protobuf:"bytes,6,opt,name=self_total,json=selfTotal,proto3" json:"self_total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SelfAssessmentSubmitted) Reset() {
+	*x = SelfAssessmentSubmitted{}
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SelfAssessmentSubmitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SelfAssessmentSubmitted) ProtoMessage() {}
+
+func (x *SelfAssessmentSubmitted) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SelfAssessmentSubmitted.ProtoReflect.Descriptor instead.
+func (*SelfAssessmentSubmitted) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SelfAssessmentSubmitted) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *SelfAssessmentSubmitted) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *SelfAssessmentSubmitted) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *SelfAssessmentSubmitted) GetSubmittedBy() string {
+	if x != nil {
+		return x.SubmittedBy
+	}
+	return ""
+}
+
+func (x *SelfAssessmentSubmitted) GetSubmitTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SubmitTime
+	}
+	return nil
+}
+
+func (x *SelfAssessmentSubmitted) GetSelfTotal() string {
+	if x != nil {
+		return x.SelfTotal
+	}
+	return ""
+}
+
+// AppraisalFinalised is published on `parscoring.v1.appraisal.finalised` when the second
+// review fixes a unit's scores; the scores are then ready for publication.
+type AppraisalFinalised struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The round id.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// Year scored.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// The unit.
+	UnitId string `protobuf:"bytes,3,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// The methodology.
+	CriteriaSetId string `protobuf:"bytes,4,opt,name=criteria_set_id,json=criteriaSetId,proto3" json:"criteria_set_id,omitempty"`
+	// Who finalised (token subject).
+	FinalisedBy string `protobuf:"bytes,5,opt,name=finalised_by,json=finalisedBy,proto3" json:"finalised_by,omitempty"`
+	// When.
+	FinaliseTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=finalise_time,json=finaliseTime,proto3" json:"finalise_time,omitempty"`
+	// Sum of the final scores of the leaf items, e.g. `85.50`.
+	FinalTotal string `protobuf:"bytes,7,opt,name=final_total,json=finalTotal,proto3" json:"final_total,omitempty"`
+	// Items whose final score differs from the self-assessed one.
+	AdjustedItems int32 `protobuf:"varint,8,opt,name=adjusted_items,json=adjustedItems,proto3" json:"adjusted_items,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AppraisalFinalised) Reset() {
+	*x = AppraisalFinalised{}
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AppraisalFinalised) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AppraisalFinalised) ProtoMessage() {}
+
+func (x *AppraisalFinalised) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AppraisalFinalised.ProtoReflect.Descriptor instead.
+func (*AppraisalFinalised) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *AppraisalFinalised) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *AppraisalFinalised) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *AppraisalFinalised) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *AppraisalFinalised) GetCriteriaSetId() string {
+	if x != nil {
+		return x.CriteriaSetId
+	}
+	return ""
+}
+
+func (x *AppraisalFinalised) GetFinalisedBy() string {
+	if x != nil {
+		return x.FinalisedBy
+	}
+	return ""
+}
+
+func (x *AppraisalFinalised) GetFinaliseTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinaliseTime
+	}
+	return nil
+}
+
+func (x *AppraisalFinalised) GetFinalTotal() string {
+	if x != nil {
+		return x.FinalTotal
+	}
+	return ""
+}
+
+func (x *AppraisalFinalised) GetAdjustedItems() int32 {
+	if x != nil {
+		return x.AdjustedItems
 	}
 	return 0
 }
@@ -610,7 +868,7 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x06source\x18\x05 \x01(\x0e2\x1f.par.parscoring.v1.ResultSourceR\x06source\x12\x1a\n" +
 	"\bdecision\x18\x06 \x01(\tR\bdecision\x12=\n" +
 	"\fpublish_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12(\n" +
-	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\x82\x05\n" +
+	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\xcd\x04\n" +
 	"\x16SubjectResultPublished\x12\x1f\n" +
 	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
 	"snapshotId\x12\x12\n" +
@@ -630,10 +888,7 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\arank_of\x18\r \x01(\x05R\x06rankOf\x12%\n" +
 	"\x0eprevious_total\x18\x0e \x01(\tR\rpreviousTotal\x12#\n" +
 	"\rprevious_rank\x18\x0f \x01(\x05R\fpreviousRank\x123\n" +
-	"\x05nodes\x18\x10 \x03(\v2\x1d.par.parscoring.v1.NodeResultR\x05nodes\x12\x1d\n" +
-	"\n" +
-	"peer_group\x18\x1e \x01(\tR\tpeerGroup\x12\x14\n" +
-	"\x05grade\x18\x1f \x01(\tR\x05grade\"\x88\x03\n" +
+	"\x05nodes\x18\x10 \x03(\v2\x1d.par.parscoring.v1.NodeResultR\x05nodes\"\x8b\x02\n" +
 	"\n" +
 	"NodeResult\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1f\n" +
@@ -646,12 +901,35 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x0eprevious_score\x18\x06 \x01(\tR\rpreviousScore\x12.\n" +
 	"\x13previous_max_points\x18\a \x01(\tR\x11previousMaxPoints\x12\x14\n" +
 	"\x05bonus\x18\b \x01(\bR\x05bonus\x12\x12\n" +
-	"\x04rank\x18\t \x01(\x05R\x04rank\x12#\n" +
-	"\rprevious_rank\x18\x1e \x01(\x05R\fpreviousRank\x12\x12\n" +
-	"\x04fell\x18\x1f \x01(\bR\x04fell\x12!\n" +
-	"\fscore_change\x18  \x01(\tR\vscoreChange\x12\x1f\n" +
-	"\vrank_change\x18! \x01(\x05R\n" +
-	"rankChange*f\n" +
+	"\x04rank\x18\t \x01(\x05R\x04rank\"\xb1\x02\n" +
+	"\vRoundOpened\x12\x19\n" +
+	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x14\n" +
+	"\x05level\x18\x03 \x01(\tR\x05level\x12!\n" +
+	"\fsubject_kind\x18\x04 \x01(\tR\vsubjectKind\x12&\n" +
+	"\x0fcriteria_set_id\x18\x05 \x01(\tR\rcriteriaSetId\x12\x12\n" +
+	"\x04name\x18\x06 \x01(\tR\x04name\x12T\n" +
+	"\x18self_assessment_deadline\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x16selfAssessmentDeadline\x12(\n" +
+	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\xe0\x01\n" +
+	"\x17SelfAssessmentSubmitted\x12\x19\n" +
+	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x17\n" +
+	"\aunit_id\x18\x03 \x01(\tR\x06unitId\x12!\n" +
+	"\fsubmitted_by\x18\x04 \x01(\tR\vsubmittedBy\x12;\n" +
+	"\vsubmit_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"submitTime\x12\x1d\n" +
+	"\n" +
+	"self_total\x18\x06 \x01(\tR\tselfTotal\"\xb0\x02\n" +
+	"\x12AppraisalFinalised\x12\x19\n" +
+	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x17\n" +
+	"\aunit_id\x18\x03 \x01(\tR\x06unitId\x12&\n" +
+	"\x0fcriteria_set_id\x18\x04 \x01(\tR\rcriteriaSetId\x12!\n" +
+	"\ffinalised_by\x18\x05 \x01(\tR\vfinalisedBy\x12?\n" +
+	"\rfinalise_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\ffinaliseTime\x12\x1f\n" +
+	"\vfinal_total\x18\a \x01(\tR\n" +
+	"finalTotal\x12%\n" +
+	"\x0eadjusted_items\x18\b \x01(\x05R\radjustedItems*f\n" +
 	"\fResultSource\x12\x1d\n" +
 	"\x19RESULT_SOURCE_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17RESULT_SOURCE_APPRAISED\x10\x01\x12\x1a\n" +
@@ -670,28 +948,34 @@ func file_par_parscoring_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_par_parscoring_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_par_parscoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_par_parscoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_par_parscoring_v1_events_proto_goTypes = []any{
-	(ResultSource)(0),              // 0: par.parscoring.v1.ResultSource
-	(*CriteriaSetCreated)(nil),     // 1: par.parscoring.v1.CriteriaSetCreated
-	(*ResultsPublished)(nil),       // 2: par.parscoring.v1.ResultsPublished
-	(*SubjectResultPublished)(nil), // 3: par.parscoring.v1.SubjectResultPublished
-	(*NodeResult)(nil),             // 4: par.parscoring.v1.NodeResult
-	(*CriteriaSet)(nil),            // 5: par.parscoring.v1.CriteriaSet
-	(*timestamppb.Timestamp)(nil),  // 6: google.protobuf.Timestamp
+	(ResultSource)(0),               // 0: par.parscoring.v1.ResultSource
+	(*CriteriaSetCreated)(nil),      // 1: par.parscoring.v1.CriteriaSetCreated
+	(*ResultsPublished)(nil),        // 2: par.parscoring.v1.ResultsPublished
+	(*SubjectResultPublished)(nil),  // 3: par.parscoring.v1.SubjectResultPublished
+	(*NodeResult)(nil),              // 4: par.parscoring.v1.NodeResult
+	(*RoundOpened)(nil),             // 5: par.parscoring.v1.RoundOpened
+	(*SelfAssessmentSubmitted)(nil), // 6: par.parscoring.v1.SelfAssessmentSubmitted
+	(*AppraisalFinalised)(nil),      // 7: par.parscoring.v1.AppraisalFinalised
+	(*CriteriaSet)(nil),             // 8: par.parscoring.v1.CriteriaSet
+	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
 }
 var file_par_parscoring_v1_events_proto_depIdxs = []int32{
-	5, // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
+	8, // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
 	0, // 1: par.parscoring.v1.ResultsPublished.source:type_name -> par.parscoring.v1.ResultSource
-	6, // 2: par.parscoring.v1.ResultsPublished.publish_time:type_name -> google.protobuf.Timestamp
+	9, // 2: par.parscoring.v1.ResultsPublished.publish_time:type_name -> google.protobuf.Timestamp
 	0, // 3: par.parscoring.v1.SubjectResultPublished.source:type_name -> par.parscoring.v1.ResultSource
-	6, // 4: par.parscoring.v1.SubjectResultPublished.publish_time:type_name -> google.protobuf.Timestamp
+	9, // 4: par.parscoring.v1.SubjectResultPublished.publish_time:type_name -> google.protobuf.Timestamp
 	4, // 5: par.parscoring.v1.SubjectResultPublished.nodes:type_name -> par.parscoring.v1.NodeResult
-	6, // [6:6] is the sub-list for method output_type
-	6, // [6:6] is the sub-list for method input_type
-	6, // [6:6] is the sub-list for extension type_name
-	6, // [6:6] is the sub-list for extension extendee
-	0, // [0:6] is the sub-list for field type_name
+	9, // 6: par.parscoring.v1.RoundOpened.self_assessment_deadline:type_name -> google.protobuf.Timestamp
+	9, // 7: par.parscoring.v1.SelfAssessmentSubmitted.submit_time:type_name -> google.protobuf.Timestamp
+	9, // 8: par.parscoring.v1.AppraisalFinalised.finalise_time:type_name -> google.protobuf.Timestamp
+	9, // [9:9] is the sub-list for method output_type
+	9, // [9:9] is the sub-list for method input_type
+	9, // [9:9] is the sub-list for extension type_name
+	9, // [9:9] is the sub-list for extension extendee
+	0, // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_par_parscoring_v1_events_proto_init() }
@@ -706,7 +990,7 @@ func file_par_parscoring_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_parscoring_v1_events_proto_rawDesc), len(file_par_parscoring_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -95,6 +95,7 @@ type CriteriaNode struct {
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Maximum points as a decimal string with at most two decimals, e.g. `14.50`.
 	// Negative for a penalty item.
+	// Empty only when the node is incomplete (maximum not known).
 	MaxPoints string `protobuf:"bytes,4,opt,name=max_points,json=maxPoints,proto3" json:"max_points,omitempty"`
 	// How to score it.
 	Guidance string `protobuf:"bytes,5,opt,name=guidance,proto3" json:"guidance,omitempty"`
@@ -107,7 +108,13 @@ type CriteriaNode struct {
 	// The maximum is not the sum of the children's maxima (e.g. pick-one alternatives).
 	MaxNotSum bool `protobuf:"varint,9,opt,name=max_not_sum,json=maxNotSum,proto3" json:"max_not_sum,omitempty"`
 	// Position among siblings, from 1.
-	Position      int32 `protobuf:"varint,10,opt,name=position,proto3" json:"position,omitempty"`
+	Position int32 `protobuf:"varint,10,opt,name=position,proto3" json:"position,omitempty"`
+	// The node's figures are not fully known (e.g. a maximum or the sub-criteria a decision
+	// does not state): max_points may then be empty, and the sum rule skips it. A set with
+	// an incomplete node cannot be used for an assessment round.
+	Incomplete bool `protobuf:"varint,20,opt,name=incomplete,proto3" json:"incomplete,omitempty"`
+	// Why the node is incomplete, or any other remark, in Vietnamese.
+	Note          string `protobuf:"bytes,21,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -212,6 +219,20 @@ func (x *CriteriaNode) GetPosition() int32 {
 	return 0
 }
 
+func (x *CriteriaNode) GetIncomplete() bool {
+	if x != nil {
+		return x.Incomplete
+	}
+	return false
+}
+
+func (x *CriteriaNode) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
+}
+
 // CriteriaSet is a methodology for one year and one kind of scored unit.
 type CriteriaSet struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -230,7 +251,11 @@ type CriteriaSet struct {
 	// The tree as a flat list, parents before children.
 	Nodes []*CriteriaNode `protobuf:"bytes,7,rep,name=nodes,proto3" json:"nodes,omitempty"`
 	// When it was created.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Output only: some node is incomplete (see CriteriaNode.incomplete).
+	Incomplete bool `protobuf:"varint,20,opt,name=incomplete,proto3" json:"incomplete,omitempty"`
+	// A remark on the set as a whole, in Vietnamese (e.g. its sources).
+	Note          string `protobuf:"bytes,21,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -319,6 +344,20 @@ func (x *CriteriaSet) GetCreateTime() *timestamppb.Timestamp {
 		return x.CreateTime
 	}
 	return nil
+}
+
+func (x *CriteriaSet) GetIncomplete() bool {
+	if x != nil {
+		return x.Incomplete
+	}
+	return false
+}
+
+func (x *CriteriaSet) GetNote() string {
+	if x != nil {
+		return x.Note
+	}
+	return ""
 }
 
 // Request of CreateCriteriaSet.
@@ -637,22 +676,26 @@ var File_par_parscoring_v1_parscoring_proto protoreflect.FileDescriptor
 
 const file_par_parscoring_v1_parscoring_proto_rawDesc = "" +
 	"\n" +
-	"\"par/parscoring/v1/parscoring.proto\x12\x11par.parscoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe2\x03\n" +
+	"\"par/parscoring/v1/parscoring.proto\x12\x11par.parscoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa3\x04\n" +
 	"\fCriteriaNode\x12>\n" +
 	"\x04code\x18\x01 \x01(\tB*\xbaH'r%\x10\x01\x18\x1e2\x1f^[0-9A-Za-z]+(\\.[0-9A-Za-z]+)*$R\x04code\x12(\n" +
 	"\vparent_code\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x1eR\n" +
 	"parentCode\x12\x1e\n" +
 	"\x04name\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x04name\x12C\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x04name\x12F\n" +
 	"\n" +
-	"max_points\x18\x04 \x01(\tB$\xbaH!r\x1f2\x1d^-?[0-9]{1,4}(\\.[0-9]{1,2})?$R\tmaxPoints\x12$\n" +
+	"max_points\x18\x04 \x01(\tB'\xbaH$r\"2 ^(-?[0-9]{1,4}(\\.[0-9]{1,2})?)?$R\tmaxPoints\x12$\n" +
 	"\bguidance\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x90NR\bguidance\x125\n" +
 	"\x11required_evidence\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x10requiredEvidence\x12K\n" +
 	"\fpoint_source\x18\a \x01(\x0e2\x1e.par.parscoring.v1.PointSourceB\b\xbaH\x05\x82\x01\x02\x10\x01R\vpointSource\x12\x14\n" +
 	"\x05bonus\x18\b \x01(\bR\x05bonus\x12\x1e\n" +
 	"\vmax_not_sum\x18\t \x01(\bR\tmaxNotSum\x12#\n" +
 	"\bposition\x18\n" +
-	" \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bposition\"\xf5\x02\n" +
+	" \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bposition\x12\x1e\n" +
+	"\n" +
+	"incomplete\x18\x14 \x01(\bR\n" +
+	"incomplete\x12\x1c\n" +
+	"\x04note\x18\x15 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\"\xb3\x03\n" +
 	"\vCriteriaSet\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12,\n" +
@@ -664,7 +707,11 @@ const file_par_parscoring_v1_parscoring_proto_rawDesc = "" +
 	"max_points\x18\x06 \x01(\tB\"\xbaH\x1fr\x1d2\x1b^[0-9]{1,4}(\\.[0-9]{1,2})?$R\tmaxPoints\x12B\n" +
 	"\x05nodes\x18\a \x03(\v2\x1f.par.parscoring.v1.CriteriaNodeB\v\xbaH\b\x92\x01\x05\b\x01\x10\xd0\x0fR\x05nodes\x12;\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"e\n" +
+	"createTime\x12\x1e\n" +
+	"\n" +
+	"incomplete\x18\x14 \x01(\bR\n" +
+	"incomplete\x12\x1c\n" +
+	"\x04note\x18\x15 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04note\"e\n" +
 	"\x18CreateCriteriaSetRequest\x12I\n" +
 	"\fcriteria_set\x18\x01 \x01(\v2\x1e.par.parscoring.v1.CriteriaSetB\x06\xbaH\x03\xc8\x01\x01R\vcriteriaSet\"^\n" +
 	"\x19CreateCriteriaSetResponse\x12A\n" +
