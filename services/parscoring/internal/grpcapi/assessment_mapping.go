@@ -71,7 +71,7 @@ func assessmentToProto(v app.View) *parscoringv1.Assessment {
 		m.FinalTotal = assessment.Total(a, func(it *assessment.Item) *methodology.Points { return it.FinalScore }).String()
 	}
 	for _, n := range v.Set.Leaves() {
-		item := &parscoringv1.ItemScore{Code: n.Code, Name: n.Name, MaxPoints: n.MaxPoints.String(), PointSource: pointSourceToProto(n.PointSource)}
+		item := &parscoringv1.AssessmentItem{Code: n.Code, Name: n.Name, MaxPoints: n.MaxPoints.String(), PointSource: pointSourceToProto(n.PointSource)}
 		if it := a.Items[n.Code]; it != nil {
 			item.SelfScore = optString(it.SelfScore)
 			item.DeclaredFigures = it.DeclaredFigures

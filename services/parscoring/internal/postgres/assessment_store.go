@@ -73,10 +73,10 @@ func scanRound(row pgx.Row) (assessment.Round, error) {
 	return r, nil
 }
 
-const subjectColumns = `unit_id::text, unit_code, unit_name, state, submitted_at, submitted_by,
+const roundSubjectColumns = `unit_id::text, unit_code, unit_name, state, submitted_at, submitted_by,
 	appraised_at, finalised_at, finalised_by`
 
-func scanSubject(row pgx.Row) (assessment.Subject, error) {
+func scanRoundSubject(row pgx.Row) (assessment.Subject, error) {
 	var (
 		u                       assessment.Subject
 		state                   string
@@ -108,8 +108,8 @@ func (s *Store) Round(ctx context.Context, id string) (assessment.Round, error) 
 	if err != nil {
 		return assessment.Round{}, fmt.Errorf("select round: %w", err)
 	}
-	rows, _ := s.pool.Query(ctx, `SELECT `+subjectColumns+` FROM round_subject WHERE round_id = $1 ORDER BY ordinal`, id)
-	r.Subjects, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (assessment.Subject, error) { return scanSubject(row) })
+	rows, _ := s.pool.Query(ctx, `SELECT `+roundSubjectColumns+` FROM round_subject WHERE round_id = $1 ORDER BY ordinal`, id)
+	r.Subjects, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (assessment.Subject, error) { return scanRoundSubject(row) })
 	if err != nil {
 		return assessment.Round{}, fmt.Errorf("select subjects: %w", err)
 	}
@@ -141,7 +141,7 @@ func loadAssessment(ctx context.Context, q pgx.Tx, roundID, unitID string, lock 
 	if lock {
 		forUpdate = " FOR UPDATE"
 	}
-	u, err := scanSubject(q.QueryRow(ctx, `SELECT `+subjectColumns+` FROM round_subject
+	u, err := scanRoundSubject(q.QueryRow(ctx, `SELECT `+roundSubjectColumns+` FROM round_subject
 		WHERE round_id = $1 AND unit_id::text = $2`+forUpdate, roundID, unitID))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return assessment.Assessment{}, assessment.ErrNotSubject
@@ -411,9 +411,9 @@ func (s *Store) FinalisedAssessments(ctx context.Context, roundID string) ([]ass
 		if err != nil {
 			return fmt.Errorf("select round: %w", err)
 		}
-		rows, _ := tx.Query(ctx, `SELECT `+subjectColumns+` FROM round_subject
+		rows, _ := tx.Query(ctx, `SELECT `+roundSubjectColumns+` FROM round_subject
 			WHERE round_id = $1 AND state = 'finalised' ORDER BY ordinal`, roundID)
-		subjects, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (assessment.Subject, error) { return scanSubject(row) })
+		subjects, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (assessment.Subject, error) { return scanRoundSubject(row) })
 		if err != nil {
 			return fmt.Errorf("select subjects: %w", err)
 		}

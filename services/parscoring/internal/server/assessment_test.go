@@ -108,8 +108,8 @@ func startAssessments(t *testing.T) *assessmentHarness {
 	return &assessmentHarness{harness: h, dir: dir, assessments: parscoringv1.NewAssessmentServiceClient(h.conn)}
 }
 
-// asUnit returns a context for calls made by a person of unit code with roles.
-func (h *harness) asUnit(t *testing.T, unitCode string, roles ...string) context.Context {
+// asMember returns a context for calls made by a person of unit code with roles.
+func (h *harness) asMember(t *testing.T, unitCode string, roles ...string) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), callTimeout)
 	t.Cleanup(cancel)
@@ -117,9 +117,9 @@ func (h *harness) asUnit(t *testing.T, unitCode string, roles ...string) context
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+tok)
 }
 
-// departmentSet is a small department index: one field with an appraised criterion of
+// roundSet is a small department index: one field with an appraised criterion of
 // two leaves and a survey leaf.
-func departmentSet() *parscoringv1.CriteriaSet {
+func roundSet() *parscoringv1.CriteriaSet {
 	return &parscoringv1.CriteriaSet{
 		Year: 2025, SubjectKind: "department", Name: "Chỉ số CCHC các sở, ban, ngành năm 2025", Decision: "99/QĐ-UBND", MaxPoints: "10",
 		Nodes: []*parscoringv1.CriteriaNode{
@@ -134,7 +134,7 @@ func departmentSet() *parscoringv1.CriteriaSet {
 
 func (h *assessmentHarness) openRound(t *testing.T, deadline time.Time) (*parscoringv1.CriteriaSet, *parscoringv1.AssessmentRound) {
 	t.Helper()
-	set, err := h.client.CreateCriteriaSet(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: departmentSet()}, grpc.WaitForReady(true))
+	set, err := h.client.CreateCriteriaSet(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: roundSet()}, grpc.WaitForReady(true))
 	if err != nil {
 		t.Fatalf("CreateCriteriaSet: %v", err)
 	}
@@ -175,11 +175,11 @@ func TestAssessmentCycleOverGRPC(t *testing.T) {
 
 	t.Run("authorisation", func(t *testing.T) {
 		// Another department's staff: the unit's assessment does not exist for them.
-		_, err := h.assessments.SaveSelfAssessment(h.asUnit(t, "TQ-STC", auth.RoleUnitStaff), save)
+		_, err := h.assessments.SaveSelfAssessment(h.asMember(t, "TQ-STC", auth.RoleUnitStaff), save)
 		if code(err) != codes.NotFound {
 			t.Errorf("other unit save: %v, want NotFound", err)
 		}
-		_, err = h.assessments.GetAssessment(h.asUnit(t, "TQ-STC", auth.RoleUnitHead), &parscoringv1.GetAssessmentRequest{RoundId: r, UnitId: stp})
+		_, err = h.assessments.GetAssessment(h.asMember(t, "TQ-STC", auth.RoleUnitHead), &parscoringv1.GetAssessmentRequest{RoundId: r, UnitId: stp})
 		if code(err) != codes.NotFound {
 			t.Errorf("other unit read: %v, want NotFound", err)
 		}
@@ -196,11 +196,11 @@ func TestAssessmentCycleOverGRPC(t *testing.T) {
 			t.Errorf("appraiser opens a round: %v, want PermissionDenied", err)
 		}
 		// Staff may save but only the head submits.
-		if _, err := h.assessments.SubmitSelfAssessment(h.asUnit(t, "TQ-STP", auth.RoleUnitStaff), &parscoringv1.SubmitSelfAssessmentRequest{RoundId: r, UnitId: stp}); code(err) != codes.PermissionDenied {
+		if _, err := h.assessments.SubmitSelfAssessment(h.asMember(t, "TQ-STP", auth.RoleUnitStaff), &parscoringv1.SubmitSelfAssessmentRequest{RoundId: r, UnitId: stp}); code(err) != codes.PermissionDenied {
 			t.Errorf("staff submits: %v, want PermissionDenied", err)
 		}
 		// A unit's view of the round shows only itself.
-		got, err := h.assessments.GetRound(h.asUnit(t, "TQ-STP", auth.RoleUnitStaff), &parscoringv1.GetRoundRequest{RoundId: r})
+		got, err := h.assessments.GetRound(h.asMember(t, "TQ-STP", auth.RoleUnitStaff), &parscoringv1.GetRoundRequest{RoundId: r})
 		if err != nil || len(got.GetRound().GetSubjects()) != 1 || got.GetRound().GetSubjects()[0].GetUnitId() != stp {
 			t.Errorf("unit's round view: %v, %v", got, err)
 		}
@@ -209,17 +209,17 @@ func TestAssessmentCycleOverGRPC(t *testing.T) {
 	t.Run("score above maximum", func(t *testing.T) {
 		bad := proto.Clone(save).(*parscoringv1.SaveSelfAssessmentRequest)
 		bad.Items[0].Score = "3"
-		_, err := h.assessments.SaveSelfAssessment(h.asUnit(t, "TQ-STP", auth.RoleUnitStaff), bad)
+		_, err := h.assessments.SaveSelfAssessment(h.asMember(t, "TQ-STP", auth.RoleUnitStaff), bad)
 		if v := apierr.Violations(err); code(err) != codes.InvalidArgument || len(v) != 1 || v[0].Field != "items[0].score" {
 			t.Errorf("err = %v", err)
 		}
 	})
 
 	t.Run("self-assessment and appraisal", func(t *testing.T) {
-		if _, err := h.assessments.SaveSelfAssessment(h.asUnit(t, "TQ-STP", auth.RoleUnitStaff), save); err != nil {
+		if _, err := h.assessments.SaveSelfAssessment(h.asMember(t, "TQ-STP", auth.RoleUnitStaff), save); err != nil {
 			t.Fatal(err)
 		}
-		res, err := h.assessments.SubmitSelfAssessment(h.asUnit(t, "TQ-STP", auth.RoleUnitHead), &parscoringv1.SubmitSelfAssessmentRequest{RoundId: r, UnitId: stp})
+		res, err := h.assessments.SubmitSelfAssessment(h.asMember(t, "TQ-STP", auth.RoleUnitHead), &parscoringv1.SubmitSelfAssessmentRequest{RoundId: r, UnitId: stp})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -230,7 +230,7 @@ func TestAssessmentCycleOverGRPC(t *testing.T) {
 		if err := proto.Unmarshal(nextEvent(t, h.js, "parscoring.v1.self_assessment.submitted").Data(), &sub); err != nil || sub.GetSelfTotal() != "3.75" {
 			t.Errorf("SelfAssessmentSubmitted = %v, %v", &sub, err)
 		}
-		if _, err := h.assessments.SaveSelfAssessment(h.asUnit(t, "TQ-STP", auth.RoleUnitStaff), save); code(err) != codes.FailedPrecondition {
+		if _, err := h.assessments.SaveSelfAssessment(h.asMember(t, "TQ-STP", auth.RoleUnitStaff), save); code(err) != codes.FailedPrecondition {
 			t.Errorf("save after submit: %v, want FailedPrecondition", err)
 		}
 
@@ -262,7 +262,7 @@ func TestAssessmentCycleOverGRPC(t *testing.T) {
 		if err := proto.Unmarshal(nextEvent(t, h.js, "parscoring.v1.appraisal.finalised").Data(), &af); err != nil || af.GetFinalTotal() != "9.00" || af.GetAdjustedItems() != 1 {
 			t.Errorf("AppraisalFinalised = %v, %v", &af, err)
 		}
-		changes, err := h.assessments.ListScoreChanges(h.asUnit(t, "TQ-STP", auth.RoleUnitHead), &parscoringv1.ListScoreChangesRequest{RoundId: r, UnitId: stp})
+		changes, err := h.assessments.ListScoreChanges(h.asMember(t, "TQ-STP", auth.RoleUnitHead), &parscoringv1.ListScoreChangesRequest{RoundId: r, UnitId: stp})
 		if err != nil || len(changes.GetChanges()) != 5 {
 			t.Errorf("changes = %v, %v", changes, err)
 		}
@@ -273,7 +273,7 @@ func TestSelfAssessmentDeadline(t *testing.T) {
 	h := startAssessments(t)
 	// The deadline passed a second ago.
 	_, round := h.openRound(t, time.Now().Add(-time.Second))
-	_, err := h.assessments.SaveSelfAssessment(h.asUnit(t, "TQ-STC", auth.RoleUnitStaff), &parscoringv1.SaveSelfAssessmentRequest{
+	_, err := h.assessments.SaveSelfAssessment(h.asMember(t, "TQ-STC", auth.RoleUnitStaff), &parscoringv1.SaveSelfAssessmentRequest{
 		RoundId: round.GetId(), UnitId: demoUnitID("TQ-STC"), Items: []*parscoringv1.SelfScoreInput{{Code: "1.1.1", Score: "1", Evidence: []string{"x"}}},
 	})
 	if code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "quá hạn") {

@@ -138,59 +138,6 @@ func (AppraisalDecision) EnumDescriptor() ([]byte, []int) {
 	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{1}
 }
 
-// ImportFormat is the format of an uploaded table.
-type ImportFormat int32
-
-const (
-	// Not set.
-	ImportFormat_IMPORT_FORMAT_UNSPECIFIED ImportFormat = 0
-	// Comma-separated UTF-8 text with a header row.
-	ImportFormat_IMPORT_FORMAT_CSV ImportFormat = 1
-	// An Excel workbook; the first sheet is read, with a header row.
-	ImportFormat_IMPORT_FORMAT_XLSX ImportFormat = 2
-)
-
-// Enum value maps for ImportFormat.
-var (
-	ImportFormat_name = map[int32]string{
-		0: "IMPORT_FORMAT_UNSPECIFIED",
-		1: "IMPORT_FORMAT_CSV",
-		2: "IMPORT_FORMAT_XLSX",
-	}
-	ImportFormat_value = map[string]int32{
-		"IMPORT_FORMAT_UNSPECIFIED": 0,
-		"IMPORT_FORMAT_CSV":         1,
-		"IMPORT_FORMAT_XLSX":        2,
-	}
-)
-
-func (x ImportFormat) Enum() *ImportFormat {
-	p := new(ImportFormat)
-	*p = x
-	return p
-}
-
-func (x ImportFormat) String() string {
-	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
-}
-
-func (ImportFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_par_parscoring_v1_assessment_proto_enumTypes[2].Descriptor()
-}
-
-func (ImportFormat) Type() protoreflect.EnumType {
-	return &file_par_parscoring_v1_assessment_proto_enumTypes[2]
-}
-
-func (x ImportFormat) Number() protoreflect.EnumNumber {
-	return protoreflect.EnumNumber(x)
-}
-
-// Deprecated: Use ImportFormat.Descriptor instead.
-func (ImportFormat) EnumDescriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{2}
-}
-
 // AssessmentRound is one year's scoring of the units of one level against one criteria set.
 type AssessmentRound struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -400,8 +347,8 @@ func (x *RoundSubject) GetState() AssessmentState {
 	return AssessmentState_ASSESSMENT_STATE_UNSPECIFIED
 }
 
-// ItemScore is a leaf item of the criteria set as scored for one unit.
-type ItemScore struct {
+// AssessmentItem is a leaf item of the criteria set as scored for one unit.
+type AssessmentItem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Node code, e.g. `3.1.2`.
 	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
@@ -433,20 +380,20 @@ type ItemScore struct {
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ItemScore) Reset() {
-	*x = ItemScore{}
+func (x *AssessmentItem) Reset() {
+	*x = AssessmentItem{}
 	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ItemScore) String() string {
+func (x *AssessmentItem) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ItemScore) ProtoMessage() {}
+func (*AssessmentItem) ProtoMessage() {}
 
-func (x *ItemScore) ProtoReflect() protoreflect.Message {
+func (x *AssessmentItem) ProtoReflect() protoreflect.Message {
 	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -458,96 +405,96 @@ func (x *ItemScore) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ItemScore.ProtoReflect.Descriptor instead.
-func (*ItemScore) Descriptor() ([]byte, []int) {
+// Deprecated: Use AssessmentItem.ProtoReflect.Descriptor instead.
+func (*AssessmentItem) Descriptor() ([]byte, []int) {
 	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{2}
 }
 
-func (x *ItemScore) GetCode() string {
+func (x *AssessmentItem) GetCode() string {
 	if x != nil {
 		return x.Code
 	}
 	return ""
 }
 
-func (x *ItemScore) GetName() string {
+func (x *AssessmentItem) GetName() string {
 	if x != nil {
 		return x.Name
 	}
 	return ""
 }
 
-func (x *ItemScore) GetMaxPoints() string {
+func (x *AssessmentItem) GetMaxPoints() string {
 	if x != nil {
 		return x.MaxPoints
 	}
 	return ""
 }
 
-func (x *ItemScore) GetPointSource() PointSource {
+func (x *AssessmentItem) GetPointSource() PointSource {
 	if x != nil {
 		return x.PointSource
 	}
 	return PointSource_POINT_SOURCE_UNSPECIFIED
 }
 
-func (x *ItemScore) GetSelfScore() string {
+func (x *AssessmentItem) GetSelfScore() string {
 	if x != nil {
 		return x.SelfScore
 	}
 	return ""
 }
 
-func (x *ItemScore) GetDeclaredFigures() string {
+func (x *AssessmentItem) GetDeclaredFigures() string {
 	if x != nil {
 		return x.DeclaredFigures
 	}
 	return ""
 }
 
-func (x *ItemScore) GetEvidence() []string {
+func (x *AssessmentItem) GetEvidence() []string {
 	if x != nil {
 		return x.Evidence
 	}
 	return nil
 }
 
-func (x *ItemScore) GetExplanation() string {
+func (x *AssessmentItem) GetExplanation() string {
 	if x != nil {
 		return x.Explanation
 	}
 	return ""
 }
 
-func (x *ItemScore) GetDecision() AppraisalDecision {
+func (x *AssessmentItem) GetDecision() AppraisalDecision {
 	if x != nil {
 		return x.Decision
 	}
 	return AppraisalDecision_APPRAISAL_DECISION_UNSPECIFIED
 }
 
-func (x *ItemScore) GetAppraisedScore() string {
+func (x *AssessmentItem) GetAppraisedScore() string {
 	if x != nil {
 		return x.AppraisedScore
 	}
 	return ""
 }
 
-func (x *ItemScore) GetAppraisalReason() string {
+func (x *AssessmentItem) GetAppraisalReason() string {
 	if x != nil {
 		return x.AppraisalReason
 	}
 	return ""
 }
 
-func (x *ItemScore) GetUnitResponse() string {
+func (x *AssessmentItem) GetUnitResponse() string {
 	if x != nil {
 		return x.UnitResponse
 	}
 	return ""
 }
 
-func (x *ItemScore) GetFinalScore() string {
+func (x *AssessmentItem) GetFinalScore() string {
 	if x != nil {
 		return x.FinalScore
 	}
@@ -562,7 +509,7 @@ type Assessment struct {
 	// The unit.
 	Subject *RoundSubject `protobuf:"bytes,2,opt,name=subject,proto3" json:"subject,omitempty"`
 	// Every leaf item of the criteria set, in tree order.
-	Items []*ItemScore `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
+	Items []*AssessmentItem `protobuf:"bytes,3,rep,name=items,proto3" json:"items,omitempty"`
 	// When it was submitted; unset before.
 	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
 	// When it was finalised; unset before.
@@ -617,7 +564,7 @@ func (x *Assessment) GetSubject() *RoundSubject {
 	return nil
 }
 
-func (x *Assessment) GetItems() []*ItemScore {
+func (x *Assessment) GetItems() []*AssessmentItem {
 	if x != nil {
 		return x.Items
 	}
@@ -2139,77 +2086,13 @@ func (x *ListScoreChangesResponse) GetChanges() []*ScoreChange {
 	return nil
 }
 
-// ImportProblem is one problem found in an uploaded table.
-type ImportProblem struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	// Row number in the file, from 1 (the header is row 1); 0 for the whole file.
-	Row int32 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
-	// Column name, when the problem is in one cell.
-	Column string `protobuf:"bytes,2,opt,name=column,proto3" json:"column,omitempty"`
-	// Vietnamese description.
-	Description   string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *ImportProblem) Reset() {
-	*x = ImportProblem{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[31]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *ImportProblem) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*ImportProblem) ProtoMessage() {}
-
-func (x *ImportProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[31]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use ImportProblem.ProtoReflect.Descriptor instead.
-func (*ImportProblem) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{31}
-}
-
-func (x *ImportProblem) GetRow() int32 {
-	if x != nil {
-		return x.Row
-	}
-	return 0
-}
-
-func (x *ImportProblem) GetColumn() string {
-	if x != nil {
-		return x.Column
-	}
-	return ""
-}
-
-func (x *ImportProblem) GetDescription() string {
-	if x != nil {
-		return x.Description
-	}
-	return ""
-}
-
 // Request of ImportSurveyScores. Columns: `unit_code`, `code`, `score`.
 type ImportSurveyScoresRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The round id.
 	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
 	// Format of content.
-	Format ImportFormat `protobuf:"varint,2,opt,name=format,proto3,enum=par.parscoring.v1.ImportFormat" json:"format,omitempty"`
+	Format FileFormat `protobuf:"varint,2,opt,name=format,proto3,enum=par.parscoring.v1.FileFormat" json:"format,omitempty"`
 	// The file (at most 8 MiB).
 	Content []byte `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
 	// Check only; change nothing.
@@ -2220,7 +2103,7 @@ type ImportSurveyScoresRequest struct {
 
 func (x *ImportSurveyScoresRequest) Reset() {
 	*x = ImportSurveyScoresRequest{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[32]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2232,7 +2115,7 @@ func (x *ImportSurveyScoresRequest) String() string {
 func (*ImportSurveyScoresRequest) ProtoMessage() {}
 
 func (x *ImportSurveyScoresRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[32]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2245,7 +2128,7 @@ func (x *ImportSurveyScoresRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSurveyScoresRequest.ProtoReflect.Descriptor instead.
 func (*ImportSurveyScoresRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{32}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ImportSurveyScoresRequest) GetRoundId() string {
@@ -2255,11 +2138,11 @@ func (x *ImportSurveyScoresRequest) GetRoundId() string {
 	return ""
 }
 
-func (x *ImportSurveyScoresRequest) GetFormat() ImportFormat {
+func (x *ImportSurveyScoresRequest) GetFormat() FileFormat {
 	if x != nil {
 		return x.Format
 	}
-	return ImportFormat_IMPORT_FORMAT_UNSPECIFIED
+	return FileFormat_FILE_FORMAT_UNSPECIFIED
 }
 
 func (x *ImportSurveyScoresRequest) GetContent() []byte {
@@ -2291,7 +2174,7 @@ type ImportSurveyScoresResponse struct {
 
 func (x *ImportSurveyScoresResponse) Reset() {
 	*x = ImportSurveyScoresResponse{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[33]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2303,7 +2186,7 @@ func (x *ImportSurveyScoresResponse) String() string {
 func (*ImportSurveyScoresResponse) ProtoMessage() {}
 
 func (x *ImportSurveyScoresResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[33]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2316,7 +2199,7 @@ func (x *ImportSurveyScoresResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportSurveyScoresResponse.ProtoReflect.Descriptor instead.
 func (*ImportSurveyScoresResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{33}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ImportSurveyScoresResponse) GetProblems() []*ImportProblem {
@@ -2362,7 +2245,7 @@ type FeedbackCode struct {
 
 func (x *FeedbackCode) Reset() {
 	*x = FeedbackCode{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[34]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2374,7 +2257,7 @@ func (x *FeedbackCode) String() string {
 func (*FeedbackCode) ProtoMessage() {}
 
 func (x *FeedbackCode) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[34]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2387,7 +2270,7 @@ func (x *FeedbackCode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FeedbackCode.ProtoReflect.Descriptor instead.
 func (*FeedbackCode) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{34}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *FeedbackCode) GetCode() string {
@@ -2445,7 +2328,7 @@ type CreateFeedbackCodeRequest struct {
 
 func (x *CreateFeedbackCodeRequest) Reset() {
 	*x = CreateFeedbackCodeRequest{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[35]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2457,7 +2340,7 @@ func (x *CreateFeedbackCodeRequest) String() string {
 func (*CreateFeedbackCodeRequest) ProtoMessage() {}
 
 func (x *CreateFeedbackCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[35]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2470,7 +2353,7 @@ func (x *CreateFeedbackCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFeedbackCodeRequest.ProtoReflect.Descriptor instead.
 func (*CreateFeedbackCodeRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{35}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *CreateFeedbackCodeRequest) GetUnitId() string {
@@ -2498,7 +2381,7 @@ type CreateFeedbackCodeResponse struct {
 
 func (x *CreateFeedbackCodeResponse) Reset() {
 	*x = CreateFeedbackCodeResponse{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[36]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2510,7 +2393,7 @@ func (x *CreateFeedbackCodeResponse) String() string {
 func (*CreateFeedbackCodeResponse) ProtoMessage() {}
 
 func (x *CreateFeedbackCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[36]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2523,7 +2406,7 @@ func (x *CreateFeedbackCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateFeedbackCodeResponse.ProtoReflect.Descriptor instead.
 func (*CreateFeedbackCodeResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{36}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *CreateFeedbackCodeResponse) GetFeedbackCode() *FeedbackCode {
@@ -2544,7 +2427,7 @@ type ListFeedbackCodesRequest struct {
 
 func (x *ListFeedbackCodesRequest) Reset() {
 	*x = ListFeedbackCodesRequest{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[37]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2556,7 +2439,7 @@ func (x *ListFeedbackCodesRequest) String() string {
 func (*ListFeedbackCodesRequest) ProtoMessage() {}
 
 func (x *ListFeedbackCodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[37]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2569,7 +2452,7 @@ func (x *ListFeedbackCodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFeedbackCodesRequest.ProtoReflect.Descriptor instead.
 func (*ListFeedbackCodesRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{37}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ListFeedbackCodesRequest) GetUnitId() string {
@@ -2590,7 +2473,7 @@ type ListFeedbackCodesResponse struct {
 
 func (x *ListFeedbackCodesResponse) Reset() {
 	*x = ListFeedbackCodesResponse{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[38]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2602,7 +2485,7 @@ func (x *ListFeedbackCodesResponse) String() string {
 func (*ListFeedbackCodesResponse) ProtoMessage() {}
 
 func (x *ListFeedbackCodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[38]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2615,7 +2498,7 @@ func (x *ListFeedbackCodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListFeedbackCodesResponse.ProtoReflect.Descriptor instead.
 func (*ListFeedbackCodesResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{38}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *ListFeedbackCodesResponse) GetFeedbackCodes() []*FeedbackCode {
@@ -2636,7 +2519,7 @@ type RevokeFeedbackCodeRequest struct {
 
 func (x *RevokeFeedbackCodeRequest) Reset() {
 	*x = RevokeFeedbackCodeRequest{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[39]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2648,7 +2531,7 @@ func (x *RevokeFeedbackCodeRequest) String() string {
 func (*RevokeFeedbackCodeRequest) ProtoMessage() {}
 
 func (x *RevokeFeedbackCodeRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[39]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2661,7 +2544,7 @@ func (x *RevokeFeedbackCodeRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeFeedbackCodeRequest.ProtoReflect.Descriptor instead.
 func (*RevokeFeedbackCodeRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{39}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *RevokeFeedbackCodeRequest) GetCode() string {
@@ -2682,7 +2565,7 @@ type RevokeFeedbackCodeResponse struct {
 
 func (x *RevokeFeedbackCodeResponse) Reset() {
 	*x = RevokeFeedbackCodeResponse{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[40]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2694,7 +2577,7 @@ func (x *RevokeFeedbackCodeResponse) String() string {
 func (*RevokeFeedbackCodeResponse) ProtoMessage() {}
 
 func (x *RevokeFeedbackCodeResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[40]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2707,7 +2590,7 @@ func (x *RevokeFeedbackCodeResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RevokeFeedbackCodeResponse.ProtoReflect.Descriptor instead.
 func (*RevokeFeedbackCodeResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{40}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *RevokeFeedbackCodeResponse) GetFeedbackCode() *FeedbackCode {
@@ -2741,7 +2624,7 @@ type SubmitFeedbackRequest struct {
 
 func (x *SubmitFeedbackRequest) Reset() {
 	*x = SubmitFeedbackRequest{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[41]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2753,7 +2636,7 @@ func (x *SubmitFeedbackRequest) String() string {
 func (*SubmitFeedbackRequest) ProtoMessage() {}
 
 func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[41]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2766,7 +2649,7 @@ func (x *SubmitFeedbackRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFeedbackRequest.ProtoReflect.Descriptor instead.
 func (*SubmitFeedbackRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{41}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *SubmitFeedbackRequest) GetCode() string {
@@ -2829,7 +2712,7 @@ type SubmitFeedbackResponse struct {
 
 func (x *SubmitFeedbackResponse) Reset() {
 	*x = SubmitFeedbackResponse{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[42]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2841,7 +2724,7 @@ func (x *SubmitFeedbackResponse) String() string {
 func (*SubmitFeedbackResponse) ProtoMessage() {}
 
 func (x *SubmitFeedbackResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[42]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2854,7 +2737,7 @@ func (x *SubmitFeedbackResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitFeedbackResponse.ProtoReflect.Descriptor instead.
 func (*SubmitFeedbackResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{42}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *SubmitFeedbackResponse) GetMessage() string {
@@ -2879,7 +2762,7 @@ type GetSatisfactionRequest struct {
 
 func (x *GetSatisfactionRequest) Reset() {
 	*x = GetSatisfactionRequest{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[43]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2891,7 +2774,7 @@ func (x *GetSatisfactionRequest) String() string {
 func (*GetSatisfactionRequest) ProtoMessage() {}
 
 func (x *GetSatisfactionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[43]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2904,7 +2787,7 @@ func (x *GetSatisfactionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSatisfactionRequest.ProtoReflect.Descriptor instead.
 func (*GetSatisfactionRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{43}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *GetSatisfactionRequest) GetUnitId() string {
@@ -2949,7 +2832,7 @@ type GetSatisfactionResponse struct {
 
 func (x *GetSatisfactionResponse) Reset() {
 	*x = GetSatisfactionResponse{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[44]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2961,7 +2844,7 @@ func (x *GetSatisfactionResponse) String() string {
 func (*GetSatisfactionResponse) ProtoMessage() {}
 
 func (x *GetSatisfactionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[44]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2974,7 +2857,7 @@ func (x *GetSatisfactionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSatisfactionResponse.ProtoReflect.Descriptor instead.
 func (*GetSatisfactionResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{44}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *GetSatisfactionResponse) GetResponses() int32 {
@@ -3036,7 +2919,7 @@ type DeskSatisfaction struct {
 
 func (x *DeskSatisfaction) Reset() {
 	*x = DeskSatisfaction{}
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[45]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[44]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3048,7 +2931,7 @@ func (x *DeskSatisfaction) String() string {
 func (*DeskSatisfaction) ProtoMessage() {}
 
 func (x *DeskSatisfaction) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[45]
+	mi := &file_par_parscoring_v1_assessment_proto_msgTypes[44]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3061,7 +2944,7 @@ func (x *DeskSatisfaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeskSatisfaction.ProtoReflect.Descriptor instead.
 func (*DeskSatisfaction) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{45}
+	return file_par_parscoring_v1_assessment_proto_rawDescGZIP(), []int{44}
 }
 
 func (x *DeskSatisfaction) GetDesk() string {
@@ -3096,7 +2979,7 @@ var File_par_parscoring_v1_assessment_proto protoreflect.FileDescriptor
 
 const file_par_parscoring_v1_assessment_proto_rawDesc = "" +
 	"\n" +
-	"\"par/parscoring/v1/assessment.proto\x12\x11par.parscoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"par/parscoring/v1/parscoring.proto\"\x96\x04\n" +
+	"\"par/parscoring/v1/assessment.proto\x12\x11par.parscoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"par/parscoring/v1/parscoring.proto\x1a\x1fpar/parscoring/v1/results.proto\"\x96\x04\n" +
 	"\x0fAssessmentRound\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12\x1f\n" +
@@ -3116,8 +2999,8 @@ const file_par_parscoring_v1_assessment_proto_rawDesc = "" +
 	"\aunit_id\x18\x01 \x01(\tR\x06unitId\x12\x1b\n" +
 	"\tunit_code\x18\x02 \x01(\tR\bunitCode\x12\x1b\n" +
 	"\tunit_name\x18\x03 \x01(\tR\bunitName\x128\n" +
-	"\x05state\x18\x04 \x01(\x0e2\".par.parscoring.v1.AssessmentStateR\x05state\"\xf9\x03\n" +
-	"\tItemScore\x12\x12\n" +
+	"\x05state\x18\x04 \x01(\x0e2\".par.parscoring.v1.AssessmentStateR\x05state\"\xfe\x03\n" +
+	"\x0eAssessmentItem\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x1d\n" +
 	"\n" +
@@ -3134,12 +3017,12 @@ const file_par_parscoring_v1_assessment_proto_rawDesc = "" +
 	"\x10appraisal_reason\x18\v \x01(\tR\x0fappraisalReason\x12#\n" +
 	"\runit_response\x18\f \x01(\tR\funitResponse\x12\x1f\n" +
 	"\vfinal_score\x18\r \x01(\tR\n" +
-	"finalScore\"\xb5\x02\n" +
+	"finalScore\"\xba\x02\n" +
 	"\n" +
 	"Assessment\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x129\n" +
-	"\asubject\x18\x02 \x01(\v2\x1f.par.parscoring.v1.RoundSubjectR\asubject\x122\n" +
-	"\x05items\x18\x03 \x03(\v2\x1c.par.parscoring.v1.ItemScoreR\x05items\x12;\n" +
+	"\asubject\x18\x02 \x01(\v2\x1f.par.parscoring.v1.RoundSubjectR\asubject\x127\n" +
+	"\x05items\x18\x03 \x03(\v2!.par.parscoring.v1.AssessmentItemR\x05items\x12;\n" +
 	"\vsubmit_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"submitTime\x12?\n" +
 	"\rfinalise_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\ffinaliseTime\x12\x1f\n" +
@@ -3245,14 +3128,10 @@ const file_par_parscoring_v1_assessment_proto_rawDesc = "" +
 	"\bround_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aroundId\x12!\n" +
 	"\aunit_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06unitId\"T\n" +
 	"\x18ListScoreChangesResponse\x128\n" +
-	"\achanges\x18\x01 \x03(\v2\x1e.par.parscoring.v1.ScoreChangeR\achanges\"[\n" +
-	"\rImportProblem\x12\x10\n" +
-	"\x03row\x18\x01 \x01(\x05R\x03row\x12\x16\n" +
-	"\x06column\x18\x02 \x01(\tR\x06column\x12 \n" +
-	"\vdescription\x18\x03 \x01(\tR\vdescription\"\xc6\x01\n" +
+	"\achanges\x18\x01 \x03(\v2\x1e.par.parscoring.v1.ScoreChangeR\achanges\"\xc4\x01\n" +
 	"\x19ImportSurveyScoresRequest\x12#\n" +
-	"\bround_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aroundId\x12C\n" +
-	"\x06format\x18\x02 \x01(\x0e2\x1f.par.parscoring.v1.ImportFormatB\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aroundId\x12A\n" +
+	"\x06format\x18\x02 \x01(\x0e2\x1d.par.parscoring.v1.FileFormatB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x06format\x12&\n" +
 	"\acontent\x18\x03 \x01(\fB\f\xbaH\tz\a\x10\x01\x18\x80\x80\x80\x04R\acontent\x12\x17\n" +
 	"\adry_run\x18\x04 \x01(\bR\x06dryRun\"\x93\x01\n" +
@@ -3319,11 +3198,7 @@ const file_par_parscoring_v1_assessment_proto_rawDesc = "" +
 	"\x11AppraisalDecision\x12\"\n" +
 	"\x1eAPPRAISAL_DECISION_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bAPPRAISAL_DECISION_ACCEPTED\x10\x01\x12\x1f\n" +
-	"\x1bAPPRAISAL_DECISION_ADJUSTED\x10\x02*\\\n" +
-	"\fImportFormat\x12\x1d\n" +
-	"\x19IMPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x15\n" +
-	"\x11IMPORT_FORMAT_CSV\x10\x01\x12\x16\n" +
-	"\x12IMPORT_FORMAT_XLSX\x10\x022\xf4\x15\n" +
+	"\x1bAPPRAISAL_DECISION_ADJUSTED\x10\x022\xf4\x15\n" +
 	"\x11AssessmentService\x12|\n" +
 	"\tOpenRound\x12#.par.parscoring.v1.OpenRoundRequest\x1a$.par.parscoring.v1.OpenRoundResponse\"$\x82\xd3\xe4\x93\x02\x1e:\x05round\"\x15/v1/assessment-rounds\x12}\n" +
 	"\bGetRound\x12\".par.parscoring.v1.GetRoundRequest\x1a#.par.parscoring.v1.GetRoundResponse\"(\x82\xd3\xe4\x93\x02\"\x12 /v1/assessment-rounds/{round_id}\x12x\n" +
@@ -3356,133 +3231,133 @@ func file_par_parscoring_v1_assessment_proto_rawDescGZIP() []byte {
 	return file_par_parscoring_v1_assessment_proto_rawDescData
 }
 
-var file_par_parscoring_v1_assessment_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_par_parscoring_v1_assessment_proto_msgTypes = make([]protoimpl.MessageInfo, 46)
+var file_par_parscoring_v1_assessment_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_par_parscoring_v1_assessment_proto_msgTypes = make([]protoimpl.MessageInfo, 45)
 var file_par_parscoring_v1_assessment_proto_goTypes = []any{
 	(AssessmentState)(0),                 // 0: par.parscoring.v1.AssessmentState
 	(AppraisalDecision)(0),               // 1: par.parscoring.v1.AppraisalDecision
-	(ImportFormat)(0),                    // 2: par.parscoring.v1.ImportFormat
-	(*AssessmentRound)(nil),              // 3: par.parscoring.v1.AssessmentRound
-	(*RoundSubject)(nil),                 // 4: par.parscoring.v1.RoundSubject
-	(*ItemScore)(nil),                    // 5: par.parscoring.v1.ItemScore
-	(*Assessment)(nil),                   // 6: par.parscoring.v1.Assessment
-	(*OpenRoundRequest)(nil),             // 7: par.parscoring.v1.OpenRoundRequest
-	(*OpenRoundResponse)(nil),            // 8: par.parscoring.v1.OpenRoundResponse
-	(*GetRoundRequest)(nil),              // 9: par.parscoring.v1.GetRoundRequest
-	(*GetRoundResponse)(nil),             // 10: par.parscoring.v1.GetRoundResponse
-	(*ListRoundsRequest)(nil),            // 11: par.parscoring.v1.ListRoundsRequest
-	(*ListRoundsResponse)(nil),           // 12: par.parscoring.v1.ListRoundsResponse
-	(*GetAssessmentRequest)(nil),         // 13: par.parscoring.v1.GetAssessmentRequest
-	(*GetAssessmentResponse)(nil),        // 14: par.parscoring.v1.GetAssessmentResponse
-	(*SelfScoreInput)(nil),               // 15: par.parscoring.v1.SelfScoreInput
-	(*SaveSelfAssessmentRequest)(nil),    // 16: par.parscoring.v1.SaveSelfAssessmentRequest
-	(*SaveSelfAssessmentResponse)(nil),   // 17: par.parscoring.v1.SaveSelfAssessmentResponse
-	(*SubmitSelfAssessmentRequest)(nil),  // 18: par.parscoring.v1.SubmitSelfAssessmentRequest
-	(*SubmitSelfAssessmentResponse)(nil), // 19: par.parscoring.v1.SubmitSelfAssessmentResponse
-	(*AppraisalInput)(nil),               // 20: par.parscoring.v1.AppraisalInput
-	(*AppraiseItemsRequest)(nil),         // 21: par.parscoring.v1.AppraiseItemsRequest
-	(*AppraiseItemsResponse)(nil),        // 22: par.parscoring.v1.AppraiseItemsResponse
-	(*CompleteAppraisalRequest)(nil),     // 23: par.parscoring.v1.CompleteAppraisalRequest
-	(*CompleteAppraisalResponse)(nil),    // 24: par.parscoring.v1.CompleteAppraisalResponse
-	(*ResponseInput)(nil),                // 25: par.parscoring.v1.ResponseInput
-	(*RespondToAppraisalRequest)(nil),    // 26: par.parscoring.v1.RespondToAppraisalRequest
-	(*RespondToAppraisalResponse)(nil),   // 27: par.parscoring.v1.RespondToAppraisalResponse
-	(*FinalAdjustment)(nil),              // 28: par.parscoring.v1.FinalAdjustment
-	(*FinaliseAppraisalRequest)(nil),     // 29: par.parscoring.v1.FinaliseAppraisalRequest
-	(*FinaliseAppraisalResponse)(nil),    // 30: par.parscoring.v1.FinaliseAppraisalResponse
-	(*ScoreChange)(nil),                  // 31: par.parscoring.v1.ScoreChange
-	(*ListScoreChangesRequest)(nil),      // 32: par.parscoring.v1.ListScoreChangesRequest
-	(*ListScoreChangesResponse)(nil),     // 33: par.parscoring.v1.ListScoreChangesResponse
-	(*ImportProblem)(nil),                // 34: par.parscoring.v1.ImportProblem
-	(*ImportSurveyScoresRequest)(nil),    // 35: par.parscoring.v1.ImportSurveyScoresRequest
-	(*ImportSurveyScoresResponse)(nil),   // 36: par.parscoring.v1.ImportSurveyScoresResponse
-	(*FeedbackCode)(nil),                 // 37: par.parscoring.v1.FeedbackCode
-	(*CreateFeedbackCodeRequest)(nil),    // 38: par.parscoring.v1.CreateFeedbackCodeRequest
-	(*CreateFeedbackCodeResponse)(nil),   // 39: par.parscoring.v1.CreateFeedbackCodeResponse
-	(*ListFeedbackCodesRequest)(nil),     // 40: par.parscoring.v1.ListFeedbackCodesRequest
-	(*ListFeedbackCodesResponse)(nil),    // 41: par.parscoring.v1.ListFeedbackCodesResponse
-	(*RevokeFeedbackCodeRequest)(nil),    // 42: par.parscoring.v1.RevokeFeedbackCodeRequest
-	(*RevokeFeedbackCodeResponse)(nil),   // 43: par.parscoring.v1.RevokeFeedbackCodeResponse
-	(*SubmitFeedbackRequest)(nil),        // 44: par.parscoring.v1.SubmitFeedbackRequest
-	(*SubmitFeedbackResponse)(nil),       // 45: par.parscoring.v1.SubmitFeedbackResponse
-	(*GetSatisfactionRequest)(nil),       // 46: par.parscoring.v1.GetSatisfactionRequest
-	(*GetSatisfactionResponse)(nil),      // 47: par.parscoring.v1.GetSatisfactionResponse
-	(*DeskSatisfaction)(nil),             // 48: par.parscoring.v1.DeskSatisfaction
-	(*timestamppb.Timestamp)(nil),        // 49: google.protobuf.Timestamp
-	(PointSource)(0),                     // 50: par.parscoring.v1.PointSource
+	(*AssessmentRound)(nil),              // 2: par.parscoring.v1.AssessmentRound
+	(*RoundSubject)(nil),                 // 3: par.parscoring.v1.RoundSubject
+	(*AssessmentItem)(nil),               // 4: par.parscoring.v1.AssessmentItem
+	(*Assessment)(nil),                   // 5: par.parscoring.v1.Assessment
+	(*OpenRoundRequest)(nil),             // 6: par.parscoring.v1.OpenRoundRequest
+	(*OpenRoundResponse)(nil),            // 7: par.parscoring.v1.OpenRoundResponse
+	(*GetRoundRequest)(nil),              // 8: par.parscoring.v1.GetRoundRequest
+	(*GetRoundResponse)(nil),             // 9: par.parscoring.v1.GetRoundResponse
+	(*ListRoundsRequest)(nil),            // 10: par.parscoring.v1.ListRoundsRequest
+	(*ListRoundsResponse)(nil),           // 11: par.parscoring.v1.ListRoundsResponse
+	(*GetAssessmentRequest)(nil),         // 12: par.parscoring.v1.GetAssessmentRequest
+	(*GetAssessmentResponse)(nil),        // 13: par.parscoring.v1.GetAssessmentResponse
+	(*SelfScoreInput)(nil),               // 14: par.parscoring.v1.SelfScoreInput
+	(*SaveSelfAssessmentRequest)(nil),    // 15: par.parscoring.v1.SaveSelfAssessmentRequest
+	(*SaveSelfAssessmentResponse)(nil),   // 16: par.parscoring.v1.SaveSelfAssessmentResponse
+	(*SubmitSelfAssessmentRequest)(nil),  // 17: par.parscoring.v1.SubmitSelfAssessmentRequest
+	(*SubmitSelfAssessmentResponse)(nil), // 18: par.parscoring.v1.SubmitSelfAssessmentResponse
+	(*AppraisalInput)(nil),               // 19: par.parscoring.v1.AppraisalInput
+	(*AppraiseItemsRequest)(nil),         // 20: par.parscoring.v1.AppraiseItemsRequest
+	(*AppraiseItemsResponse)(nil),        // 21: par.parscoring.v1.AppraiseItemsResponse
+	(*CompleteAppraisalRequest)(nil),     // 22: par.parscoring.v1.CompleteAppraisalRequest
+	(*CompleteAppraisalResponse)(nil),    // 23: par.parscoring.v1.CompleteAppraisalResponse
+	(*ResponseInput)(nil),                // 24: par.parscoring.v1.ResponseInput
+	(*RespondToAppraisalRequest)(nil),    // 25: par.parscoring.v1.RespondToAppraisalRequest
+	(*RespondToAppraisalResponse)(nil),   // 26: par.parscoring.v1.RespondToAppraisalResponse
+	(*FinalAdjustment)(nil),              // 27: par.parscoring.v1.FinalAdjustment
+	(*FinaliseAppraisalRequest)(nil),     // 28: par.parscoring.v1.FinaliseAppraisalRequest
+	(*FinaliseAppraisalResponse)(nil),    // 29: par.parscoring.v1.FinaliseAppraisalResponse
+	(*ScoreChange)(nil),                  // 30: par.parscoring.v1.ScoreChange
+	(*ListScoreChangesRequest)(nil),      // 31: par.parscoring.v1.ListScoreChangesRequest
+	(*ListScoreChangesResponse)(nil),     // 32: par.parscoring.v1.ListScoreChangesResponse
+	(*ImportSurveyScoresRequest)(nil),    // 33: par.parscoring.v1.ImportSurveyScoresRequest
+	(*ImportSurveyScoresResponse)(nil),   // 34: par.parscoring.v1.ImportSurveyScoresResponse
+	(*FeedbackCode)(nil),                 // 35: par.parscoring.v1.FeedbackCode
+	(*CreateFeedbackCodeRequest)(nil),    // 36: par.parscoring.v1.CreateFeedbackCodeRequest
+	(*CreateFeedbackCodeResponse)(nil),   // 37: par.parscoring.v1.CreateFeedbackCodeResponse
+	(*ListFeedbackCodesRequest)(nil),     // 38: par.parscoring.v1.ListFeedbackCodesRequest
+	(*ListFeedbackCodesResponse)(nil),    // 39: par.parscoring.v1.ListFeedbackCodesResponse
+	(*RevokeFeedbackCodeRequest)(nil),    // 40: par.parscoring.v1.RevokeFeedbackCodeRequest
+	(*RevokeFeedbackCodeResponse)(nil),   // 41: par.parscoring.v1.RevokeFeedbackCodeResponse
+	(*SubmitFeedbackRequest)(nil),        // 42: par.parscoring.v1.SubmitFeedbackRequest
+	(*SubmitFeedbackResponse)(nil),       // 43: par.parscoring.v1.SubmitFeedbackResponse
+	(*GetSatisfactionRequest)(nil),       // 44: par.parscoring.v1.GetSatisfactionRequest
+	(*GetSatisfactionResponse)(nil),      // 45: par.parscoring.v1.GetSatisfactionResponse
+	(*DeskSatisfaction)(nil),             // 46: par.parscoring.v1.DeskSatisfaction
+	(*timestamppb.Timestamp)(nil),        // 47: google.protobuf.Timestamp
+	(PointSource)(0),                     // 48: par.parscoring.v1.PointSource
+	(FileFormat)(0),                      // 49: par.parscoring.v1.FileFormat
+	(*ImportProblem)(nil),                // 50: par.parscoring.v1.ImportProblem
 }
 var file_par_parscoring_v1_assessment_proto_depIdxs = []int32{
-	49, // 0: par.parscoring.v1.AssessmentRound.self_assessment_deadline:type_name -> google.protobuf.Timestamp
-	49, // 1: par.parscoring.v1.AssessmentRound.response_deadline:type_name -> google.protobuf.Timestamp
-	4,  // 2: par.parscoring.v1.AssessmentRound.subjects:type_name -> par.parscoring.v1.RoundSubject
-	49, // 3: par.parscoring.v1.AssessmentRound.create_time:type_name -> google.protobuf.Timestamp
+	47, // 0: par.parscoring.v1.AssessmentRound.self_assessment_deadline:type_name -> google.protobuf.Timestamp
+	47, // 1: par.parscoring.v1.AssessmentRound.response_deadline:type_name -> google.protobuf.Timestamp
+	3,  // 2: par.parscoring.v1.AssessmentRound.subjects:type_name -> par.parscoring.v1.RoundSubject
+	47, // 3: par.parscoring.v1.AssessmentRound.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: par.parscoring.v1.RoundSubject.state:type_name -> par.parscoring.v1.AssessmentState
-	50, // 5: par.parscoring.v1.ItemScore.point_source:type_name -> par.parscoring.v1.PointSource
-	1,  // 6: par.parscoring.v1.ItemScore.decision:type_name -> par.parscoring.v1.AppraisalDecision
-	4,  // 7: par.parscoring.v1.Assessment.subject:type_name -> par.parscoring.v1.RoundSubject
-	5,  // 8: par.parscoring.v1.Assessment.items:type_name -> par.parscoring.v1.ItemScore
-	49, // 9: par.parscoring.v1.Assessment.submit_time:type_name -> google.protobuf.Timestamp
-	49, // 10: par.parscoring.v1.Assessment.finalise_time:type_name -> google.protobuf.Timestamp
-	3,  // 11: par.parscoring.v1.OpenRoundRequest.round:type_name -> par.parscoring.v1.AssessmentRound
-	3,  // 12: par.parscoring.v1.OpenRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
-	3,  // 13: par.parscoring.v1.GetRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
-	3,  // 14: par.parscoring.v1.ListRoundsResponse.rounds:type_name -> par.parscoring.v1.AssessmentRound
-	6,  // 15: par.parscoring.v1.GetAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	15, // 16: par.parscoring.v1.SaveSelfAssessmentRequest.items:type_name -> par.parscoring.v1.SelfScoreInput
-	6,  // 17: par.parscoring.v1.SaveSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	6,  // 18: par.parscoring.v1.SubmitSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	48, // 5: par.parscoring.v1.AssessmentItem.point_source:type_name -> par.parscoring.v1.PointSource
+	1,  // 6: par.parscoring.v1.AssessmentItem.decision:type_name -> par.parscoring.v1.AppraisalDecision
+	3,  // 7: par.parscoring.v1.Assessment.subject:type_name -> par.parscoring.v1.RoundSubject
+	4,  // 8: par.parscoring.v1.Assessment.items:type_name -> par.parscoring.v1.AssessmentItem
+	47, // 9: par.parscoring.v1.Assessment.submit_time:type_name -> google.protobuf.Timestamp
+	47, // 10: par.parscoring.v1.Assessment.finalise_time:type_name -> google.protobuf.Timestamp
+	2,  // 11: par.parscoring.v1.OpenRoundRequest.round:type_name -> par.parscoring.v1.AssessmentRound
+	2,  // 12: par.parscoring.v1.OpenRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
+	2,  // 13: par.parscoring.v1.GetRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
+	2,  // 14: par.parscoring.v1.ListRoundsResponse.rounds:type_name -> par.parscoring.v1.AssessmentRound
+	5,  // 15: par.parscoring.v1.GetAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	14, // 16: par.parscoring.v1.SaveSelfAssessmentRequest.items:type_name -> par.parscoring.v1.SelfScoreInput
+	5,  // 17: par.parscoring.v1.SaveSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	5,  // 18: par.parscoring.v1.SubmitSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
 	1,  // 19: par.parscoring.v1.AppraisalInput.decision:type_name -> par.parscoring.v1.AppraisalDecision
-	20, // 20: par.parscoring.v1.AppraiseItemsRequest.items:type_name -> par.parscoring.v1.AppraisalInput
-	6,  // 21: par.parscoring.v1.AppraiseItemsResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	6,  // 22: par.parscoring.v1.CompleteAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	25, // 23: par.parscoring.v1.RespondToAppraisalRequest.items:type_name -> par.parscoring.v1.ResponseInput
-	6,  // 24: par.parscoring.v1.RespondToAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	28, // 25: par.parscoring.v1.FinaliseAppraisalRequest.adjustments:type_name -> par.parscoring.v1.FinalAdjustment
-	6,  // 26: par.parscoring.v1.FinaliseAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	49, // 27: par.parscoring.v1.ScoreChange.change_time:type_name -> google.protobuf.Timestamp
-	31, // 28: par.parscoring.v1.ListScoreChangesResponse.changes:type_name -> par.parscoring.v1.ScoreChange
-	2,  // 29: par.parscoring.v1.ImportSurveyScoresRequest.format:type_name -> par.parscoring.v1.ImportFormat
-	34, // 30: par.parscoring.v1.ImportSurveyScoresResponse.problems:type_name -> par.parscoring.v1.ImportProblem
-	49, // 31: par.parscoring.v1.FeedbackCode.create_time:type_name -> google.protobuf.Timestamp
-	49, // 32: par.parscoring.v1.FeedbackCode.revoke_time:type_name -> google.protobuf.Timestamp
-	37, // 33: par.parscoring.v1.CreateFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
-	37, // 34: par.parscoring.v1.ListFeedbackCodesResponse.feedback_codes:type_name -> par.parscoring.v1.FeedbackCode
-	37, // 35: par.parscoring.v1.RevokeFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
-	48, // 36: par.parscoring.v1.GetSatisfactionResponse.desks:type_name -> par.parscoring.v1.DeskSatisfaction
-	7,  // 37: par.parscoring.v1.AssessmentService.OpenRound:input_type -> par.parscoring.v1.OpenRoundRequest
-	9,  // 38: par.parscoring.v1.AssessmentService.GetRound:input_type -> par.parscoring.v1.GetRoundRequest
-	11, // 39: par.parscoring.v1.AssessmentService.ListRounds:input_type -> par.parscoring.v1.ListRoundsRequest
-	13, // 40: par.parscoring.v1.AssessmentService.GetAssessment:input_type -> par.parscoring.v1.GetAssessmentRequest
-	16, // 41: par.parscoring.v1.AssessmentService.SaveSelfAssessment:input_type -> par.parscoring.v1.SaveSelfAssessmentRequest
-	18, // 42: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:input_type -> par.parscoring.v1.SubmitSelfAssessmentRequest
-	21, // 43: par.parscoring.v1.AssessmentService.AppraiseItems:input_type -> par.parscoring.v1.AppraiseItemsRequest
-	23, // 44: par.parscoring.v1.AssessmentService.CompleteAppraisal:input_type -> par.parscoring.v1.CompleteAppraisalRequest
-	26, // 45: par.parscoring.v1.AssessmentService.RespondToAppraisal:input_type -> par.parscoring.v1.RespondToAppraisalRequest
-	29, // 46: par.parscoring.v1.AssessmentService.FinaliseAppraisal:input_type -> par.parscoring.v1.FinaliseAppraisalRequest
-	32, // 47: par.parscoring.v1.AssessmentService.ListScoreChanges:input_type -> par.parscoring.v1.ListScoreChangesRequest
-	35, // 48: par.parscoring.v1.AssessmentService.ImportSurveyScores:input_type -> par.parscoring.v1.ImportSurveyScoresRequest
-	38, // 49: par.parscoring.v1.AssessmentService.CreateFeedbackCode:input_type -> par.parscoring.v1.CreateFeedbackCodeRequest
-	40, // 50: par.parscoring.v1.AssessmentService.ListFeedbackCodes:input_type -> par.parscoring.v1.ListFeedbackCodesRequest
-	42, // 51: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:input_type -> par.parscoring.v1.RevokeFeedbackCodeRequest
-	44, // 52: par.parscoring.v1.AssessmentService.SubmitFeedback:input_type -> par.parscoring.v1.SubmitFeedbackRequest
-	46, // 53: par.parscoring.v1.AssessmentService.GetSatisfaction:input_type -> par.parscoring.v1.GetSatisfactionRequest
-	8,  // 54: par.parscoring.v1.AssessmentService.OpenRound:output_type -> par.parscoring.v1.OpenRoundResponse
-	10, // 55: par.parscoring.v1.AssessmentService.GetRound:output_type -> par.parscoring.v1.GetRoundResponse
-	12, // 56: par.parscoring.v1.AssessmentService.ListRounds:output_type -> par.parscoring.v1.ListRoundsResponse
-	14, // 57: par.parscoring.v1.AssessmentService.GetAssessment:output_type -> par.parscoring.v1.GetAssessmentResponse
-	17, // 58: par.parscoring.v1.AssessmentService.SaveSelfAssessment:output_type -> par.parscoring.v1.SaveSelfAssessmentResponse
-	19, // 59: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:output_type -> par.parscoring.v1.SubmitSelfAssessmentResponse
-	22, // 60: par.parscoring.v1.AssessmentService.AppraiseItems:output_type -> par.parscoring.v1.AppraiseItemsResponse
-	24, // 61: par.parscoring.v1.AssessmentService.CompleteAppraisal:output_type -> par.parscoring.v1.CompleteAppraisalResponse
-	27, // 62: par.parscoring.v1.AssessmentService.RespondToAppraisal:output_type -> par.parscoring.v1.RespondToAppraisalResponse
-	30, // 63: par.parscoring.v1.AssessmentService.FinaliseAppraisal:output_type -> par.parscoring.v1.FinaliseAppraisalResponse
-	33, // 64: par.parscoring.v1.AssessmentService.ListScoreChanges:output_type -> par.parscoring.v1.ListScoreChangesResponse
-	36, // 65: par.parscoring.v1.AssessmentService.ImportSurveyScores:output_type -> par.parscoring.v1.ImportSurveyScoresResponse
-	39, // 66: par.parscoring.v1.AssessmentService.CreateFeedbackCode:output_type -> par.parscoring.v1.CreateFeedbackCodeResponse
-	41, // 67: par.parscoring.v1.AssessmentService.ListFeedbackCodes:output_type -> par.parscoring.v1.ListFeedbackCodesResponse
-	43, // 68: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:output_type -> par.parscoring.v1.RevokeFeedbackCodeResponse
-	45, // 69: par.parscoring.v1.AssessmentService.SubmitFeedback:output_type -> par.parscoring.v1.SubmitFeedbackResponse
-	47, // 70: par.parscoring.v1.AssessmentService.GetSatisfaction:output_type -> par.parscoring.v1.GetSatisfactionResponse
+	19, // 20: par.parscoring.v1.AppraiseItemsRequest.items:type_name -> par.parscoring.v1.AppraisalInput
+	5,  // 21: par.parscoring.v1.AppraiseItemsResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	5,  // 22: par.parscoring.v1.CompleteAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	24, // 23: par.parscoring.v1.RespondToAppraisalRequest.items:type_name -> par.parscoring.v1.ResponseInput
+	5,  // 24: par.parscoring.v1.RespondToAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	27, // 25: par.parscoring.v1.FinaliseAppraisalRequest.adjustments:type_name -> par.parscoring.v1.FinalAdjustment
+	5,  // 26: par.parscoring.v1.FinaliseAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	47, // 27: par.parscoring.v1.ScoreChange.change_time:type_name -> google.protobuf.Timestamp
+	30, // 28: par.parscoring.v1.ListScoreChangesResponse.changes:type_name -> par.parscoring.v1.ScoreChange
+	49, // 29: par.parscoring.v1.ImportSurveyScoresRequest.format:type_name -> par.parscoring.v1.FileFormat
+	50, // 30: par.parscoring.v1.ImportSurveyScoresResponse.problems:type_name -> par.parscoring.v1.ImportProblem
+	47, // 31: par.parscoring.v1.FeedbackCode.create_time:type_name -> google.protobuf.Timestamp
+	47, // 32: par.parscoring.v1.FeedbackCode.revoke_time:type_name -> google.protobuf.Timestamp
+	35, // 33: par.parscoring.v1.CreateFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
+	35, // 34: par.parscoring.v1.ListFeedbackCodesResponse.feedback_codes:type_name -> par.parscoring.v1.FeedbackCode
+	35, // 35: par.parscoring.v1.RevokeFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
+	46, // 36: par.parscoring.v1.GetSatisfactionResponse.desks:type_name -> par.parscoring.v1.DeskSatisfaction
+	6,  // 37: par.parscoring.v1.AssessmentService.OpenRound:input_type -> par.parscoring.v1.OpenRoundRequest
+	8,  // 38: par.parscoring.v1.AssessmentService.GetRound:input_type -> par.parscoring.v1.GetRoundRequest
+	10, // 39: par.parscoring.v1.AssessmentService.ListRounds:input_type -> par.parscoring.v1.ListRoundsRequest
+	12, // 40: par.parscoring.v1.AssessmentService.GetAssessment:input_type -> par.parscoring.v1.GetAssessmentRequest
+	15, // 41: par.parscoring.v1.AssessmentService.SaveSelfAssessment:input_type -> par.parscoring.v1.SaveSelfAssessmentRequest
+	17, // 42: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:input_type -> par.parscoring.v1.SubmitSelfAssessmentRequest
+	20, // 43: par.parscoring.v1.AssessmentService.AppraiseItems:input_type -> par.parscoring.v1.AppraiseItemsRequest
+	22, // 44: par.parscoring.v1.AssessmentService.CompleteAppraisal:input_type -> par.parscoring.v1.CompleteAppraisalRequest
+	25, // 45: par.parscoring.v1.AssessmentService.RespondToAppraisal:input_type -> par.parscoring.v1.RespondToAppraisalRequest
+	28, // 46: par.parscoring.v1.AssessmentService.FinaliseAppraisal:input_type -> par.parscoring.v1.FinaliseAppraisalRequest
+	31, // 47: par.parscoring.v1.AssessmentService.ListScoreChanges:input_type -> par.parscoring.v1.ListScoreChangesRequest
+	33, // 48: par.parscoring.v1.AssessmentService.ImportSurveyScores:input_type -> par.parscoring.v1.ImportSurveyScoresRequest
+	36, // 49: par.parscoring.v1.AssessmentService.CreateFeedbackCode:input_type -> par.parscoring.v1.CreateFeedbackCodeRequest
+	38, // 50: par.parscoring.v1.AssessmentService.ListFeedbackCodes:input_type -> par.parscoring.v1.ListFeedbackCodesRequest
+	40, // 51: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:input_type -> par.parscoring.v1.RevokeFeedbackCodeRequest
+	42, // 52: par.parscoring.v1.AssessmentService.SubmitFeedback:input_type -> par.parscoring.v1.SubmitFeedbackRequest
+	44, // 53: par.parscoring.v1.AssessmentService.GetSatisfaction:input_type -> par.parscoring.v1.GetSatisfactionRequest
+	7,  // 54: par.parscoring.v1.AssessmentService.OpenRound:output_type -> par.parscoring.v1.OpenRoundResponse
+	9,  // 55: par.parscoring.v1.AssessmentService.GetRound:output_type -> par.parscoring.v1.GetRoundResponse
+	11, // 56: par.parscoring.v1.AssessmentService.ListRounds:output_type -> par.parscoring.v1.ListRoundsResponse
+	13, // 57: par.parscoring.v1.AssessmentService.GetAssessment:output_type -> par.parscoring.v1.GetAssessmentResponse
+	16, // 58: par.parscoring.v1.AssessmentService.SaveSelfAssessment:output_type -> par.parscoring.v1.SaveSelfAssessmentResponse
+	18, // 59: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:output_type -> par.parscoring.v1.SubmitSelfAssessmentResponse
+	21, // 60: par.parscoring.v1.AssessmentService.AppraiseItems:output_type -> par.parscoring.v1.AppraiseItemsResponse
+	23, // 61: par.parscoring.v1.AssessmentService.CompleteAppraisal:output_type -> par.parscoring.v1.CompleteAppraisalResponse
+	26, // 62: par.parscoring.v1.AssessmentService.RespondToAppraisal:output_type -> par.parscoring.v1.RespondToAppraisalResponse
+	29, // 63: par.parscoring.v1.AssessmentService.FinaliseAppraisal:output_type -> par.parscoring.v1.FinaliseAppraisalResponse
+	32, // 64: par.parscoring.v1.AssessmentService.ListScoreChanges:output_type -> par.parscoring.v1.ListScoreChangesResponse
+	34, // 65: par.parscoring.v1.AssessmentService.ImportSurveyScores:output_type -> par.parscoring.v1.ImportSurveyScoresResponse
+	37, // 66: par.parscoring.v1.AssessmentService.CreateFeedbackCode:output_type -> par.parscoring.v1.CreateFeedbackCodeResponse
+	39, // 67: par.parscoring.v1.AssessmentService.ListFeedbackCodes:output_type -> par.parscoring.v1.ListFeedbackCodesResponse
+	41, // 68: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:output_type -> par.parscoring.v1.RevokeFeedbackCodeResponse
+	43, // 69: par.parscoring.v1.AssessmentService.SubmitFeedback:output_type -> par.parscoring.v1.SubmitFeedbackResponse
+	45, // 70: par.parscoring.v1.AssessmentService.GetSatisfaction:output_type -> par.parscoring.v1.GetSatisfactionResponse
 	54, // [54:71] is the sub-list for method output_type
 	37, // [37:54] is the sub-list for method input_type
 	37, // [37:37] is the sub-list for extension type_name
@@ -3496,13 +3371,14 @@ func file_par_parscoring_v1_assessment_proto_init() {
 		return
 	}
 	file_par_parscoring_v1_parscoring_proto_init()
+	file_par_parscoring_v1_results_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_parscoring_v1_assessment_proto_rawDesc), len(file_par_parscoring_v1_assessment_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   46,
+			NumEnums:      2,
+			NumMessages:   45,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

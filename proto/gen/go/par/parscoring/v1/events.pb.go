@@ -275,7 +275,11 @@ type SubjectResultPublished struct {
 	// Last year's published rank; 0 when there is none.
 	PreviousRank int32 `protobuf:"varint,15,opt,name=previous_rank,json=previousRank,proto3" json:"previous_rank,omitempty"`
 	// Figures per node (field, criterion, sub-criterion), parents before children.
-	Nodes         []*NodeResult `protobuf:"bytes,16,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	Nodes []*NodeResult `protobuf:"bytes,16,rep,name=nodes,proto3" json:"nodes,omitempty"`
+	// Peer group the rank is within, e.g. `department`.
+	PeerGroup string `protobuf:"bytes,30,opt,name=peer_group,json=peerGroup,proto3" json:"peer_group,omitempty"`
+	// Grade group by the index, e.g. `A`; empty for imported results.
+	Grade         string `protobuf:"bytes,31,opt,name=grade,proto3" json:"grade,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -422,6 +426,20 @@ func (x *SubjectResultPublished) GetNodes() []*NodeResult {
 	return nil
 }
 
+func (x *SubjectResultPublished) GetPeerGroup() string {
+	if x != nil {
+		return x.PeerGroup
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetGrade() string {
+	if x != nil {
+		return x.Grade
+	}
+	return ""
+}
+
 // NodeResult is one node's published figures in a SubjectResultPublished.
 type NodeResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -442,7 +460,15 @@ type NodeResult struct {
 	// A bonus item (điểm khuyến khích), excluded from some rules (002 Art. 17.1.d).
 	Bonus bool `protobuf:"varint,8,opt,name=bonus,proto3" json:"bonus,omitempty"`
 	// Rank of this node's score within the peer group; 0 when not ranked.
-	Rank          int32 `protobuf:"varint,9,opt,name=rank,proto3" json:"rank,omitempty"`
+	Rank int32 `protobuf:"varint,9,opt,name=rank,proto3" json:"rank,omitempty"`
+	// Last year's rank at this node; 0 when none.
+	PreviousRank int32 `protobuf:"varint,30,opt,name=previous_rank,json=previousRank,proto3" json:"previous_rank,omitempty"`
+	// The score fell against last year's published score for the same code (002 Art. 14).
+	Fell bool `protobuf:"varint,31,opt,name=fell,proto3" json:"fell,omitempty"`
+	// score − previous_score; empty when there is no previous score.
+	ScoreChange string `protobuf:"bytes,32,opt,name=score_change,json=scoreChange,proto3" json:"score_change,omitempty"`
+	// previous_rank − rank (positive: moved up); 0 when either is missing.
+	RankChange    int32 `protobuf:"varint,33,opt,name=rank_change,json=rankChange,proto3" json:"rank_change,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -536,6 +562,34 @@ func (x *NodeResult) GetBonus() bool {
 func (x *NodeResult) GetRank() int32 {
 	if x != nil {
 		return x.Rank
+	}
+	return 0
+}
+
+func (x *NodeResult) GetPreviousRank() int32 {
+	if x != nil {
+		return x.PreviousRank
+	}
+	return 0
+}
+
+func (x *NodeResult) GetFell() bool {
+	if x != nil {
+		return x.Fell
+	}
+	return false
+}
+
+func (x *NodeResult) GetScoreChange() string {
+	if x != nil {
+		return x.ScoreChange
+	}
+	return ""
+}
+
+func (x *NodeResult) GetRankChange() int32 {
+	if x != nil {
+		return x.RankChange
 	}
 	return 0
 }
@@ -868,7 +922,7 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x06source\x18\x05 \x01(\x0e2\x1f.par.parscoring.v1.ResultSourceR\x06source\x12\x1a\n" +
 	"\bdecision\x18\x06 \x01(\tR\bdecision\x12=\n" +
 	"\fpublish_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12(\n" +
-	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\xcd\x04\n" +
+	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\x82\x05\n" +
 	"\x16SubjectResultPublished\x12\x1f\n" +
 	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
 	"snapshotId\x12\x12\n" +
@@ -888,7 +942,10 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\arank_of\x18\r \x01(\x05R\x06rankOf\x12%\n" +
 	"\x0eprevious_total\x18\x0e \x01(\tR\rpreviousTotal\x12#\n" +
 	"\rprevious_rank\x18\x0f \x01(\x05R\fpreviousRank\x123\n" +
-	"\x05nodes\x18\x10 \x03(\v2\x1d.par.parscoring.v1.NodeResultR\x05nodes\"\x8b\x02\n" +
+	"\x05nodes\x18\x10 \x03(\v2\x1d.par.parscoring.v1.NodeResultR\x05nodes\x12\x1d\n" +
+	"\n" +
+	"peer_group\x18\x1e \x01(\tR\tpeerGroup\x12\x14\n" +
+	"\x05grade\x18\x1f \x01(\tR\x05grade\"\x88\x03\n" +
 	"\n" +
 	"NodeResult\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1f\n" +
@@ -901,7 +958,12 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x0eprevious_score\x18\x06 \x01(\tR\rpreviousScore\x12.\n" +
 	"\x13previous_max_points\x18\a \x01(\tR\x11previousMaxPoints\x12\x14\n" +
 	"\x05bonus\x18\b \x01(\bR\x05bonus\x12\x12\n" +
-	"\x04rank\x18\t \x01(\x05R\x04rank\"\xb1\x02\n" +
+	"\x04rank\x18\t \x01(\x05R\x04rank\x12#\n" +
+	"\rprevious_rank\x18\x1e \x01(\x05R\fpreviousRank\x12\x12\n" +
+	"\x04fell\x18\x1f \x01(\bR\x04fell\x12!\n" +
+	"\fscore_change\x18  \x01(\tR\vscoreChange\x12\x1f\n" +
+	"\vrank_change\x18! \x01(\x05R\n" +
+	"rankChange\"\xb1\x02\n" +
 	"\vRoundOpened\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x14\n" +
