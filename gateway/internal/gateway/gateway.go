@@ -101,6 +101,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 	}{
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterTaskTrackingServiceHandler},
+		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterStatisticsServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterParScoringServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterResultsServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterAssessmentServiceHandler},

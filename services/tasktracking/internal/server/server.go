@@ -124,10 +124,12 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		return fmt.Errorf("DUE_SOON_LEAD_TIMES: %w", err)
 	}
 	store := postgres.New(pool)
-	svc := app.New(store, directory.New(dirConn), log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
+	dirClient := directory.New(dirConn)
+	svc := app.New(store, dirClient, log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
 	api := grpcapi.New(svc, log)
 	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, MaxRecvMsgSize: maxRecvMsgSize})
 	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)
+	tasktrackingv1.RegisterStatisticsServiceServer(srv, grpcapi.NewStatistics(api, app.NewStatistics(store, dirClient, clock)))
 
 	// Run the relay, the scheduler and the server until ctx ends; if one fails, stop the others.
 	ctx, cancel := context.WithCancel(ctx)

@@ -61,6 +61,8 @@ var (
 // env is one running task-tracking service with its peers.
 type env struct {
 	client tasktrackingv1.TaskTrackingServiceClient
+	// conn is the client connection, for the service's other APIs.
+	conn   *grpc.ClientConn
 	signer *auth.Signer
 	dir    *fakeDirectory
 	js     jetstream.JetStream
@@ -163,7 +165,7 @@ func startWith(t *testing.T, configure func(*server.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), signer: signer, dir: dir, js: js, logs: logs}
+	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), conn: conn, signer: signer, dir: dir, js: js, logs: logs}
 }
 
 // as returns ctx carrying a token for p.
