@@ -64,8 +64,10 @@ type Config struct {
 	// EscalateAfter is how long an explanation request or overdue task may go without a
 	// reaction before the secretariat is told.
 	EscalateAfter time.Duration `env:"NOTIFY_ESCALATE_AFTER" default:"72h"`
-	// EscalateEvery is how often due escalations are looked for.
+	// EscalateEvery is how often due escalations (and due digests) are looked for.
 	EscalateEvery time.Duration `env:"NOTIFY_ESCALATE_EVERY" default:"1m"`
+	// DigestHour is the hour (Vietnamese local time, 0–23) of the daily digest e-mail.
+	DigestHour int `env:"NOTIFY_DIGEST_HOUR" default:"7"`
 
 	// SMTPAddr is the mail relay (host:port); e-mails wait queued while it is empty.
 	SMTPAddr string `env:"SMTP_ADDR"`
@@ -102,6 +104,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		}
 	}()
 	cfg = cfg.withDefaults()
+	if cfg.DigestHour < 0 || cfg.DigestHour > 23 {
+		return fmt.Errorf("NOTIFY_DIGEST_HOUR %d: want 0–23", cfg.DigestHour)
+	}
 
 	// Database: pool with query tracing, then kit's tables and ours.
 	pool, err := pg.Open(ctx, cfg.DatabaseURL)
@@ -184,6 +189,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	}
 	runners = append(runners, func(ctx context.Context) error {
 		return svc.RunEscalations(ctx, postgres.Escalator{Pool: pool}, cfg.EscalateEvery)
+	}, func(ctx context.Context) error {
+		return svc.RunDigests(ctx, postgres.Digester{Pool: pool}, cfg.DigestHour, cfg.EscalateEvery)
 	})
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

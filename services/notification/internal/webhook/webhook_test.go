@@ -273,3 +273,36 @@ func TestTwoReplicasSendOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartMidDelivery stops a dispatcher while calls are in flight and starts another:
+// the calls in hand finish and are recorded before the stop returns, and the new one sends
+// the rest, each delivery once.
+func TestRestartMidDelivery(t *testing.T) {
+	f := newFixture(t)
+	r := newReceiver(t, "s")
+	sub := f.subscribe(t, r, 30)
+	slowdown := make(chan struct{})
+	r.block = slowdown
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- app.Dispatch(ctx, f.store, webhook.New(f.store, &http.Client{}, time.Now), testConfig,
+			slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now)
+	}()
+	waitUntil(t, "calls in flight", func() bool { return r.tries.Load() >= 1 })
+	cancel()
+	time.Sleep(50 * time.Millisecond)
+	close(slowdown) // the calls in hand complete during the stop
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	sentAtStop := f.states(t, sub)[notice.StateSent]
+	if sentAtStop == 0 || sentAtStop == 30 {
+		t.Fatalf("%d of 30 sent when the first dispatcher stopped; want some, not all", sentAtStop)
+	}
+	f.run(t, testConfig)
+	waitUntil(t, "all sent after the restart", func() bool { return f.states(t, sub)[notice.StateSent] == 30 })
+	if ids, repeats := r.delivered(); ids != 30 || repeats != 0 {
+		t.Errorf("delivered %d ids with %d repeats, want 30 and 0", ids, repeats)
+	}
+}
