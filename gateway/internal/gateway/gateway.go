@@ -106,6 +106,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		{cfg.ParScoringAddr, parscoringv1.RegisterResultsServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterAssessmentServiceHandler},
 		{cfg.AccountabilityAddr, accountabilityv1.RegisterAccountabilityServiceHandler},
+		{cfg.AccountabilityAddr, accountabilityv1.RegisterExplanationServiceHandler},
 		{cfg.NotificationAddr, notificationv1.RegisterNotificationServiceHandler},
 	}
 	for _, r := range registrations {

@@ -74,6 +74,19 @@ func (c *Client) UnitCode(ctx context.Context, id string) (string, error) {
 	return res.GetUnit().GetCode(), nil
 }
 
+// HeadOnDate implements app.HeadDirectory with GetHeadOnDate: the responsible person that
+// day (the acting head when there was one, 002 Art. 2.4).
+func (c *Client) HeadOnDate(ctx context.Context, unitID, date string) (app.Head, error) {
+	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	res, err := c.units.GetHeadOnDate(callCtx, &directoryv1.GetHeadOnDateRequest{UnitId: unitID, Date: date})
+	if err != nil {
+		return app.Head{}, callError("GetHeadOnDate", err)
+	}
+	r := res.GetResponsible()
+	return app.Head{UserID: r.GetUserId(), Name: r.GetPersonName()}, nil
+}
+
 // callError keeps the directory's status as the cause and marks the failures a retry can
 // cure, so the caller gets Unavailable rather than an internal error.
 func callError(method string, err error) error {

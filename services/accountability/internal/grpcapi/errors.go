@@ -9,9 +9,11 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/parindex/platform/services/accountability/internal/app"
+	"github.com/parindex/platform/services/accountability/internal/explanation"
 	"github.com/parindex/platform/services/accountability/internal/responsibility"
 	"github.com/parindex/platform/services/kit/apierr"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/page"
 )
 
 // Authorisation failures, mapped by toStatus like every other error.
@@ -38,7 +40,25 @@ func authorize(ctx context.Context, roles ...string) (auth.Principal, error) {
 // logged with their cause and reach the client as a masked Internal.
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	var invalid responsibility.ValidationErrors
+	var invalidExpl explanation.ValidationErrors
+	var badToken *page.InvalidTokenError
 	switch {
+	case errors.As(err, &invalidExpl):
+		vs := make([]apierr.FieldViolation, len(invalidExpl))
+		for i, v := range invalidExpl {
+			vs[i] = apierr.FieldViolation{Field: v.Field, Description: v.Reason}
+		}
+		return apierr.InvalidArgument("", vs...)
+	case errors.As(err, &badToken):
+		return apierr.InvalidArgument("", apierr.FieldViolation{Field: "page_token", Description: "mã trang không hợp lệ"})
+	case errors.Is(err, explanation.ErrNotFound):
+		return status.Error(codes.NotFound, explanation.ErrNotFound.Error())
+	case errors.Is(err, explanation.ErrWrongState):
+		return status.Error(codes.FailedPrecondition, explanation.ErrWrongState.Error())
+	case errors.Is(err, explanation.ErrAlreadyRequested):
+		return status.Error(codes.AlreadyExists, explanation.ErrAlreadyRequested.Error())
+	case errors.Is(err, app.ErrForbidden):
+		return status.Error(codes.PermissionDenied, app.ErrForbidden.Error())
 	case errors.As(err, &invalid):
 		vs := make([]apierr.FieldViolation, len(invalid))
 		for i, v := range invalid {

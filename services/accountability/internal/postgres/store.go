@@ -93,40 +93,48 @@ func (s *Store) PutMatrix(ctx context.Context, m responsibility.Matrix) error {
 // Matrix implements app.Store. Both reads run in one repeatable-read snapshot, since a
 // replacement may commit between them.
 func (s *Store) Matrix(ctx context.Context, provinceUnitID string, year int) (responsibility.Matrix, error) {
-	m := responsibility.Matrix{ProvinceUnitID: provinceUnitID, Year: year}
+	var m responsibility.Matrix
 	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, `
-			SELECT units_own_index, updated_at FROM responsibility_matrix
-			WHERE province_unit_id = $1 AND year = $2`, provinceUnitID, year).Scan(&m.UnitsOwnIndex, &m.UpdateTime)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return responsibility.ErrNotFound
-		}
-		if err != nil {
-			return fmt.Errorf("select matrix: %w", err)
-		}
-		m.UpdateTime = m.UpdateTime.UTC()
-		rows, _ := tx.Query(ctx, `
-			SELECT node_code, owner_unit_id::text, cooperating_unit_ids::text[], legal_basis
-			FROM responsibility_entry
-			WHERE province_unit_id = $1 AND year = $2
-			ORDER BY ordinal`, provinceUnitID, year)
-		m.Entries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (responsibility.Entry, error) {
-			var e responsibility.Entry
-			if err := row.Scan(&e.NodeCode, &e.OwnerUnitID, &e.CooperatingUnitIDs, &e.LegalBasis); err != nil {
-				return responsibility.Entry{}, err
-			}
-			if len(e.CooperatingUnitIDs) == 0 {
-				e.CooperatingUnitIDs = nil // the domain's one way of saying "nobody"
-			}
-			return e, nil
-		})
-		if err != nil {
-			return fmt.Errorf("select entries: %w", err)
-		}
-		return nil
+		var err error
+		m, err = readMatrix(ctx, tx, provinceUnitID, year)
+		return err
 	})
 	if err != nil {
 		return responsibility.Matrix{}, err
+	}
+	return m, nil
+}
+
+// readMatrix reads a matrix within tx.
+func readMatrix(ctx context.Context, tx pgx.Tx, provinceUnitID string, year int) (responsibility.Matrix, error) {
+	m := responsibility.Matrix{ProvinceUnitID: provinceUnitID, Year: year}
+	err := tx.QueryRow(ctx, `
+		SELECT units_own_index, updated_at FROM responsibility_matrix
+		WHERE province_unit_id = $1 AND year = $2`, provinceUnitID, year).Scan(&m.UnitsOwnIndex, &m.UpdateTime)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, responsibility.ErrNotFound
+	}
+	if err != nil {
+		return m, fmt.Errorf("select matrix: %w", err)
+	}
+	m.UpdateTime = m.UpdateTime.UTC()
+	rows, _ := tx.Query(ctx, `
+		SELECT node_code, owner_unit_id::text, cooperating_unit_ids::text[], legal_basis
+		FROM responsibility_entry
+		WHERE province_unit_id = $1 AND year = $2
+		ORDER BY ordinal`, provinceUnitID, year)
+	m.Entries, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (responsibility.Entry, error) {
+		var e responsibility.Entry
+		if err := row.Scan(&e.NodeCode, &e.OwnerUnitID, &e.CooperatingUnitIDs, &e.LegalBasis); err != nil {
+			return responsibility.Entry{}, err
+		}
+		if len(e.CooperatingUnitIDs) == 0 {
+			e.CooperatingUnitIDs = nil // the domain's one way of saying "nobody"
+		}
+		return e, nil
+	})
+	if err != nil {
+		return m, fmt.Errorf("select entries: %w", err)
 	}
 	return m, nil
 }

@@ -10,15 +10,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
 	"github.com/parindex/platform/services/accountability/internal/app"
 	"github.com/parindex/platform/services/accountability/internal/directoryclient"
+	"github.com/parindex/platform/services/accountability/internal/events"
 	"github.com/parindex/platform/services/accountability/internal/grpcapi"
 	"github.com/parindex/platform/services/accountability/internal/postgres"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/grpcclient"
 	"github.com/parindex/platform/services/kit/grpcserver"
 	"github.com/parindex/platform/services/kit/natsx"
@@ -42,6 +45,11 @@ type Config struct {
 	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
 	// DirectoryAddr is the directory's gRPC address, to check unit ids.
 	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+	// ExplanationDueDays is the default period, in calendar days from publication, to
+	// explain; it must leave the secretariat time inside the 30 days of 002 Art. 20.2.
+	ExplanationDueDays int `env:"EXPLANATION_DUE_DAYS" default:"20"`
+	// OverdueScanInterval is how often overdue explanations are looked for.
+	OverdueScanInterval time.Duration `env:"OVERDUE_SCAN_INTERVAL" default:"1m"`
 }
 
 // Run serves accountability on lis until ctx ends, then stops gracefully and returns nil;
@@ -94,9 +102,16 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 
 	// API: use cases on the store and the directory, behind kit's server (tracing,
 	// recovery, logging, authentication, protovalidate, health, reflection).
-	svc := app.New(postgres.NewStore(pool), directoryclient.New(dirConn), nil)
+	store := postgres.NewStore(pool)
+	dir := directoryclient.New(dirConn)
+	svc := app.New(store, dir, nil)
+	if cfg.ExplanationDueDays >= 30 {
+		return fmt.Errorf("EXPLANATION_DUE_DAYS=%d leaves no time inside the 30 days of Art. 20.2", cfg.ExplanationDueDays)
+	}
+	expl := app.NewExplanations(store, dir, nil, cfg.ExplanationDueDays, log)
 	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier})
 	accountabilityv1.RegisterAccountabilityServiceServer(srv, grpcapi.New(svc, log))
+	accountabilityv1.RegisterExplanationServiceServer(srv, grpcapi.NewExplanationServer(expl, store, log))
 
 	// The relay and the server run together; the first to fail stops the other.
 	served = true
@@ -107,6 +122,25 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 			return fmt.Errorf("outbox relay: %w", err)
 		}
 		return nil
+	})
+	g.Go(func() error {
+		// Art. 14.1: published and imported results open explanation requests.
+		err := consumer.Run(gctx, consumer.Config{
+			Pool: pool, JS: js, Stream: "parscoring", Durable: events.TriggersDurable,
+			FilterSubjects: []string{events.SubjectResultPublished}, Log: log,
+			Handle: events.ResultsHandler(expl, log),
+		})
+		if err != nil {
+			return fmt.Errorf("consumer %s: %w", events.TriggersDurable, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		interval := cfg.OverdueScanInterval
+		if interval <= 0 {
+			interval = time.Minute
+		}
+		return expl.RunOverdueScheduler(gctx, interval)
 	})
 	g.Go(func() error {
 		if err := grpcserver.Serve(gctx, srv, health, lis); err != nil {

@@ -56,6 +56,8 @@ const (
 type fakeDirectory struct {
 	directoryv1.UnimplementedDirectoryServiceServer
 	units map[string]bool
+	// tenures are the head tenures per unit, for GetHeadOnDate.
+	tenures map[string][]*directoryv1.HeadTenure
 	// codes maps directory unit codes to ids, for LookupUnit and GetUnit.
 	codes map[string]string
 
@@ -95,6 +97,18 @@ func (f *fakeDirectory) GetUnit(_ context.Context, req *directoryv1.GetUnitReque
 	return nil, status.Error(codes.NotFound, "no unit")
 }
 
+func (f *fakeDirectory) GetHeadOnDate(_ context.Context, req *directoryv1.GetHeadOnDateRequest) (*directoryv1.GetHeadOnDateResponse, error) {
+	if !f.units[req.GetUnitId()] {
+		return nil, status.Error(codes.NotFound, "no unit")
+	}
+	for _, h := range f.tenures[req.GetUnitId()] {
+		if h.GetStartDate() <= req.GetDate() && (h.GetEndDate() == "" || req.GetDate() <= h.GetEndDate()) {
+			return &directoryv1.GetHeadOnDateResponse{Head: h, Responsible: h}, nil
+		}
+	}
+	return &directoryv1.GetHeadOnDateResponse{}, nil
+}
+
 func (f *fakeDirectory) authorizations() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -118,12 +132,13 @@ func startDirectory(t *testing.T, f *fakeDirectory) string {
 // harness is one accountability process started in-process on a fresh database and an
 // in-process JetStream, with a token issuer the server trusts.
 type harness struct {
-	client accountabilityv1.AccountabilityServiceClient
-	js     jetstream.JetStream
-	signer *auth.Signer
+	client       accountabilityv1.AccountabilityServiceClient
+	explanations accountabilityv1.ExplanationServiceClient
+	js           jetstream.JetStream
+	signer       *auth.Signer
 }
 
-func start(t *testing.T, directoryAddr string) *harness {
+func start(t *testing.T, directoryAddr string, opts ...func(*server.Config)) *harness {
 	t.Helper()
 	signer, _ := authtest.NewIssuer(t)
 	keyFile := filepath.Join(t.TempDir(), "issuer.pub.pem")
@@ -138,6 +153,9 @@ func start(t *testing.T, directoryAddr string) *harness {
 		AuthIssuer:        authtest.Issuer,
 		AuthAudience:      authtest.Audience,
 		DirectoryAddr:     directoryAddr,
+	}
+	for _, o := range opts {
+		o(&cfg)
 	}
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -173,7 +191,7 @@ func start(t *testing.T, directoryAddr string) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), js: js, signer: signer}
+	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), explanations: accountabilityv1.NewExplanationServiceClient(conn), js: js, signer: signer}
 }
 
 // token mints a token with the given roles.

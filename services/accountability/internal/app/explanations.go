@@ -1,0 +1,551 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/parindex/platform/services/accountability/internal/explanation"
+	"github.com/parindex/platform/services/accountability/internal/responsibility"
+	"github.com/parindex/platform/services/kit/vntime"
+)
+
+// DefaultDueDays is how many calendar days a head has to explain, counted from the
+// publication of the results: inside the 30 days within which the Department of Home
+// Affairs must report the compiled explanations (Art. 20.2), leaving it ten days to compile.
+const DefaultDueDays = 20
+
+// ErrForbidden means the caller may not take this step on this explanation (Art. 12.1: the
+// owning unit explains; Art. 21.3: cooperating units contribute their parts; Art. 20.2: the
+// Department of Home Affairs compiles and concludes).
+var ErrForbidden = errors.New("bạn không có quyền thực hiện thao tác này với yêu cầu giải trình")
+
+// Actor is who makes a change, for authorisation and the audit trail.
+type Actor struct {
+	UserID string
+	Name   string
+	UnitID string
+	Roles  []string
+}
+
+// System is the actor of changes the service makes on its own (triggers, deadlines).
+var System = Actor{UserID: "system", Name: "Hệ thống"}
+
+// Has reports whether the actor holds one of roles.
+func (a Actor) Has(roles ...string) bool {
+	for _, r := range roles {
+		if slices.Contains(a.Roles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Roles the rules below name (kit/auth's role claims).
+const (
+	roleSecretariat = "secretariat"
+	roleLeadership  = "leadership"
+	roleUnitHead    = "unit_head"
+	roleUnitStaff   = "unit_staff"
+)
+
+// EventKind names the event a change records.
+type EventKind string
+
+// Events of explanations.
+const (
+	EventRequested EventKind = "requested"
+	EventSubmitted EventKind = "submitted"
+	EventReturned  EventKind = "returned"
+	EventConcluded EventKind = "concluded"
+	EventOverdue   EventKind = "overdue"
+	EventNone      EventKind = ""
+)
+
+// Change describes one state change for the audit trail and the outbox.
+type Change struct {
+	Action string
+	Actor  Actor
+	Reason string
+	Event  EventKind
+	// AssigningUnitID is the unit that assigns remediation tasks, on conclusion.
+	AssigningUnitID string
+}
+
+// Head is who answered for a unit on a day (002 Art. 2.4: the acting head when there is one).
+type Head struct {
+	UserID string
+	Name   string
+}
+
+// HeadDirectory finds heads from the directory's tenure history.
+type HeadDirectory interface {
+	// HeadOnDate returns who answered for the unit on the local date (ISO); a zero Head when
+	// the post was vacant; ErrUnknownUnit or ErrDirectoryUnavailable.
+	HeadOnDate(ctx context.Context, unitID, date string) (Head, error)
+}
+
+// Tx is the store bound to one transaction: everything a use case changes commits
+// together with its audit records and events.
+type Tx interface {
+	// SaveResult stores (or replaces) a unit's published result.
+	SaveResult(ctx context.Context, r explanation.PublishedResult) error
+	// Result returns a stored result, or explanation.ErrNotFound.
+	Result(ctx context.Context, year int, subjectKind, unitID string) (explanation.PublishedResult, error)
+	// MatrixInForce returns the matrix of the province for the latest year ≤ year, or
+	// responsibility.ErrNotFound.
+	MatrixInForce(ctx context.Context, provinceUnitID string, year int) (responsibility.Matrix, error)
+	// InsertExplanation stores a new request with its audit record and
+	// ExplanationRequested; for an Art. 14.1 request it returns false, changing nothing,
+	// when the request for its year, node and unit exists.
+	InsertExplanation(ctx context.Context, e explanation.Explanation, c Change) (bool, error)
+	// ExplanationForUpdate returns an explanation locked until the transaction ends.
+	ExplanationForUpdate(ctx context.Context, id string) (explanation.Explanation, error)
+	// UpdateExplanation stores after, with an audit record from before to after and the
+	// change's event.
+	UpdateExplanation(ctx context.Context, before, after explanation.Explanation, c Change) error
+	// DueForOverdue returns, locked, the open or returned explanations whose due date is
+	// before today (local) and that were never marked overdue.
+	DueForOverdue(ctx context.Context, today string, limit int) ([]explanation.Explanation, error)
+	// MarkOverdue sets the overdue time once, with its audit record and ExplanationOverdue.
+	MarkOverdue(ctx context.Context, e explanation.Explanation, at time.Time) error
+}
+
+// ExplanationFilter narrows ListExplanations.
+type ExplanationFilter struct {
+	ProvinceUnitID string
+	Year           int
+	UnitID         string
+	Status         explanation.Status
+	// VisibleToUnit limits to explanations the unit owns or cooperates on, or published
+	// ones; empty for no limit (secretariat, leadership).
+	VisibleToUnit string
+	// PublishedOnly limits to published explanations.
+	PublishedOnly bool
+	// After is the id of the last explanation of the previous page.
+	After string
+	Limit int
+}
+
+// ExplanationReader reads outside a transaction.
+type ExplanationReader interface {
+	// InTx runs fn in one transaction.
+	InTx(ctx context.Context, fn func(Tx) error) error
+	// Explanation returns one explanation or explanation.ErrNotFound.
+	Explanation(ctx context.Context, id string) (explanation.Explanation, error)
+	// ListExplanations returns a page ordered by year descending, then id.
+	ListExplanations(ctx context.Context, f ExplanationFilter) ([]explanation.Explanation, error)
+}
+
+// Explanations runs the explanation use cases.
+type Explanations struct {
+	store   ExplanationReader
+	heads   HeadDirectory
+	now     func() time.Time
+	dueDays int
+	log     *slog.Logger
+}
+
+// NewExplanations returns the use cases; dueDays ≤ 0 means DefaultDueDays.
+func NewExplanations(store ExplanationReader, heads HeadDirectory, now func() time.Time, dueDays int, log *slog.Logger) *Explanations {
+	if now == nil {
+		now = time.Now
+	}
+	if dueDays <= 0 {
+		dueDays = DefaultDueDays
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Explanations{store: store, heads: heads, now: now, dueDays: dueDays, log: log}
+}
+
+func (s *Explanations) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// TriggerOutcome is what one run of the Art. 14.1 trigger did.
+type TriggerOutcome struct {
+	Opened     []explanation.Explanation
+	Unassigned []string
+}
+
+// ApplyPublishedResult stores a published result and runs the Art. 14.1 trigger on it,
+// within tx (the consumer's transaction, which also records the event as processed).
+func (s *Explanations) ApplyPublishedResult(ctx context.Context, tx Tx, r explanation.PublishedResult) (TriggerOutcome, error) {
+	if err := tx.SaveResult(ctx, r); err != nil {
+		return TriggerOutcome{}, fmt.Errorf("save result %d/%s/%s: %w", r.Year, r.SubjectKind, r.UnitID, err)
+	}
+	return s.trigger(ctx, tx, r)
+}
+
+// RunTriggers re-runs the Art. 14.1 trigger on the stored provincial result of a year.
+// Secretariat only.
+func (s *Explanations) RunTriggers(ctx context.Context, actor Actor, provinceUnitID string, year int) (TriggerOutcome, error) {
+	if !actor.Has(roleSecretariat) {
+		return TriggerOutcome{}, ErrForbidden
+	}
+	var out TriggerOutcome
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		r, err := tx.Result(ctx, year, "province", strings.ToLower(provinceUnitID))
+		if err != nil {
+			return err
+		}
+		out, err = s.trigger(ctx, tx, r)
+		return err
+	})
+	return out, err
+}
+
+// trigger opens one request per fallen node of the provincial index to the head of the
+// owning unit (Art. 14.1, 15), with the cooperating units invited. Only the provincial
+// index published by the Ministry is in scope of Art. 14.1 ("Chỉ số CCHC của tỉnh"); unit
+// indexes feed the evaluation of heads (Art. 17) instead.
+func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.PublishedResult) (TriggerOutcome, error) {
+	var out TriggerOutcome
+	if r.SubjectKind != "province" {
+		return out, nil
+	}
+	falls := explanation.Falls(r.Year, r.Nodes)
+	if len(falls) == 0 {
+		return out, nil
+	}
+	m, err := tx.MatrixInForce(ctx, r.UnitID, r.Year)
+	if errors.Is(err, responsibility.ErrNotFound) {
+		// Nobody can be asked yet: the results are kept and RunExplanationTriggers asks once
+		// the matrix is in.
+		for _, f := range falls {
+			out.Unassigned = append(out.Unassigned, f.Node.Code)
+		}
+		s.log.WarnContext(ctx, "scores fell but the province has no responsibility matrix",
+			slog.String("province", r.UnitID), slog.Int("year", r.Year), slog.Int("falls", len(falls)))
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("matrix in force: %w", err)
+	}
+	published := vntime.DateOf(r.PublishTime)
+	due := published.AddDays(s.dueDays).ISO()
+	now := s.clock()
+	for _, f := range falls {
+		a, err := m.Resolve(f.Node.Code)
+		if errors.Is(err, responsibility.ErrUnassigned) {
+			out.Unassigned = append(out.Unassigned, f.Node.Code)
+			continue
+		}
+		if err != nil {
+			return out, err
+		}
+		// The person who headed the owning unit when the results were published answers
+		// (Art. 2.4: the acting head when there was one).
+		head, err := s.heads.HeadOnDate(ctx, a.OwnerUnitID, published.ISO())
+		if err != nil && !errors.Is(err, ErrUnknownUnit) {
+			return out, fmt.Errorf("head of %s on %s: %w", a.OwnerUnitID, published.ISO(), err)
+		}
+		basis := explanation.BasisScoreFell
+		if a.LegalBasis != "" {
+			basis += "; phạm vi: " + a.LegalBasis
+		}
+		if m.Year != r.Year {
+			basis += fmt.Sprintf(" (ma trận trách nhiệm năm %d)", m.Year)
+		}
+		e := explanation.Explanation{
+			ID: uuid.NewString(), ProvinceUnitID: r.UnitID, Year: r.Year, Kind: explanation.KindScoreFell,
+			NodeCode: f.Node.Code, Title: f.Node.Name, Reason: f.Reason, LegalBasis: basis,
+			UnitID: a.OwnerUnitID, HeadUserID: head.UserID, HeadName: head.Name,
+			CooperatingUnitIDs: a.CooperatingUnitIDs, Score: f.Node.Score, PreviousScore: f.Node.PreviousScore,
+			SnapshotID: r.SnapshotID, DueDate: due, Status: explanation.StatusRequested,
+			CreatedBy: System.UserID, CreateTime: now, UpdateTime: now,
+		}
+		for _, id := range a.CooperatingUnitIDs {
+			e.Parts = append(e.Parts, explanation.Part{UnitID: id})
+		}
+		inserted, err := tx.InsertExplanation(ctx, e, Change{Action: "requested", Actor: System, Reason: f.Reason, Event: EventRequested})
+		if err != nil {
+			return out, err
+		}
+		if inserted {
+			out.Opened = append(out.Opened, e)
+		}
+	}
+	return out, nil
+}
+
+// ManualRequest is a request opened by hand (Art. 12.2, 14.2).
+type ManualRequest struct {
+	ProvinceUnitID     string
+	Year               int
+	UnitID             string
+	NodeCode           string
+	Title              string
+	Reason             string
+	Ground             string // "art12.2" or "art14.2"
+	CooperatingUnitIDs []string
+	DueDate            string // ISO, optional
+}
+
+// RequestExplanation opens a request by hand. Secretariat only (it prepares what the
+// provincial committee asks, Art. 20.2).
+func (s *Explanations) RequestExplanation(ctx context.Context, actor Actor, in ManualRequest) (explanation.Explanation, error) {
+	if !actor.Has(roleSecretariat) {
+		return explanation.Explanation{}, ErrForbidden
+	}
+	now := s.clock()
+	today := vntime.Today(now)
+	due := today.AddDays(s.dueDays).ISO()
+	var v explanation.ValidationErrors
+	if in.DueDate != "" {
+		d, err := vntime.ParseISO(in.DueDate)
+		switch {
+		case err != nil:
+			v = append(v, explanation.ValidationError{Field: "due_date", Reason: "ngày không hợp lệ"})
+		case d.Before(today):
+			v = append(v, explanation.ValidationError{Field: "due_date", Reason: "thời hạn không được trước hôm nay"})
+		default:
+			due = d.ISO()
+		}
+	}
+	unit := strings.ToLower(in.UnitID)
+	head, err := s.heads.HeadOnDate(ctx, unit, today.ISO())
+	if errors.Is(err, ErrUnknownUnit) {
+		v = append(v, explanation.ValidationError{Field: "unit_id", Reason: "không có đơn vị này trong danh bạ"})
+	} else if err != nil {
+		return explanation.Explanation{}, fmt.Errorf("head of %s: %w", unit, err)
+	}
+	if len(v) > 0 {
+		return explanation.Explanation{}, v
+	}
+	basis := explanation.BasisCommittee
+	if in.Ground == "art14.2" {
+		basis = explanation.BasisConduct
+	}
+	e := explanation.Explanation{
+		ID: uuid.NewString(), ProvinceUnitID: strings.ToLower(in.ProvinceUnitID), Year: in.Year, Kind: explanation.KindManual,
+		NodeCode: in.NodeCode, Title: in.Title, Reason: in.Reason, LegalBasis: basis, UnitID: unit,
+		HeadUserID: head.UserID, HeadName: head.Name, CooperatingUnitIDs: lower(in.CooperatingUnitIDs),
+		DueDate: due, Status: explanation.StatusRequested, CreatedBy: actor.UserID, CreateTime: now, UpdateTime: now,
+	}
+	for _, id := range e.CooperatingUnitIDs {
+		e.Parts = append(e.Parts, explanation.Part{UnitID: id})
+	}
+	err = s.store.InTx(ctx, func(tx Tx) error {
+		_, err := tx.InsertExplanation(ctx, e, Change{Action: "requested", Actor: actor, Reason: in.Reason, Event: EventRequested})
+		return err
+	})
+	if err != nil {
+		return explanation.Explanation{}, fmt.Errorf("request explanation: %w", err)
+	}
+	return e, nil
+}
+
+func lower(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, strings.ToLower(id))
+	}
+	return out
+}
+
+// canRead says whether actor may read e: the secretariat and leadership always; the owning
+// and cooperating units; everyone once published (Art. 12.2).
+func canRead(actor Actor, e explanation.Explanation) bool {
+	switch {
+	case actor.Has(roleSecretariat, roleLeadership):
+		return true
+	case !e.PublishTime.IsZero():
+		return true
+	case actor.UnitID != "" && (actor.UnitID == e.UnitID || slices.Contains(e.CooperatingUnitIDs, actor.UnitID)):
+		return true
+	}
+	return false
+}
+
+// isOwner says whether actor writes for the owning unit: its head or a delegate of that
+// unit (Art. 2.4, 12.1).
+func isOwner(actor Actor, e explanation.Explanation) bool {
+	return actor.UnitID != "" && actor.UnitID == e.UnitID && actor.Has(roleUnitHead, roleUnitStaff)
+}
+
+// GetExplanation returns one explanation the actor may read; explanation.ErrNotFound
+// otherwise (not revealing it exists).
+func (s *Explanations) GetExplanation(ctx context.Context, actor Actor, id string) (explanation.Explanation, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return explanation.Explanation{}, explanation.ErrNotFound
+	}
+	e, err := s.store.Explanation(ctx, strings.ToLower(id))
+	if err != nil {
+		return explanation.Explanation{}, err
+	}
+	if !canRead(actor, e) {
+		return explanation.Explanation{}, explanation.ErrNotFound
+	}
+	return e, nil
+}
+
+// ListExplanations lists what the actor may read.
+func (s *Explanations) ListExplanations(ctx context.Context, actor Actor, f ExplanationFilter) ([]explanation.Explanation, error) {
+	if !actor.Has(roleSecretariat, roleLeadership) {
+		if actor.UnitID == "" {
+			f.PublishedOnly = true
+		} else {
+			f.VisibleToUnit = actor.UnitID
+		}
+	}
+	return s.store.ListExplanations(ctx, f)
+}
+
+// change loads id locked, checks who may act, applies fn and stores the result with its
+// audit record and event, all in one transaction.
+func (s *Explanations) change(ctx context.Context, id string, c Change, allowed func(explanation.Explanation) bool, fn func(*explanation.Explanation) error) (explanation.Explanation, error) {
+	if _, err := uuid.Parse(id); err != nil {
+		return explanation.Explanation{}, explanation.ErrNotFound
+	}
+	var out explanation.Explanation
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		e, err := tx.ExplanationForUpdate(ctx, strings.ToLower(id))
+		if err != nil {
+			return err
+		}
+		if !canRead(c.Actor, e) {
+			return explanation.ErrNotFound
+		}
+		if !allowed(e) {
+			return ErrForbidden
+		}
+		before := e
+		before.Parts = slices.Clone(e.Parts)
+		if err := fn(&e); err != nil {
+			return err
+		}
+		if err := tx.UpdateExplanation(ctx, before, e, c); err != nil {
+			return err
+		}
+		out = e
+		return nil
+	})
+	if err != nil {
+		return explanation.Explanation{}, fmt.Errorf("%s explanation %s: %w", c.Action, id, err)
+	}
+	return out, nil
+}
+
+// withActionIDs gives every roadmap action without one a stable id, which task tracking
+// links its remediation task to.
+func withActionIDs(c explanation.Content) explanation.Content {
+	for i := range c.Roadmap {
+		if c.Roadmap[i].ID == "" {
+			c.Roadmap[i].ID = uuid.NewString()
+		}
+	}
+	return c
+}
+
+// SaveDraft replaces the owning unit's content (Art. 16).
+func (s *Explanations) SaveDraft(ctx context.Context, actor Actor, id string, content explanation.Content) (explanation.Explanation, error) {
+	content = withActionIDs(content)
+	return s.change(ctx, id, Change{Action: "draft_saved", Actor: actor},
+		func(e explanation.Explanation) bool { return isOwner(actor, e) },
+		func(e *explanation.Explanation) error { return e.SaveDraft(content, s.clock()) })
+}
+
+// SavePart replaces a cooperating unit's part; only that unit writes it (Art. 21.3).
+func (s *Explanations) SavePart(ctx context.Context, actor Actor, id, unitID string, content explanation.Content) (explanation.Explanation, error) {
+	unitID = strings.ToLower(unitID)
+	content = withActionIDs(content)
+	return s.change(ctx, id, Change{Action: "part_saved", Actor: actor, Reason: unitID},
+		func(explanation.Explanation) bool {
+			return actor.UnitID == unitID && actor.Has(roleUnitHead, roleUnitStaff)
+		},
+		func(e *explanation.Explanation) error { return e.SavePart(unitID, content, actor.Name, s.clock()) })
+}
+
+// Submit sends the explanation to the secretariat; only the owning unit.
+func (s *Explanations) Submit(ctx context.Context, actor Actor, id string) (explanation.Explanation, error) {
+	return s.change(ctx, id, Change{Action: "submitted", Actor: actor, Event: EventSubmitted},
+		func(e explanation.Explanation) bool { return isOwner(actor, e) },
+		func(e *explanation.Explanation) error { return e.Submit(s.clock()) })
+}
+
+// Return sends a submitted explanation back with comments; secretariat only.
+func (s *Explanations) Return(ctx context.Context, actor Actor, id, comment string) (explanation.Explanation, error) {
+	return s.change(ctx, id, Change{Action: "returned", Actor: actor, Reason: comment, Event: EventReturned},
+		func(explanation.Explanation) bool { return actor.Has(roleSecretariat) },
+		func(e *explanation.Explanation) error { return e.Return(comment, s.clock()) })
+}
+
+// Conclude records the determined causes and the conclusion; secretariat only. The store
+// records ExplanationConcluded and, when the roadmap has actions, RoadmapCommitted.
+func (s *Explanations) Conclude(ctx context.Context, actor Actor, id string, causes []explanation.DeterminedCause, conclusion, assigningUnitID string) (explanation.Explanation, error) {
+	if assigningUnitID == "" {
+		assigningUnitID = actor.UnitID
+	}
+	return s.change(ctx, id, Change{Action: "concluded", Actor: actor, Reason: conclusion, Event: EventConcluded, AssigningUnitID: strings.ToLower(assigningUnitID)},
+		func(explanation.Explanation) bool { return actor.Has(roleSecretariat) },
+		func(e *explanation.Explanation) error { return e.Conclude(causes, conclusion, s.clock()) })
+}
+
+// Publish makes a concluded explanation public (Art. 12.2); secretariat only.
+func (s *Explanations) Publish(ctx context.Context, actor Actor, id string) (explanation.Explanation, error) {
+	return s.change(ctx, id, Change{Action: "published", Actor: actor, Reason: explanation.BasisPublic},
+		func(explanation.Explanation) bool { return actor.Has(roleSecretariat) },
+		func(e *explanation.Explanation) error { return e.Publish(s.clock()) })
+}
+
+// MarkOverdue marks every explanation whose due date passed without a submission, once
+// each, recording ExplanationOverdue; it returns how many it marked. Safe to run from
+// several replicas: rows are locked and skipped by the others.
+func (s *Explanations) MarkOverdue(ctx context.Context) (int, error) {
+	now := s.clock()
+	today := vntime.Today(now).ISO()
+	n := 0
+	err := s.store.InTx(ctx, func(tx Tx) error {
+		due, err := tx.DueForOverdue(ctx, today, 500)
+		if err != nil {
+			return err
+		}
+		for _, e := range due {
+			if err := tx.MarkOverdue(ctx, e, now); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// RunOverdueScheduler calls MarkOverdue every interval until ctx ends.
+func (s *Explanations) RunOverdueScheduler(ctx context.Context, interval time.Duration) error {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if n, err := s.MarkOverdue(ctx); err != nil && ctx.Err() == nil {
+			s.log.ErrorContext(ctx, "mark overdue explanations", slog.Any("error", err))
+		} else if n > 0 {
+			s.log.InfoContext(ctx, "explanations overdue", slog.Int("count", n))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// AuditRecord is one state change as kept in the trail.
+type AuditRecord struct {
+	ID          int64
+	Entity      string
+	EntityID    string
+	Action      string
+	ActorUserID string
+	ActorName   string
+	Time        time.Time
+	Before      string // JSON, "" on creation
+	After       string
+	Reason      string
+}

@@ -1,0 +1,79 @@
+// Package events holds accountability's JetStream consumers.
+package events
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/proto"
+
+	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/accountability/internal/app"
+	"github.com/parindex/platform/services/accountability/internal/explanation"
+	"github.com/parindex/platform/services/accountability/internal/postgres"
+	"github.com/parindex/platform/services/kit/consumer"
+)
+
+// Durable and subject of the Art. 14.1 trigger.
+const (
+	TriggersDurable        = "accountability-triggers"
+	SubjectResultPublished = "parscoring.v1.subject_result.published"
+)
+
+// ResultsHandler returns the Handle of the accountability-triggers consumer: each published
+// (or imported) unit result is stored and, for the provincial index, every owned node whose
+// score fell opens one explanation request (Art. 14.1). The processed-event record of
+// kit/consumer and the unique index on (year, node, unit) make redeliveries and
+// republications open nothing twice.
+func ResultsHandler(svc *app.Explanations, log *slog.Logger) func(ctx context.Context, tx pgx.Tx, m consumer.Message) error {
+	return func(ctx context.Context, tx pgx.Tx, m consumer.Message) error {
+		var ev parscoringv1.SubjectResultPublished
+		if err := proto.Unmarshal(m.Data, &ev); err != nil {
+			return consumer.GiveUp(fmt.Errorf("decode SubjectResultPublished: %w", err))
+		}
+		if ev.GetUnitId() == "" || ev.GetYear() == 0 {
+			return consumer.GiveUp(errors.New("SubjectResultPublished without unit or year"))
+		}
+		out, err := svc.ApplyPublishedResult(ctx, postgres.NewTxStore(tx), resultFromProto(&ev))
+		if errors.Is(err, app.ErrDirectoryUnavailable) {
+			return consumer.Retry(err, 0)
+		}
+		if err != nil {
+			return err
+		}
+		if len(out.Opened) > 0 || len(out.Unassigned) > 0 {
+			log.InfoContext(ctx, "explanation trigger", slog.Int("year", int(ev.GetYear())),
+				slog.Int("opened", len(out.Opened)), slog.Any("unassigned", out.Unassigned))
+		}
+		return nil
+	}
+}
+
+func resultFromProto(ev *parscoringv1.SubjectResultPublished) explanation.PublishedResult {
+	source := "appraised"
+	if ev.GetSource() == parscoringv1.ResultSource_RESULT_SOURCE_IMPORTED {
+		source = "imported"
+	}
+	publish := time.Now()
+	if ev.GetPublishTime() != nil {
+		publish = ev.GetPublishTime().AsTime()
+	}
+	r := explanation.PublishedResult{
+		SnapshotID: ev.GetSnapshotId(), Year: int(ev.GetYear()), SubjectKind: ev.GetSubjectKind(),
+		UnitID: strings.ToLower(ev.GetUnitId()), Source: source, Decision: ev.GetDecision(), PublishTime: publish,
+		Total: ev.GetTotal(), MaxPoints: ev.GetMaxPoints(), IndexPercent: ev.GetIndexPercent(), PrevTotal: ev.GetPreviousTotal(),
+		Rank: int(ev.GetRank()), RankOf: int(ev.GetRankOf()),
+	}
+	for _, n := range ev.GetNodes() {
+		r.Nodes = append(r.Nodes, explanation.NodeFigure{
+			Code: n.GetCode(), ParentCode: n.GetParentCode(), Name: n.GetName(), Score: n.GetScore(),
+			MaxPoints: n.GetMaxPoints(), PreviousScore: n.GetPreviousScore(), Bonus: n.GetBonus(),
+		})
+	}
+	return r
+}
