@@ -31,6 +31,9 @@ type NoticeCounts struct {
 	DueSoon, ReportDue, Overdue int
 	// Superseded counts notices recorded without an event (see tracking.Notice.Send).
 	Superseded int
+	// DueReports and DueReportsOverdue count the report-due and overdue events of the
+	// periodic reports of reporting obligations.
+	DueReports, DueReportsOverdue int
 }
 
 // NoticeStore makes deadline notices. postgres.Store implements it.
@@ -40,6 +43,14 @@ type NoticeStore interface {
 	// transaction, and the row's key makes it exactly once across passes, replicas and
 	// clock jumps.
 	EmitDeadlineNotices(ctx context.Context, p NoticePass) (NoticeCounts, error)
+}
+
+// DueReportNoticeStore makes the notices of the periodic reports that documents' reporting
+// obligations require, with the same exactly-once mechanism. postgres.Store implements it.
+type DueReportNoticeStore interface {
+	// EmitDueReportNotices makes every report-due and overdue notice open due reports have
+	// reached at p.Now and not yet made.
+	EmitDueReportNotices(ctx context.Context, p NoticePass) (NoticeCounts, error)
 }
 
 // DefaultSchedulerInterval is how often the scheduler makes a pass when not configured.
@@ -57,6 +68,7 @@ type Scheduler struct {
 	interval time.Duration
 	leads    []time.Duration
 	batch    int
+	dues     DueReportNoticeStore
 }
 
 // NewScheduler returns a scheduler that makes a pass every interval (0: the default) with
@@ -74,6 +86,13 @@ func NewScheduler(store NoticeStore, log *slog.Logger, clock func() time.Time, i
 	return &Scheduler{store: store, log: log, clock: clock, interval: interval, leads: slices.Compact(leads)}
 }
 
+// WithDueReports makes every pass also notice the due periodic reports of dues, and
+// returns s.
+func (s *Scheduler) WithDueReports(dues DueReportNoticeStore) *Scheduler {
+	s.dues = dues
+	return s
+}
+
 // WithBatch sets how many occurrences a pass handles per transaction (tests and benchmarks).
 func (s *Scheduler) WithBatch(n int) *Scheduler {
 	s.batch = n
@@ -85,8 +104,14 @@ func (s *Scheduler) Pass(ctx context.Context) (NoticeCounts, error) {
 	now := s.clock()
 	started := time.Now()
 	c, err := s.store.EmitDeadlineNotices(ctx, NoticePass{Now: now, Leads: s.leads, Batch: s.batch})
+	if s.dues != nil && err == nil {
+		var d NoticeCounts
+		d, err = s.dues.EmitDueReportNotices(ctx, NoticePass{Now: now, Leads: s.leads, Batch: s.batch})
+		c.DueReports, c.DueReportsOverdue = d.ReportDue, d.Overdue
+		c.Superseded += d.Superseded
+	}
 	attrs := []any{"now", now, "candidates", c.Candidates, "due_soon", c.DueSoon, "report_due", c.ReportDue,
-		"overdue", c.Overdue, "superseded", c.Superseded, "took", time.Since(started)}
+		"overdue", c.Overdue, "due_reports", c.DueReports, "due_reports_overdue", c.DueReportsOverdue, "superseded", c.Superseded, "took", time.Since(started)}
 	if err != nil {
 		// Notices written by the batches that committed stand; the next pass makes the rest.
 		s.log.ErrorContext(ctx, "deadline scheduler pass failed", append(attrs, "err", err)...)

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -20,18 +19,11 @@ var errTaskCodeTaken = &tracking.Error{Kind: tracking.ErrConflict, Message: "Mã
 // lockDocument reads document id with its tasks and holds its row lock until tx ends, so
 // amendments and additions of the same document take turns.
 func lockDocument(ctx context.Context, tx pgx.Tx, id string) (tracking.Document, error) {
-	rows, err := tx.Query(ctx, `SELECT `+documentColumns+` FROM documents WHERE id = $1 FOR UPDATE`, id)
+	d, err := documentRow(ctx, tx, id, " FOR UPDATE")
 	if err != nil {
-		return tracking.Document{}, fmt.Errorf("select document: %w", err)
+		return tracking.Document{}, err
 	}
-	d, err := pgx.CollectExactlyOneRow(rows, scanDocument)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return tracking.Document{}, tracking.ErrDocumentNotFound
-	}
-	if err != nil {
-		return tracking.Document{}, fmt.Errorf("select document: %w", err)
-	}
-	rows, err = tx.Query(ctx, `SELECT `+taskColumns+` FROM tasks t WHERE t.document_id = $1 ORDER BY t.position`, id)
+	rows, err := tx.Query(ctx, `SELECT `+taskColumns+` FROM tasks t WHERE t.document_id = $1 ORDER BY t.position`, id)
 	if err != nil {
 		return tracking.Document{}, fmt.Errorf("select tasks: %w", err)
 	}

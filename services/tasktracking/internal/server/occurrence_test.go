@@ -60,16 +60,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, maxExtensions int) *fixture {
 	t.Helper()
-	clock := &fakeClock{now: time.Date(2021, 6, 1, 2, 0, 0, 0, time.UTC)}
-	e := startWith(t, func(c *server.Config) {
-		c.Clock = clock.Now
-		c.MaxExtensions = maxExtensions
-	})
-	created, err := e.client.CreateDocument(e.as(t.Context(), t, secretariat), &tasktrackingv1.CreateDocumentRequest{Document: plan56("56/KH-UBND")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{env: e, clock: clock, doc: created.GetDocument()}
+	return newFixtureWith(t, func(c *server.Config) { c.MaxExtensions = maxExtensions })
 }
 
 // occurrences returns the occurrences of task i of the plan, as the secretariat sees them.

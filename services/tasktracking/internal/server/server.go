@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,6 +19,7 @@ import (
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/blob"
 	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/grpcclient"
 	"github.com/parindex/platform/services/kit/grpcserver"
@@ -60,6 +63,11 @@ type Config struct {
 	// DueSoonLeadTimes are how long before a deadline the due-soon and report-due notices go
 	// out: whole days (`7d`) or durations (`72h`), comma-separated.
 	DueSoonLeadTimes string `env:"DUE_SOON_LEAD_TIMES" default:"7d,3d"`
+	// BlobDir is the folder of the evidence files' contents (content-addressed, see
+	// kit/blob); empty is a folder in the system's temporary directory, for tests.
+	BlobDir string `env:"BLOB_DIR"`
+	// MaxEvidenceBytes bounds one evidence file; 0 is app.DefaultMaxEvidenceBytes (25 MiB).
+	MaxEvidenceBytes int64 `env:"MAX_EVIDENCE_BYTES" default:"26214400"`
 	// Clock is the time source; nil is the system clock. Component tests set it to move
 	// time past deadlines without waiting.
 	Clock func() time.Time `env:"-"`
@@ -127,9 +135,20 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	dirClient := directory.New(dirConn)
 	svc := app.New(store, dirClient, log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
 	api := grpcapi.New(svc, log)
+	blobDir := cfg.BlobDir
+	if blobDir == "" {
+		blobDir = filepath.Join(os.TempDir(), "par-tasktracking-blobs")
+		log.WarnContext(ctx, "BLOB_DIR not set: evidence files go to a temporary folder", "dir", blobDir)
+	}
+	blobs, err := blob.NewFS(blobDir)
+	if err != nil {
+		return fmt.Errorf("BLOB_DIR: %w", err)
+	}
+	reports := grpcapi.NewReportServer(api, app.NewReports(svc, store, blobs, cfg.MaxEvidenceBytes))
 	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, MaxRecvMsgSize: maxRecvMsgSize})
 	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)
 	tasktrackingv1.RegisterStatisticsServiceServer(srv, grpcapi.NewStatistics(api, app.NewStatistics(store, dirClient, clock)))
+	tasktrackingv1.RegisterProgressReportServiceServer(srv, reports)
 
 	// Run the relay, the scheduler and the server until ctx ends; if one fails, stop the others.
 	ctx, cancel := context.WithCancel(ctx)
@@ -147,7 +166,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	})
 	// The deadline scheduler's state is in the database, so every replica may run one.
 	if cfg.SchedulerInterval > 0 {
-		sched := app.NewScheduler(store, log, clock, cfg.SchedulerInterval, leads)
+		sched := app.NewScheduler(store, log, clock, cfg.SchedulerInterval, leads).WithDueReports(store)
 		wg.Go(func() {
 			defer cancel()
 			if err := sched.Run(ctx); err != nil {

@@ -62,11 +62,13 @@ var (
 type env struct {
 	client tasktrackingv1.TaskTrackingServiceClient
 	// conn is the client connection, for the service's other APIs.
-	conn   *grpc.ClientConn
-	signer *auth.Signer
-	dir    *fakeDirectory
-	js     jetstream.JetStream
-	logs   *syncBuffer
+	conn *grpc.ClientConn
+	// reports is the ProgressReportService on the same connection.
+	reports tasktrackingv1.ProgressReportServiceClient
+	signer  *auth.Signer
+	dir     *fakeDirectory
+	js      jetstream.JetStream
+	logs    *syncBuffer
 }
 
 // syncBuffer collects log output written from several goroutines.
@@ -128,6 +130,7 @@ func startWith(t *testing.T, configure func(*server.Config)) *env {
 		AuthIssuer:        authtest.Issuer,
 		AuthAudience:      authtest.Audience,
 		DirectoryAddr:     dirAddr,
+		BlobDir:           t.TempDir(),
 	}
 	if configure != nil {
 		configure(&cfg)
@@ -165,7 +168,7 @@ func startWith(t *testing.T, configure func(*server.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), conn: conn, signer: signer, dir: dir, js: js, logs: logs}
+	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), conn: conn, reports: tasktrackingv1.NewProgressReportServiceClient(conn), signer: signer, dir: dir, js: js, logs: logs}
 }
 
 // as returns ctx carrying a token for p.
