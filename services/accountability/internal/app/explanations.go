@@ -150,6 +150,7 @@ type Explanations struct {
 	now     func() time.Time
 	dueDays int
 	log     *slog.Logger
+	tasks   RemediationTracker
 }
 
 // NewExplanations returns the use cases; dueDays ≤ 0 means DefaultDueDays.
@@ -548,4 +549,38 @@ type AuditRecord struct {
 	Before      string // JSON, "" on creation
 	After       string
 	Reason      string
+}
+
+// RemediationTask is one remediation task made from a roadmap action, as task tracking
+// reports it.
+type RemediationTask struct {
+	TaskID   string
+	ActionID string
+	Title    string
+	Status   string // task tracking's occurrence state, e.g. "in_progress", "done"
+	DueDate  string // ISO
+}
+
+// RemediationTracker reads remediation progress from task tracking (RoadmapCommitted
+// turned into tasks, filtered by explanation id).
+type RemediationTracker interface {
+	Progress(ctx context.Context, explanationID string) ([]RemediationTask, error)
+}
+
+// SetRemediationTracker wires task tracking in; without it explanations show no progress.
+func (s *Explanations) SetRemediationTracker(t RemediationTracker) { s.tasks = t }
+
+// Remediation returns the progress of a concluded explanation's remediation tasks; nil
+// when task tracking is not wired or the explanation has no roadmap. A task tracking
+// failure is logged and shown as no progress: it must not hide the explanation itself.
+func (s *Explanations) Remediation(ctx context.Context, e explanation.Explanation) []RemediationTask {
+	if s.tasks == nil || e.Status != explanation.StatusConcluded {
+		return nil
+	}
+	out, err := s.tasks.Progress(ctx, e.ID)
+	if err != nil {
+		s.log.WarnContext(ctx, "remediation progress unavailable", slog.String("explanation", e.ID), slog.Any("error", err))
+		return nil
+	}
+	return out
 }

@@ -71,7 +71,13 @@ func (s *ExplanationServer) GetExplanation(ctx context.Context, req *accountabil
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	return &accountabilityv1.GetExplanationResponse{Explanation: explanationToProto(e)}, nil
+	pb := explanationToProto(e)
+	for _, r := range s.svc.Remediation(ctx, e) {
+		pb.Remediation = append(pb.Remediation, &accountabilityv1.RemediationTask{
+			TaskId: r.TaskID, ActionId: r.ActionID, Title: r.Title, Status: r.Status, DueDate: r.DueDate,
+		})
+	}
+	return &accountabilityv1.GetExplanationResponse{Explanation: pb}, nil
 }
 
 // ListExplanations implements the RPC.

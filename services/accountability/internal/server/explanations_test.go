@@ -14,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
@@ -128,7 +129,12 @@ func TestExplanations(t *testing.T) {
 		},
 		planInvest: {{UnitId: planInvest, PersonName: "Trần Văn C", UserId: "u-c", StartDate: "2019-06-01"}},
 	}
-	h := start(t, startDirectory(t, dir), func(c *server.Config) { c.OverdueScanInterval = 100 * time.Millisecond })
+	tasks := &fakeTasks{}
+	tasksAddr := startTasks(t, tasks)
+	h := start(t, startDirectory(t, dir), func(c *server.Config) {
+		c.OverdueScanInterval = 100 * time.Millisecond
+		c.TaskTrackingAddr = tasksAddr
+	})
 	secretariat := h.tokenFor(t, "u-snv", homeAffair, auth.RoleSecretariat)
 	if _, err := h.client.ImportResponsibilityMatrix(ctx(t, secretariat), &accountabilityv1.ImportResponsibilityMatrixRequest{
 		ProvinceUnitId: province, Year: 2024, Source: &accountabilityv1.ImportResponsibilityMatrixRequest_UseDefault{UseDefault: true},
@@ -267,6 +273,22 @@ func TestExplanations(t *testing.T) {
 		}
 		if _, err := h.explanations.GetExplanation(ctx(t, outsider), &accountabilityv1.GetExplanationRequest{Id: e8}); err != nil {
 			t.Errorf("outsider after publication: %v", err)
+		}
+
+		// Remediation progress comes from task tracking, asked by explanation id.
+		got, err := h.explanations.GetExplanation(ctx(t, secretariat), &accountabilityv1.GetExplanationRequest{Id: e8})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []*accountabilityv1.RemediationTask{{TaskId: "task-1", ActionId: "action-1", Title: "Rút ngắn thời gian giải quyết hồ sơ đầu tư", Status: "in_progress", DueDate: "2025-12-31"}}
+		if diff := cmp.Diff(want, got.GetExplanation().GetRemediation(), protocmp.Transform()); diff != "" {
+			t.Errorf("remediation (-want +got):\n%s", diff)
+		}
+		tasks.mu.Lock()
+		asked := append([]string(nil), tasks.asked...)
+		tasks.mu.Unlock()
+		if diff := cmp.Diff([]string{e8, e8}, asked); diff != "" { // the outsider's read and this one
+			t.Errorf("task tracking asked about (-want +got):\n%s", diff)
 		}
 
 		for subject, want := range map[string]int{

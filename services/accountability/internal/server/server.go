@@ -20,6 +20,7 @@ import (
 	"github.com/parindex/platform/services/accountability/internal/events"
 	"github.com/parindex/platform/services/accountability/internal/grpcapi"
 	"github.com/parindex/platform/services/accountability/internal/postgres"
+	"github.com/parindex/platform/services/accountability/internal/tasksclient"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/grpcclient"
@@ -45,6 +46,8 @@ type Config struct {
 	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
 	// DirectoryAddr is the directory's gRPC address, to check unit ids.
 	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+	// TaskTrackingAddr is task tracking's gRPC address, to show remediation progress.
+	TaskTrackingAddr string `env:"TASKTRACKING_ADDR" default:"127.0.0.1:9102"`
 	// ExplanationDueDays is the default period, in calendar days from publication, to
 	// explain; it must leave the secretariat time inside the 30 days of 002 Art. 20.2.
 	ExplanationDueDays int `env:"EXPLANATION_DUE_DAYS" default:"20"`
@@ -109,6 +112,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 		return fmt.Errorf("EXPLANATION_DUE_DAYS=%d leaves no time inside the 30 days of Art. 20.2", cfg.ExplanationDueDays)
 	}
 	expl := app.NewExplanations(store, dir, nil, cfg.ExplanationDueDays, log)
+	// Task tracking: remediation progress on explanations, read with the caller's token.
+	tasksConn, err := grpcclient.Dial(cfg.TaskTrackingAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = tasksConn.Close() }()
+	expl.SetRemediationTracker(tasksclient.New(tasksConn))
 	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier})
 	accountabilityv1.RegisterAccountabilityServiceServer(srv, grpcapi.New(svc, log))
 	accountabilityv1.RegisterExplanationServiceServer(srv, grpcapi.NewExplanationServer(expl, store, log))
