@@ -105,6 +105,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		{cfg.ParScoringAddr, parscoringv1.RegisterParScoringServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterResultsServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterAssessmentServiceHandler},
+		{cfg.ParScoringAddr, parscoringv1.RegisterMethodologyServiceHandler},
 		{cfg.AccountabilityAddr, accountabilityv1.RegisterAccountabilityServiceHandler},
 		{cfg.AccountabilityAddr, accountabilityv1.RegisterExplanationServiceHandler},
 		{cfg.NotificationAddr, notificationv1.RegisterNotificationServiceHandler},

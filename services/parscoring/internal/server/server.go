@@ -88,7 +88,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier,
 		Public: func(m string) bool { return grpcapi.PublicResultsMethods[m] }})
 	store := postgres.NewStore(pool)
-	parscoringv1.RegisterParScoringServiceServer(srv, grpcapi.New(app.New(store, nil), log))
+	scoring := app.New(store, nil)
+	parscoringv1.RegisterParScoringServiceServer(srv, grpcapi.New(scoring, log))
+	parscoringv1.RegisterMethodologyServiceServer(srv, grpcapi.NewMethodologyServer(scoring, log))
 	parscoringv1.RegisterResultsServiceServer(srv, grpcapi.NewResults(app.NewResults(store, nil), log))
 	// The directory is called on behalf of the caller (its token is forwarded).
 	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
