@@ -100,10 +100,10 @@ func TestTableProblems(t *testing.T) {
 		"#Điểm tối đa,10",
 		"Mã,Mã mục cha,Tên,Điểm tối đa,Nguồn điểm,Điểm khuyến khích",
 		"1,,Công tác chỉ đạo,10,thẩm định,",
-		"1.1,1,Kế hoạch,4.125,,",       // row 7: three decimals
-		"1.2,1,Báo cáo,5,khảo sát,",     // row 8: unknown source
-		"1.3,9,Tuyên truyền,1,,có lẽ",   // row 9: unknown parent, bad flag
-		"1.2,1,Trùng mã,1,điều tra,",    // row 10: duplicate code
+		"1.1,1,Kế hoạch,4.125,,",      // row 7: three decimals
+		"1.2,1,Báo cáo,5,khảo sát,",   // row 8: unknown source
+		"1.3,9,Tuyên truyền,1,,có lẽ", // row 9: unknown parent, bad flag
+		"1.2,1,Trùng mã,1,điều tra,",  // row 10: duplicate code
 	}, "\n")
 	_, problems := DecodeCSV([]byte(csv))
 	var got []string
@@ -117,4 +117,3 @@ func TestTableProblems(t *testing.T) {
 		t.Errorf("problems\n got %v\nwant %v", got, want)
 	}
 }
-
