@@ -98,7 +98,20 @@ type Config struct {
 	// Handle applies one event within tx. It must use tx for its database
 	// effects so they commit together with the processed-event record.
 	Handle func(ctx context.Context, tx pgx.Tx, m Message) error
+	// HandleBatch, when set, turns on batch mode: up to BatchSize messages
+	// that are already waiting are applied in one transaction (one commit, one
+	// processed-events insert), which multiplies throughput under a sustained
+	// stream. It receives only events not processed before, each once. If it
+	// fails, every message of the batch is handled alone (through Handle, or
+	// HandleBatch with one message), so one bad message affects only itself.
+	// Redelivered messages are always handled alone.
+	HandleBatch func(ctx context.Context, tx pgx.Tx, ms []Message) error
+	// BatchSize bounds a batch; 0 means DefaultBatchSize.
+	BatchSize int
 }
+
+// DefaultBatchSize is the batch bound of batch mode.
+const DefaultBatchSize = 256
 
 // retryError asks for redelivery after delay (0: the configured backoff).
 type retryError struct {
@@ -144,8 +157,8 @@ func GiveUp(err error) error {
 // was deleted).
 func Run(ctx context.Context, cfg Config) error {
 	switch {
-	case cfg.Pool == nil, cfg.JS == nil, cfg.Handle == nil:
-		return errors.New("consumer: Config needs Pool, JS and Handle")
+	case cfg.Pool == nil, cfg.JS == nil, cfg.Handle == nil && cfg.HandleBatch == nil:
+		return errors.New("consumer: Config needs Pool, JS and Handle (or HandleBatch)")
 	case cfg.Stream == "", cfg.Durable == "":
 		return errors.New("consumer: Config needs Stream and Durable")
 	}
@@ -178,6 +191,17 @@ func Run(ctx context.Context, cfg Config) error {
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: create durable consumer: %w", cfg.Durable, err)
+	}
+
+	if cfg.HandleBatch != nil {
+		if cfg.BatchSize <= 0 {
+			cfg.BatchSize = DefaultBatchSize
+		}
+		if cfg.Handle == nil {
+			batch := cfg.HandleBatch
+			cfg.Handle = func(ctx context.Context, tx pgx.Tx, m Message) error { return batch(ctx, tx, []Message{m}) }
+		}
+		return runBatches(ctx, &cfg, cons)
 	}
 
 	// The mutex is held while a message is handled: at shutdown, taking it

@@ -64,6 +64,9 @@ type Event struct {
 	Facts notice.Facts
 	// JSON is the event as agency systems receive it (protojson).
 	JSON []byte
+	// Trace carries the producer's trace for this event's log line when events are handled
+	// in a batch (whose context has the batch's span); nil means the call's context.
+	Trace context.Context
 }
 
 // ErrDirectory wraps failures of the directory, which are transient: the event is retried.
@@ -87,22 +90,76 @@ type recipientUser struct {
 // Notify applies the rule of ev in tx: inbox items, e-mails, webhook calls and escalation
 // watches. An event without a rule changes nothing.
 func (s *Service) Notify(ctx context.Context, tx TxStore, ev Event) error {
-	rule, ok := s.rules.For(ev.Type)
-	if !ok {
-		return nil
-	}
-	now := s.now()
-	if rule.Reaction != "" {
-		if err := tx.React(ctx, rule.Reaction+":"+watchID(rule.Reaction, ev.Facts), now); err != nil {
-			return fmt.Errorf("record reaction to %s: %w", ev.ID, err)
-		}
-		return nil
-	}
+	return s.NotifyBatch(ctx, tx, []Event{ev})
+}
 
+// NotifyBatch applies the rules of several events in tx, writing all their inbox items and
+// deliveries in one statement each.
+func (s *Service) NotifyBatch(ctx context.Context, tx TxStore, evs []Event) error {
+	var (
+		items  []inbox.Item
+		ds     []notice.Delivery
+		subs   []notice.Subscription
+		subsOK bool
+	)
+	now := s.now()
+	for _, ev := range evs {
+		rule, ok := s.rules.For(ev.Type)
+		if !ok {
+			continue
+		}
+		if rule.Reaction != "" {
+			if err := tx.React(ctx, rule.Reaction+":"+watchID(rule.Reaction, ev.Facts), now); err != nil {
+				return fmt.Errorf("record reaction to %s: %w", ev.ID, err)
+			}
+			continue
+		}
+		if !subsOK {
+			var err error
+			if subs, err = tx.Subscriptions(ctx); err != nil {
+				return err
+			}
+			subsOK = true
+		}
+		evItems, evDs, err := s.plan(ctx, tx, rule, ev, subs, now)
+		if err != nil {
+			return err
+		}
+		items, ds = append(items, evItems...), append(ds, evDs...)
+		if rule.Escalate != "" {
+			m, err := notice.Render(ev.Type, notice.ChannelInbox, ev.Facts, notice.Recipient{}, s.opts.PortalBaseURL)
+			if err != nil {
+				return err
+			}
+			w := Watch{Key: rule.Escalate + ":" + watchID(rule.Escalate, ev.Facts), SourceEventID: ev.ID, EventType: ev.Type,
+				Message: m, Due: now.Add(s.opts.EscalateAfter), Since: now}
+			if err := tx.Watch(ctx, w); err != nil {
+				return fmt.Errorf("event %s: %w", ev.ID, err)
+			}
+		}
+		logCtx := ctx
+		if ev.Trace != nil {
+			logCtx = ev.Trace
+		}
+		s.log.InfoContext(logCtx, "event notified",
+			slog.String("event_id", ev.ID), slog.String("event_type", ev.Type),
+			slog.Int("inbox_items", len(evItems)), slog.Int("deliveries", len(evDs)))
+	}
+	if _, err := tx.AddItems(ctx, items); err != nil {
+		return fmt.Errorf("%d events: %w", len(evs), err)
+	}
+	if _, err := tx.AddDeliveries(ctx, ds); err != nil {
+		return fmt.Errorf("%d events: %w", len(evs), err)
+	}
+	return nil
+}
+
+// plan returns the inbox items and deliveries one event causes.
+func (s *Service) plan(ctx context.Context, tx TxStore, rule notice.Rule, ev Event, subs []notice.Subscription, now time.Time) ([]inbox.Item, []notice.Delivery, error) {
 	units := rule.Units(ev.Facts)
 	users, err := s.users(ctx, rule, ev.Facts, units, now)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	var userIDs []string
 	for _, u := range users {
@@ -110,14 +167,13 @@ func (s *Service) Notify(ctx context.Context, tx TxStore, ev Event) error {
 	}
 	modes, err := tx.Modes(ctx, userIDs, ev.Type)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-
 	var items []inbox.Item
 	for _, r := range units {
 		m, err := notice.Render(ev.Type, notice.ChannelInbox, ev.Facts, r, s.opts.PortalBaseURL)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		items = append(items, inbox.Item{ID: s.newID(), UnitID: r.UnitID, EventID: ev.ID, EventType: ev.Type,
 			Title: m.Title, Body: m.Body, Link: m.Link, Urgent: rule.Urgent, CreateTime: now})
@@ -125,12 +181,11 @@ func (s *Service) Notify(ctx context.Context, tx TxStore, ev Event) error {
 	var ds []notice.Delivery
 	for _, u := range users {
 		r := notice.Recipient{UserID: u.ID, UnitID: u.UnitID, Role: u.role}
-		if !u.direct {
-			// A unit's users read the unit's item; they get e-mail only.
-		} else if mode := modes[u.ID][notice.ChannelInbox]; rule.Urgent || mode != notice.ModeOff {
+		// A unit's users read the unit's item; users named directly get their own.
+		if mode := modes[u.ID][notice.ChannelInbox]; u.direct && (rule.Urgent || mode != notice.ModeOff) {
 			m, err := notice.Render(ev.Type, notice.ChannelInbox, ev.Facts, r, s.opts.PortalBaseURL)
 			if err != nil {
-				return err
+				return nil, nil, err
 			}
 			items = append(items, inbox.Item{ID: s.newID(), UserID: u.ID, EventID: ev.ID, EventType: ev.Type,
 				Title: m.Title, Body: m.Body, Link: m.Link, Urgent: rule.Urgent, CreateTime: now})
@@ -149,15 +204,11 @@ func (s *Service) Notify(ctx context.Context, tx TxStore, ev Event) error {
 		}
 		m, err := notice.Render(ev.Type, notice.ChannelEmail, ev.Facts, r, s.opts.PortalBaseURL)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		ds = append(ds, notice.Delivery{ID: s.newID(), EventID: ev.ID, EventType: ev.Type, Channel: notice.ChannelEmail,
 			Recipient: strings.ToLower(u.Email), Subject: m.Title, Body: []byte(m.Body), State: state,
 			NextAttempt: now, CreateTime: now})
-	}
-	subs, err := tx.Subscriptions(ctx)
-	if err != nil {
-		return err
 	}
 	for _, sub := range subs {
 		if !sub.Wants(ev.Type) {
@@ -166,31 +217,7 @@ func (s *Service) Notify(ctx context.Context, tx TxStore, ev Event) error {
 		ds = append(ds, notice.Delivery{ID: s.newID(), EventID: ev.ID, EventType: ev.Type, Channel: notice.ChannelWebhook,
 			Recipient: sub.ID, Body: webhookBody(ev), State: notice.StatePending, NextAttempt: now, CreateTime: now})
 	}
-
-	added, err := tx.AddItems(ctx, items)
-	if err != nil {
-		return fmt.Errorf("event %s: %w", ev.ID, err)
-	}
-	queued, err := tx.AddDeliveries(ctx, ds)
-	if err != nil {
-		return fmt.Errorf("event %s: %w", ev.ID, err)
-	}
-	if rule.Escalate != "" {
-		m, err := notice.Render(ev.Type, notice.ChannelInbox, ev.Facts, notice.Recipient{}, s.opts.PortalBaseURL)
-		if err != nil {
-			return err
-		}
-		w := Watch{Key: rule.Escalate + ":" + watchID(rule.Escalate, ev.Facts), SourceEventID: ev.ID, EventType: ev.Type,
-			Message: m, Due: now.Add(s.opts.EscalateAfter), Since: now}
-		if err := tx.Watch(ctx, w); err != nil {
-			return fmt.Errorf("event %s: %w", ev.ID, err)
-		}
-	}
-	s.log.InfoContext(ctx, "event notified",
-		slog.String("event_id", ev.ID), slog.String("event_type", ev.Type),
-		slog.Int("units", len(units)), slog.Int("users", len(users)),
-		slog.Int("items_added", added), slog.Int("deliveries_queued", queued))
-	return nil
+	return items, ds, nil
 }
 
 // watchID is the id an escalation watch of kind is keyed by in facts.

@@ -87,9 +87,29 @@ func user(u *directoryv1.User) app.User {
 	return app.User{ID: strings.ToLower(u.GetId()), UnitID: strings.ToLower(u.GetUnitId()), Email: u.GetEmail(), Name: u.GetDisplayName()}
 }
 
-// UsersOfUnits asks for the users of each unit, a few units at a time.
+// manyUnits is where asking unit by unit costs more than listing every user once.
+const manyUnits = 50
+
+// UsersOfUnits asks for the users of each unit, a few units at a time; for many units (the
+// results of every unit of the province) it lists all users once and groups them.
 func (c *Client) UsersOfUnits(ctx context.Context, unitIDs []string) (map[string][]app.User, error) {
 	out := make(map[string][]app.User, len(unitIDs))
+	if len(unitIDs) > manyUnits {
+		all, err := c.listUsers(ctx, &directoryv1.ListUsersRequest{})
+		if err != nil {
+			return nil, err
+		}
+		want := make(map[string]bool, len(unitIDs))
+		for _, id := range unitIDs {
+			want[id] = true
+		}
+		for _, u := range all {
+			if want[u.UnitID] {
+				out[u.UnitID] = append(out[u.UnitID], u)
+			}
+		}
+		return out, nil
+	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)

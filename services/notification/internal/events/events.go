@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.opentelemetry.io/otel"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -22,6 +23,7 @@ import (
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/consumer"
+	"github.com/parindex/platform/services/kit/natsx"
 	"github.com/parindex/platform/services/kit/vntime"
 	"github.com/parindex/platform/services/notification/internal/app"
 	"github.com/parindex/platform/services/notification/internal/notice"
@@ -76,7 +78,7 @@ func (h *Handler) Consumers(pool *pgxpool.Pool, js jetstream.JetStream, log *slo
 		}
 		out = append(out, consumer.Config{
 			Pool: pool, JS: js, Stream: p.stream, Durable: p.durable,
-			FilterSubjects: subjects, Log: log, Handle: h.Handle,
+			FilterSubjects: subjects, Log: log, Handle: h.Handle, HandleBatch: h.HandleBatch,
 		})
 	}
 	return out
@@ -91,6 +93,28 @@ func (h *Handler) Handle(ctx context.Context, tx pgx.Tx, m consumer.Message) err
 		return consumer.GiveUp(err)
 	}
 	err = h.svc.Notify(ctx, h.store(tx), ev)
+	if errors.Is(err, app.ErrDirectory) {
+		return consumer.Retry(err, 0)
+	}
+	return err
+}
+
+// HandleBatch applies several events in tx (kit/consumer's batch mode). Any failure fails
+// the batch; kit/consumer then hands each message to Handle alone, where an undecodable one
+// is dead-lettered and the others succeed.
+func (h *Handler) HandleBatch(ctx context.Context, tx pgx.Tx, ms []consumer.Message) error {
+	evs := make([]app.Event, 0, len(ms))
+	for _, m := range ms {
+		ev, err := Decode(m)
+		if err != nil {
+			return consumer.GiveUp(err)
+		}
+		if m.Header != nil {
+			ev.Trace = otel.GetTextMapPropagator().Extract(ctx, natsx.HeaderCarrier(m.Header))
+		}
+		evs = append(evs, ev)
+	}
+	err := h.svc.NotifyBatch(ctx, h.store(tx), evs)
 	if errors.Is(err, app.ErrDirectory) {
 		return consumer.Retry(err, 0)
 	}

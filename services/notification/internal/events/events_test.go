@@ -40,12 +40,18 @@ func newHandler(t *testing.T) (*events.Handler, *pgxpool.Pool) {
 }
 
 // newHandlerDir returns a handler resolving recipients through a fake directory peer.
-func newHandlerDir(t *testing.T) (*events.Handler, *pgxpool.Pool, *directorytest.Fake) {
+func newHandlerDir(t testing.TB) (*events.Handler, *pgxpool.Pool, *directorytest.Fake) {
+	t.Helper()
+	return newHandlerCached(t, 0)
+}
+
+// newHandlerCached is newHandlerDir with directory answers cached for ttl, as in production.
+func newHandlerCached(t testing.TB, ttl time.Duration) (*events.Handler, *pgxpool.Pool, *directorytest.Fake) {
 	t.Helper()
 	pool := pgtest.NewPool(t, postgres.Migrations())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fake, addr := directorytest.Start(t)
-	dir := directory.New(directorytest.Dial(t, addr), 0)
+	dir := directory.New(directorytest.Dial(t, addr), ttl)
 	svc := app.New(postgres.New(pool), dir, notice.DefaultRules(), app.Options{
 		PortalBaseURL: "https://par.example.gov.vn", EscalateAfter: time.Hour,
 	}, log, time.Now, uuid.NewString)

@@ -1,0 +1,193 @@
+package events_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
+	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/kit/consumer"
+	"github.com/parindex/platform/services/kit/natsx"
+	"github.com/parindex/platform/services/kit/natsx/natstest"
+	"github.com/parindex/platform/services/kit/pg"
+)
+
+// BenchmarkFanOutResultsPublished publishes the results of 10,000 units: one event becomes
+// 10,000 unit inbox items (plus the leadership's and secretariat's), through the directory
+// and the rules, in the consumer's transaction. The baseline is a bare INSERT of 10,000
+// rows into the same table in the same run; x_bare_insert is the cost as a multiple of it.
+func BenchmarkFanOutResultsPublished(b *testing.B) {
+	const units = 10000
+	h, pool, dir := newHandlerDir(b)
+	dir.AddUser(uuid.NewString(), uuid.NewString(), "lanhdao@tinh.gov.vn", "Lãnh đạo tỉnh", directoryv1.Role_ROLE_LEADERSHIP)
+	dir.AddUser(uuid.NewString(), uuid.NewString(), "vanphong@tinh.gov.vn", "Sở Nội vụ", directoryv1.Role_ROLE_SECRETARIAT)
+	ids := make([]string, units)
+	for i := range ids {
+		ids[i] = uuid.NewString()
+	}
+	ctx := context.Background()
+	var bare, fan time.Duration
+	for b.Loop() {
+		// Baseline: the same number of rows, no rules, no directory, no templates.
+		start := time.Now()
+		ev := uuid.NewString()
+		_, err := pool.Exec(ctx, `INSERT INTO inbox_items (id, unit_id, event_id, event_type, title, body, link, create_time)
+			SELECT gen_random_uuid(), u, $2, 'parscoring.v1.results.published', 'Công bố kết quả', 'Nội dung', '/ket-qua/2024', now()
+			FROM unnest($1::uuid[]) u`, ids, ev)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bare += time.Since(start)
+
+		data, err := proto.Marshal(&parscoringv1.ResultsPublished{SnapshotId: uuid.NewString(), Year: 2024,
+			Decision: "Quyết định 123/QĐ-UBND", SubjectUnitIds: ids})
+		if err != nil {
+			b.Fatal(err)
+		}
+		m := consumer.Message{ID: uuid.NewString(), Subject: "parscoring.v1.results.published", Data: data, Deliveries: 1}
+		start = time.Now()
+		if err := pg.InTx(ctx, pool, func(tx pgx.Tx) error { return h.Handle(ctx, tx, m) }); err != nil {
+			b.Fatal(err)
+		}
+		fan += time.Since(start)
+	}
+	b.ReportMetric(float64(fan.Milliseconds())/float64(b.N), "fanout_ms/op")
+	b.ReportMetric(float64(bare.Milliseconds())/float64(b.N), "bare_insert_ms/op")
+	b.ReportMetric(float64(fan)/float64(bare), "x_bare_insert")
+}
+
+// BenchmarkTaskEventStream measures a sustained stream of TaskAssigned events (three units
+// each) through the notification-tasks durable consumer, against the raw JetStream rate of
+// the same messages (pull, consume, ack; nothing else) measured in the same run.
+// of_raw_rate is the consumer's throughput as a fraction of the raw rate.
+func BenchmarkTaskEventStream(b *testing.B) {
+	const events = 3000
+	h, pool, _ := newHandlerCached(b, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	nc, js, err := natsx.Connect(ctx, natstest.Start(b), "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := natsx.EnsureStream(ctx, js, "tasktracking"); err != nil {
+		b.Fatal(err)
+	}
+	units := []string{uuid.NewString(), uuid.NewString(), uuid.NewString()}
+	var raw, cons time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		var acks []jetstream.PubAckFuture
+		for range events {
+			data, _ := proto.Marshal(taskAssigned(units[0], units[1], units[2]))
+			f, err := js.PublishMsgAsync(&nats.Msg{Subject: EventTaskAssignedSubject, Data: data, Header: nats.Header{}}, jetstream.WithMsgID(uuid.NewString()))
+			if err != nil {
+				b.Fatal(err)
+			}
+			acks = append(acks, f)
+		}
+		for _, f := range acks {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+
+		// Raw: an ephemeral consumer over the whole stream; the last `events` messages are
+		// this round's (earlier rounds' are there too: read them all, time only ours).
+		start := time.Now()
+		if err != nil {
+			b.Fatal(err)
+		}
+		rawN := rawConsume(b, ctx, js, events)
+		raw += time.Since(start)
+		if rawN != events {
+			b.Fatalf("raw consumed %d", rawN)
+		}
+
+		var before int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM processed_events`).Scan(&before); err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		cctx, ccancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() {
+			done <- consumer.Run(cctx, h.Consumers(pool, js, slog.New(slog.NewTextHandler(io.Discard, nil)))[0])
+		}()
+		for {
+			var n int
+			if err := pool.QueryRow(ctx, `SELECT count(*) FROM processed_events`).Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+			if n-before >= events {
+				break
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		cons += time.Since(start)
+		ccancel()
+		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+	rawRate := float64(events*b.N) / raw.Seconds()
+	consRate := float64(events*b.N) / cons.Seconds()
+	b.ReportMetric(rawRate, "raw_events/s")
+	b.ReportMetric(consRate, "notify_events/s")
+	b.ReportMetric(consRate/rawRate, "of_raw_rate")
+}
+
+// EventTaskAssignedSubject is the subject benchmarks publish on.
+const EventTaskAssignedSubject = "tasktracking.v1.task.assigned"
+
+// rawConsume pulls n new messages through a fresh durable consumer starting at the stream's
+// last n messages, acking each, and returns how many it got.
+func rawConsume(b *testing.B, ctx context.Context, js jetstream.JetStream, n int) int {
+	b.Helper()
+	s, err := js.Stream(ctx, "TASKTRACKING")
+	if err != nil {
+		b.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	startSeq := info.State.LastSeq - uint64(n) + 1
+	c, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
+		Durable: fmt.Sprintf("raw-%d", startSeq), AckPolicy: jetstream.AckExplicitPolicy,
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: startSeq,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	got := 0
+	for got < n {
+		batch, err := c.Fetch(min(500, n-got), jetstream.FetchMaxWait(5*time.Second))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for msg := range batch.Messages() {
+			if err := msg.Ack(); err != nil {
+				b.Fatal(err)
+			}
+			got++
+		}
+		if batch.Error() != nil {
+			b.Fatal(batch.Error())
+		}
+	}
+	return got
+}
