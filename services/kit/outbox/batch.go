@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -28,7 +29,11 @@ func AddBatch(ctx context.Context, tx pgx.Tx, events []Event) ([]string, error) 
 	}
 	headers := propagation.MapCarrier{}
 	otel.GetTextMapPropagator().Inject(ctx, headers)
-	hdr := map[string]string(headers)
+	// Encoded once for every row: the same trace context travels with each event.
+	hdr, err := json.Marshal(map[string]string(headers))
+	if err != nil {
+		return nil, fmt.Errorf("outbox: headers: %w", err)
+	}
 
 	ids := make([]string, len(events))
 	rows := make([][]any, len(events))
@@ -45,7 +50,7 @@ func AddBatch(ctx context.Context, tx pgx.Tx, events []Event) ([]string, error) 
 			return nil, fmt.Errorf("outbox: event id: %w", err)
 		}
 		ids[i] = id.String()
-		rows[i] = []any{id, ev.Subject, string(ev.Msg.ProtoReflect().Descriptor().FullName()), payload, hdr}
+		rows[i] = []any{ids[i], ev.Subject, string(ev.Msg.ProtoReflect().Descriptor().FullName()), payload, hdr}
 	}
 	// seq comes from its sequence in row order, so the relay publishes in the order given.
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"outbox_events"},

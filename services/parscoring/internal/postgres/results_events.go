@@ -52,9 +52,11 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 		}
 		for i, n := range snap.Nodes {
 			score, prevScore := sub.Scores[i], sub.PrevScores[i]
+			// Names stay out: consumers have the criteria set, and ten thousand subjects ×
+			// every node's name would double what a publication writes to the outbox.
 			ev.Nodes[i] = &parscoringv1.NodeResult{
-				Code: n.Code, ParentCode: n.ParentCode, Name: n.Name,
-				Score: results.Format(score), MaxPoints: n.MaxPoints.String(),
+				Code: n.Code, ParentCode: n.ParentCode,
+				Score: results.Format(score), MaxPoints: results.Format(n.MaxPoints),
 				PreviousScore: results.Format(prevScore), PreviousMaxPoints: results.Format(snap.PrevNodeMax(i)),
 				Bonus: n.Bonus, Rank: sub.Ranks[i], PreviousRank: sub.PrevRanks[i],
 				Fell:        score != results.NoScore && prevScore != results.NoScore && score < prevScore,

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
@@ -183,12 +184,22 @@ func abs(v int64) int64 {
 	return v
 }
 
-// Format writes points with two decimals, or "" for NoScore.
+// Format writes points with two decimals like methodology.Points.String, or "" for
+// NoScore. It avoids fmt: a publication formats millions of figures for its events.
 func Format(p methodology.Points) string {
 	if p == NoScore {
 		return ""
 	}
-	return p.String()
+	v := int64(p)
+	var buf [24]byte
+	b := buf[:0]
+	if v < 0 {
+		b = append(b, '-')
+		v = -v
+	}
+	b = strconv.AppendInt(b, v/100, 10)
+	b = append(b, '.', byte('0'+v%100/10), byte('0'+v%10))
+	return string(b)
 }
 
 // Change returns cur − prev, or NoScore when either is missing.

@@ -79,3 +79,14 @@ func TestComputeSumsBeforeRoundingAndComparesWithLastYear(t *testing.T) {
 		t.Errorf("changes: x 1.1 %s→%s, y rank %d→%d", nx.PrevScores[1], nx.Scores[1], ny.PrevRank, ny.Rank)
 	}
 }
+
+func TestFormatMatchesPointsString(t *testing.T) {
+	for _, v := range []methodology.Points{0, 1, 9, 10, 99, 100, 1450, -50, -1, -12345, methodology.MaxAbsPoints} {
+		if got, want := Format(v), v.String(); got != want {
+			t.Errorf("Format(%d) = %q, want %q", v, got, want)
+		}
+	}
+	if Format(NoScore) != "" {
+		t.Error("NoScore must format as empty")
+	}
+}
