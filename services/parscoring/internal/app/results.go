@@ -38,8 +38,9 @@ type UnitResult struct {
 
 // Results runs the publication and reading use cases.
 type Results struct {
-	store ResultsStore
-	now   func() time.Time
+	store  ResultsStore
+	rounds RoundScores
+	now    func() time.Time
 }
 
 // NewResults returns the results use cases on store; now nil means time.Now.

@@ -16,6 +16,7 @@ import (
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/vntext"
 	"github.com/parindex/platform/services/parscoring/internal/app"
+	"github.com/parindex/platform/services/parscoring/internal/assessment"
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
 	"github.com/parindex/platform/services/parscoring/internal/results"
 )
@@ -46,6 +47,10 @@ func (s *ResultsServer) status(ctx context.Context, err error, prefix string) er
 		return status.Error(codes.NotFound, results.ErrNotFound.Error())
 	case errors.Is(err, results.ErrAlreadyPublished):
 		return status.Error(codes.FailedPrecondition, results.ErrAlreadyPublished.Error())
+	case errors.Is(err, app.ErrRoundNotFinalised):
+		return status.Error(codes.FailedPrecondition, app.ErrRoundNotFinalised.Error())
+	case errors.Is(err, assessment.ErrRoundNotFound):
+		return status.Error(codes.NotFound, assessment.ErrRoundNotFound.Error())
 	}
 	return toStatus(ctx, s.log, err, prefix)
 }
@@ -80,6 +85,22 @@ func (s *ResultsServer) PublishResults(ctx context.Context, req *parscoringv1.Pu
 		return nil, s.status(ctx, err, "")
 	}
 	return &parscoringv1.PublishResultsResponse{Snapshot: snapshotToProto(snap)}, nil
+}
+
+// PublishRoundResults publishes a round from its finalised scores. Secretariat only.
+func (s *ResultsServer) PublishRoundResults(ctx context.Context, req *parscoringv1.PublishRoundResultsRequest) (*parscoringv1.PublishRoundResultsResponse, error) {
+	if _, err := authorize(ctx, auth.RoleSecretariat, auth.RoleService); err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	grades, err := gradesFromProto(req.GetGradeThresholds())
+	if err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	snap, err := s.res.PublishRound(ctx, strings.ToLower(req.GetRoundId()), vntext.NFC(req.GetDecision()), grades)
+	if err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	return &parscoringv1.PublishRoundResultsResponse{Snapshot: snapshotToProto(snap)}, nil
 }
 
 func publishFromProto(req *parscoringv1.PublishResultsRequest) (app.PublishCommand, error) {

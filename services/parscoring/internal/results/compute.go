@@ -30,6 +30,10 @@ type SubjectInput struct {
 // and 0 for a penalty); a missing bonus or penalty leaf counts as 0. Every problem is
 // reported, as methodology.ValidationErrors with paths like "subjects[3].scores[2].score".
 func Compute(set methodology.CriteriaSet, subjects []SubjectInput, grades []Grade) (Snapshot, error) {
+	if set.Incomplete() {
+		return Snapshot{}, methodology.ValidationErrors{{Field: "criteria_set_id",
+			Reason: "bộ tiêu chí chưa đầy đủ (có mục chưa biết điểm tối đa): không tính được kết quả, chỉ nhập được kết quả đã công bố"}}
+	}
 	if len(grades) == 0 {
 		grades = DefaultGrades
 	}

@@ -149,7 +149,7 @@ func TestPublishResults(t *testing.T) {
 			byCode[n.GetCode()] = n
 		}
 		n11 := byCode["1.1"]
-		want := &parscoringv1.NodeResult{Code: "1.1", ParentCode: "1", Name: "Kế hoạch CCHC", Score: "4.00", MaxPoints: "6.00",
+		want := &parscoringv1.NodeResult{Code: "1.1", ParentCode: "1", Score: "4.00", MaxPoints: "6.00",
 			PreviousScore: "6.00", PreviousMaxPoints: "6.00", Rank: 3, PreviousRank: 1, Fell: true, ScoreChange: "-2.00", RankChange: -2}
 		if diff := cmp.Diff(want, n11, protocmp.Transform()); diff != "" {
 			t.Errorf("node 1.1 of A (-want +got):\n%s", diff)

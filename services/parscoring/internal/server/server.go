@@ -91,7 +91,6 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	scoring := app.New(store, nil)
 	parscoringv1.RegisterParScoringServiceServer(srv, grpcapi.New(scoring, log))
 	parscoringv1.RegisterMethodologyServiceServer(srv, grpcapi.NewMethodologyServer(scoring, log))
-	parscoringv1.RegisterResultsServiceServer(srv, grpcapi.NewResults(app.NewResults(store, nil), log))
 	// The directory is called on behalf of the caller (its token is forwarded).
 	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
 	if err != nil {
@@ -100,6 +99,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	defer func() { _ = dirConn.Close() }()
 	assessments := app.NewAssessments(store, store, directory.New(dirConn), nil)
 	parscoringv1.RegisterAssessmentServiceServer(srv, grpcapi.NewAssessmentServer(assessments, log))
+	resultsUC := app.NewResults(store, nil)
+	resultsUC.UseRounds(assessments) // round finalisation → publication
+	parscoringv1.RegisterResultsServiceServer(srv, grpcapi.NewResults(resultsUC, log))
 
 	// The relay and the server run together; the first to fail stops the other.
 	served = true

@@ -447,7 +447,8 @@ type NodeResult struct {
 	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
 	// Parent code; empty for a field.
 	ParentCode string `protobuf:"bytes,2,opt,name=parent_code,json=parentCode,proto3" json:"parent_code,omitempty"`
-	// Vietnamese name.
+	// Vietnamese name; left empty by the results events, whose consumers read names from the
+	// criteria set (criteria_set_id), so that a publication of thousands of units stays small.
 	Name string `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
 	// Points achieved, as published.
 	Score string `protobuf:"bytes,4,opt,name=score,proto3" json:"score,omitempty"`

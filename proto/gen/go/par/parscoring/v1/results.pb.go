@@ -507,6 +507,116 @@ func (x *PublishResultsResponse) GetSnapshot() *ResultSnapshot {
 	return nil
 }
 
+// Request of PublishRoundResults.
+type PublishRoundResultsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The assessment round.
+	RoundId string `protobuf:"bytes,1,opt,name=round_id,json=roundId,proto3" json:"round_id,omitempty"`
+	// The publishing decision; may be empty.
+	Decision string `protobuf:"bytes,2,opt,name=decision,proto3" json:"decision,omitempty"`
+	// Grade groups; empty: A ≥ 90, B ≥ 80, C ≥ 70, D below.
+	GradeThresholds []*GradeThreshold `protobuf:"bytes,3,rep,name=grade_thresholds,json=gradeThresholds,proto3" json:"grade_thresholds,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *PublishRoundResultsRequest) Reset() {
+	*x = PublishRoundResultsRequest{}
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishRoundResultsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishRoundResultsRequest) ProtoMessage() {}
+
+func (x *PublishRoundResultsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishRoundResultsRequest.ProtoReflect.Descriptor instead.
+func (*PublishRoundResultsRequest) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *PublishRoundResultsRequest) GetRoundId() string {
+	if x != nil {
+		return x.RoundId
+	}
+	return ""
+}
+
+func (x *PublishRoundResultsRequest) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *PublishRoundResultsRequest) GetGradeThresholds() []*GradeThreshold {
+	if x != nil {
+		return x.GradeThresholds
+	}
+	return nil
+}
+
+// Response of PublishRoundResults.
+type PublishRoundResultsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The snapshot created.
+	Snapshot      *ResultSnapshot `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PublishRoundResultsResponse) Reset() {
+	*x = PublishRoundResultsResponse{}
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PublishRoundResultsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PublishRoundResultsResponse) ProtoMessage() {}
+
+func (x *PublishRoundResultsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PublishRoundResultsResponse.ProtoReflect.Descriptor instead.
+func (*PublishRoundResultsResponse) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *PublishRoundResultsResponse) GetSnapshot() *ResultSnapshot {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
 // Request of ImportResults. The file has a header row with the columns `subject_code`,
 // `subject_name`, `node_code`, `score`, `rank`, `rank_of` (Vietnamese headers `mã đơn vị`,
 // `tên đơn vị`, `mã mục`, `điểm`, `xếp hạng`, `trên tổng số` are read too). A row with an empty
@@ -536,7 +646,7 @@ type ImportResultsRequest struct {
 
 func (x *ImportResultsRequest) Reset() {
 	*x = ImportResultsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -548,7 +658,7 @@ func (x *ImportResultsRequest) String() string {
 func (*ImportResultsRequest) ProtoMessage() {}
 
 func (x *ImportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -561,7 +671,7 @@ func (x *ImportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ImportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{6}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ImportResultsRequest) GetYear() int32 {
@@ -635,7 +745,7 @@ type ImportProblem struct {
 
 func (x *ImportProblem) Reset() {
 	*x = ImportProblem{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -647,7 +757,7 @@ func (x *ImportProblem) String() string {
 func (*ImportProblem) ProtoMessage() {}
 
 func (x *ImportProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -660,7 +770,7 @@ func (x *ImportProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportProblem.ProtoReflect.Descriptor instead.
 func (*ImportProblem) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{7}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ImportProblem) GetRow() int32 {
@@ -699,7 +809,7 @@ type ImportResultsResponse struct {
 
 func (x *ImportResultsResponse) Reset() {
 	*x = ImportResultsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -711,7 +821,7 @@ func (x *ImportResultsResponse) String() string {
 func (*ImportResultsResponse) ProtoMessage() {}
 
 func (x *ImportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -724,7 +834,7 @@ func (x *ImportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ImportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{8}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ImportResultsResponse) GetProblems() []*ImportProblem {
@@ -761,7 +871,7 @@ type ListResultSnapshotsRequest struct {
 
 func (x *ListResultSnapshotsRequest) Reset() {
 	*x = ListResultSnapshotsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -773,7 +883,7 @@ func (x *ListResultSnapshotsRequest) String() string {
 func (*ListResultSnapshotsRequest) ProtoMessage() {}
 
 func (x *ListResultSnapshotsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -786,7 +896,7 @@ func (x *ListResultSnapshotsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResultSnapshotsRequest.ProtoReflect.Descriptor instead.
 func (*ListResultSnapshotsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{9}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ListResultSnapshotsRequest) GetYear() int32 {
@@ -814,7 +924,7 @@ type ListResultSnapshotsResponse struct {
 
 func (x *ListResultSnapshotsResponse) Reset() {
 	*x = ListResultSnapshotsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -826,7 +936,7 @@ func (x *ListResultSnapshotsResponse) String() string {
 func (*ListResultSnapshotsResponse) ProtoMessage() {}
 
 func (x *ListResultSnapshotsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -839,7 +949,7 @@ func (x *ListResultSnapshotsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResultSnapshotsResponse.ProtoReflect.Descriptor instead.
 func (*ListResultSnapshotsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{10}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ListResultSnapshotsResponse) GetSnapshots() []*ResultSnapshot {
@@ -886,7 +996,7 @@ type ScorecardNode struct {
 
 func (x *ScorecardNode) Reset() {
 	*x = ScorecardNode{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -898,7 +1008,7 @@ func (x *ScorecardNode) String() string {
 func (*ScorecardNode) ProtoMessage() {}
 
 func (x *ScorecardNode) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -911,7 +1021,7 @@ func (x *ScorecardNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScorecardNode.ProtoReflect.Descriptor instead.
 func (*ScorecardNode) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{11}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ScorecardNode) GetCode() string {
@@ -1053,7 +1163,7 @@ type Scorecard struct {
 
 func (x *Scorecard) Reset() {
 	*x = Scorecard{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1065,7 +1175,7 @@ func (x *Scorecard) String() string {
 func (*Scorecard) ProtoMessage() {}
 
 func (x *Scorecard) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1078,7 +1188,7 @@ func (x *Scorecard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scorecard.ProtoReflect.Descriptor instead.
 func (*Scorecard) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{12}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Scorecard) GetSnapshot() *ResultSnapshot {
@@ -1206,7 +1316,7 @@ type GetScorecardRequest struct {
 
 func (x *GetScorecardRequest) Reset() {
 	*x = GetScorecardRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1218,7 +1328,7 @@ func (x *GetScorecardRequest) String() string {
 func (*GetScorecardRequest) ProtoMessage() {}
 
 func (x *GetScorecardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1231,7 +1341,7 @@ func (x *GetScorecardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScorecardRequest.ProtoReflect.Descriptor instead.
 func (*GetScorecardRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{13}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetScorecardRequest) GetUnitId() string {
@@ -1259,7 +1369,7 @@ type GetScorecardResponse struct {
 
 func (x *GetScorecardResponse) Reset() {
 	*x = GetScorecardResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1271,7 +1381,7 @@ func (x *GetScorecardResponse) String() string {
 func (*GetScorecardResponse) ProtoMessage() {}
 
 func (x *GetScorecardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1284,7 +1394,7 @@ func (x *GetScorecardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScorecardResponse.ProtoReflect.Descriptor instead.
 func (*GetScorecardResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{14}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetScorecardResponse) GetScorecard() *Scorecard {
@@ -1307,7 +1417,7 @@ type GetPublishedScorecardRequest struct {
 
 func (x *GetPublishedScorecardRequest) Reset() {
 	*x = GetPublishedScorecardRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1319,7 +1429,7 @@ func (x *GetPublishedScorecardRequest) String() string {
 func (*GetPublishedScorecardRequest) ProtoMessage() {}
 
 func (x *GetPublishedScorecardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1332,7 +1442,7 @@ func (x *GetPublishedScorecardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublishedScorecardRequest.ProtoReflect.Descriptor instead.
 func (*GetPublishedScorecardRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{15}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetPublishedScorecardRequest) GetUnitId() string {
@@ -1360,7 +1470,7 @@ type GetPublishedScorecardResponse struct {
 
 func (x *GetPublishedScorecardResponse) Reset() {
 	*x = GetPublishedScorecardResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1372,7 +1482,7 @@ func (x *GetPublishedScorecardResponse) String() string {
 func (*GetPublishedScorecardResponse) ProtoMessage() {}
 
 func (x *GetPublishedScorecardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1385,7 +1495,7 @@ func (x *GetPublishedScorecardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublishedScorecardResponse.ProtoReflect.Descriptor instead.
 func (*GetPublishedScorecardResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{16}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetPublishedScorecardResponse) GetScorecard() *Scorecard {
@@ -1432,7 +1542,7 @@ type RankingEntry struct {
 
 func (x *RankingEntry) Reset() {
 	*x = RankingEntry{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1444,7 +1554,7 @@ func (x *RankingEntry) String() string {
 func (*RankingEntry) ProtoMessage() {}
 
 func (x *RankingEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1457,7 +1567,7 @@ func (x *RankingEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingEntry.ProtoReflect.Descriptor instead.
 func (*RankingEntry) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{17}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *RankingEntry) GetRank() int32 {
@@ -1575,7 +1685,7 @@ type ListRankingsRequest struct {
 
 func (x *ListRankingsRequest) Reset() {
 	*x = ListRankingsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1587,7 +1697,7 @@ func (x *ListRankingsRequest) String() string {
 func (*ListRankingsRequest) ProtoMessage() {}
 
 func (x *ListRankingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1600,7 +1710,7 @@ func (x *ListRankingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRankingsRequest.ProtoReflect.Descriptor instead.
 func (*ListRankingsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{18}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListRankingsRequest) GetYear() int32 {
@@ -1644,7 +1754,7 @@ type ListRankingsResponse struct {
 
 func (x *ListRankingsResponse) Reset() {
 	*x = ListRankingsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1656,7 +1766,7 @@ func (x *ListRankingsResponse) String() string {
 func (*ListRankingsResponse) ProtoMessage() {}
 
 func (x *ListRankingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1669,7 +1779,7 @@ func (x *ListRankingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRankingsResponse.ProtoReflect.Descriptor instead.
 func (*ListRankingsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{19}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListRankingsResponse) GetSnapshot() *ResultSnapshot {
@@ -1703,7 +1813,7 @@ type ListPublishedRankingsRequest struct {
 
 func (x *ListPublishedRankingsRequest) Reset() {
 	*x = ListPublishedRankingsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1715,7 +1825,7 @@ func (x *ListPublishedRankingsRequest) String() string {
 func (*ListPublishedRankingsRequest) ProtoMessage() {}
 
 func (x *ListPublishedRankingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1728,7 +1838,7 @@ func (x *ListPublishedRankingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublishedRankingsRequest.ProtoReflect.Descriptor instead.
 func (*ListPublishedRankingsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{20}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListPublishedRankingsRequest) GetYear() int32 {
@@ -1772,7 +1882,7 @@ type ListPublishedRankingsResponse struct {
 
 func (x *ListPublishedRankingsResponse) Reset() {
 	*x = ListPublishedRankingsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1784,7 +1894,7 @@ func (x *ListPublishedRankingsResponse) String() string {
 func (*ListPublishedRankingsResponse) ProtoMessage() {}
 
 func (x *ListPublishedRankingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1797,7 +1907,7 @@ func (x *ListPublishedRankingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublishedRankingsResponse.ProtoReflect.Descriptor instead.
 func (*ListPublishedRankingsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{21}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListPublishedRankingsResponse) GetSnapshot() *ResultSnapshot {
@@ -1839,7 +1949,7 @@ type HistoryPoint struct {
 
 func (x *HistoryPoint) Reset() {
 	*x = HistoryPoint{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1851,7 +1961,7 @@ func (x *HistoryPoint) String() string {
 func (*HistoryPoint) ProtoMessage() {}
 
 func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1864,7 +1974,7 @@ func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
 func (*HistoryPoint) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{22}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *HistoryPoint) GetYear() int32 {
@@ -1936,7 +2046,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1948,7 +2058,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1961,7 +2071,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{23}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetHistoryRequest) GetUnitId() string {
@@ -1989,7 +2099,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2001,7 +2111,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2014,7 +2124,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{24}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *GetHistoryResponse) GetPoints() []*HistoryPoint {
@@ -2039,7 +2149,7 @@ type GapItem struct {
 
 func (x *GapItem) Reset() {
 	*x = GapItem{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2051,7 +2161,7 @@ func (x *GapItem) String() string {
 func (*GapItem) ProtoMessage() {}
 
 func (x *GapItem) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2064,7 +2174,7 @@ func (x *GapItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GapItem.ProtoReflect.Descriptor instead.
 func (*GapItem) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{25}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GapItem) GetNode() *ScorecardNode {
@@ -2101,7 +2211,7 @@ type GetGapAnalysisRequest struct {
 
 func (x *GetGapAnalysisRequest) Reset() {
 	*x = GetGapAnalysisRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2113,7 +2223,7 @@ func (x *GetGapAnalysisRequest) String() string {
 func (*GetGapAnalysisRequest) ProtoMessage() {}
 
 func (x *GetGapAnalysisRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2126,7 +2236,7 @@ func (x *GetGapAnalysisRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGapAnalysisRequest.ProtoReflect.Descriptor instead.
 func (*GetGapAnalysisRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{26}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetGapAnalysisRequest) GetUnitId() string {
@@ -2158,7 +2268,7 @@ type GetGapAnalysisResponse struct {
 
 func (x *GetGapAnalysisResponse) Reset() {
 	*x = GetGapAnalysisResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2170,7 +2280,7 @@ func (x *GetGapAnalysisResponse) String() string {
 func (*GetGapAnalysisResponse) ProtoMessage() {}
 
 func (x *GetGapAnalysisResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2183,7 +2293,7 @@ func (x *GetGapAnalysisResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGapAnalysisResponse.ProtoReflect.Descriptor instead.
 func (*GetGapAnalysisResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{27}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetGapAnalysisResponse) GetSnapshot() *ResultSnapshot {
@@ -2224,7 +2334,7 @@ type ListBiggestMoversRequest struct {
 
 func (x *ListBiggestMoversRequest) Reset() {
 	*x = ListBiggestMoversRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2236,7 +2346,7 @@ func (x *ListBiggestMoversRequest) String() string {
 func (*ListBiggestMoversRequest) ProtoMessage() {}
 
 func (x *ListBiggestMoversRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2249,7 +2359,7 @@ func (x *ListBiggestMoversRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBiggestMoversRequest.ProtoReflect.Descriptor instead.
 func (*ListBiggestMoversRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{28}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListBiggestMoversRequest) GetYear() int32 {
@@ -2293,7 +2403,7 @@ type ListBiggestMoversResponse struct {
 
 func (x *ListBiggestMoversResponse) Reset() {
 	*x = ListBiggestMoversResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2305,7 +2415,7 @@ func (x *ListBiggestMoversResponse) String() string {
 func (*ListBiggestMoversResponse) ProtoMessage() {}
 
 func (x *ListBiggestMoversResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2318,7 +2428,7 @@ func (x *ListBiggestMoversResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBiggestMoversResponse.ProtoReflect.Descriptor instead.
 func (*ListBiggestMoversResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{29}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListBiggestMoversResponse) GetRisers() []*RankingEntry {
@@ -2348,7 +2458,7 @@ type ExportScorecardRequest struct {
 
 func (x *ExportScorecardRequest) Reset() {
 	*x = ExportScorecardRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2360,7 +2470,7 @@ func (x *ExportScorecardRequest) String() string {
 func (*ExportScorecardRequest) ProtoMessage() {}
 
 func (x *ExportScorecardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2373,7 +2483,7 @@ func (x *ExportScorecardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportScorecardRequest.ProtoReflect.Descriptor instead.
 func (*ExportScorecardRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{30}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *ExportScorecardRequest) GetUnitId() string {
@@ -2405,7 +2515,7 @@ type ExportRankingsRequest struct {
 
 func (x *ExportRankingsRequest) Reset() {
 	*x = ExportRankingsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2417,7 +2527,7 @@ func (x *ExportRankingsRequest) String() string {
 func (*ExportRankingsRequest) ProtoMessage() {}
 
 func (x *ExportRankingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2430,7 +2540,7 @@ func (x *ExportRankingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRankingsRequest.ProtoReflect.Descriptor instead.
 func (*ExportRankingsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{31}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ExportRankingsRequest) GetYear() int32 {
@@ -2489,6 +2599,12 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"\x10grade_thresholds\x18\x04 \x03(\v2!.par.parscoring.v1.GradeThresholdB\b\xbaH\x05\x92\x01\x02\x10\x14R\x0fgradeThresholds\x12J\n" +
 	"\bsubjects\x18\x05 \x03(\v2 .par.parscoring.v1.SubjectScoresB\f\xbaH\t\x92\x01\x06\b\x01\x10\xa0\x9c\x01R\bsubjects\"W\n" +
 	"\x16PublishResultsResponse\x12=\n" +
+	"\bsnapshot\x18\x01 \x01(\v2!.par.parscoring.v1.ResultSnapshotR\bsnapshot\"\xbe\x01\n" +
+	"\x1aPublishRoundResultsRequest\x12#\n" +
+	"\bround_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\aroundId\x12#\n" +
+	"\bdecision\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\bdecision\x12V\n" +
+	"\x10grade_thresholds\x18\x03 \x03(\v2!.par.parscoring.v1.GradeThresholdB\b\xbaH\x05\x92\x01\x02\x10\x14R\x0fgradeThresholds\"\\\n" +
+	"\x1bPublishRoundResultsResponse\x12=\n" +
 	"\bsnapshot\x18\x01 \x01(\v2!.par.parscoring.v1.ResultSnapshotR\bsnapshot\"\xe3\x02\n" +
 	"\x14ImportResultsRequest\x12\x1f\n" +
 	"\x04year\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x120\n" +
@@ -2648,9 +2764,10 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"FileFormat\x12\x1b\n" +
 	"\x17FILE_FORMAT_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fFILE_FORMAT_CSV\x10\x01\x12\x14\n" +
-	"\x10FILE_FORMAT_XLSX\x10\x022\x9d\x0e\n" +
+	"\x10FILE_FORMAT_XLSX\x10\x022\xc6\x0f\n" +
 	"\x0eResultsService\x12\x8e\x01\n" +
-	"\x0ePublishResults\x12(.par.parscoring.v1.PublishResultsRequest\x1a).par.parscoring.v1.PublishResultsResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/result-snapshots:publish\x12\x8a\x01\n" +
+	"\x0ePublishResults\x12(.par.parscoring.v1.PublishResultsRequest\x1a).par.parscoring.v1.PublishResultsResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/result-snapshots:publish\x12\xa6\x01\n" +
+	"\x13PublishRoundResults\x12-.par.parscoring.v1.PublishRoundResultsRequest\x1a..par.parscoring.v1.PublishRoundResultsResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/rounds/{round_id}:publish-results\x12\x8a\x01\n" +
 	"\rImportResults\x12'.par.parscoring.v1.ImportResultsRequest\x1a(.par.parscoring.v1.ImportResultsResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/result-snapshots:import\x12\x92\x01\n" +
 	"\x13ListResultSnapshots\x12-.par.parscoring.v1.ListResultSnapshotsRequest\x1a..par.parscoring.v1.ListResultSnapshotsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/result-snapshots\x12\x8e\x01\n" +
 	"\fGetScorecard\x12&.par.parscoring.v1.GetScorecardRequest\x1a'.par.parscoring.v1.GetScorecardResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/units/{unit_id}/scorecards/{year}\x12\x8b\x01\n" +
@@ -2677,7 +2794,7 @@ func file_par_parscoring_v1_results_proto_rawDescGZIP() []byte {
 }
 
 var file_par_parscoring_v1_results_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_par_parscoring_v1_results_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_par_parscoring_v1_results_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_par_parscoring_v1_results_proto_goTypes = []any{
 	(FileFormat)(0),                       // 0: par.parscoring.v1.FileFormat
 	(*GradeThreshold)(nil),                // 1: par.parscoring.v1.GradeThreshold
@@ -2686,92 +2803,98 @@ var file_par_parscoring_v1_results_proto_goTypes = []any{
 	(*ResultSnapshot)(nil),                // 4: par.parscoring.v1.ResultSnapshot
 	(*PublishResultsRequest)(nil),         // 5: par.parscoring.v1.PublishResultsRequest
 	(*PublishResultsResponse)(nil),        // 6: par.parscoring.v1.PublishResultsResponse
-	(*ImportResultsRequest)(nil),          // 7: par.parscoring.v1.ImportResultsRequest
-	(*ImportProblem)(nil),                 // 8: par.parscoring.v1.ImportProblem
-	(*ImportResultsResponse)(nil),         // 9: par.parscoring.v1.ImportResultsResponse
-	(*ListResultSnapshotsRequest)(nil),    // 10: par.parscoring.v1.ListResultSnapshotsRequest
-	(*ListResultSnapshotsResponse)(nil),   // 11: par.parscoring.v1.ListResultSnapshotsResponse
-	(*ScorecardNode)(nil),                 // 12: par.parscoring.v1.ScorecardNode
-	(*Scorecard)(nil),                     // 13: par.parscoring.v1.Scorecard
-	(*GetScorecardRequest)(nil),           // 14: par.parscoring.v1.GetScorecardRequest
-	(*GetScorecardResponse)(nil),          // 15: par.parscoring.v1.GetScorecardResponse
-	(*GetPublishedScorecardRequest)(nil),  // 16: par.parscoring.v1.GetPublishedScorecardRequest
-	(*GetPublishedScorecardResponse)(nil), // 17: par.parscoring.v1.GetPublishedScorecardResponse
-	(*RankingEntry)(nil),                  // 18: par.parscoring.v1.RankingEntry
-	(*ListRankingsRequest)(nil),           // 19: par.parscoring.v1.ListRankingsRequest
-	(*ListRankingsResponse)(nil),          // 20: par.parscoring.v1.ListRankingsResponse
-	(*ListPublishedRankingsRequest)(nil),  // 21: par.parscoring.v1.ListPublishedRankingsRequest
-	(*ListPublishedRankingsResponse)(nil), // 22: par.parscoring.v1.ListPublishedRankingsResponse
-	(*HistoryPoint)(nil),                  // 23: par.parscoring.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),             // 24: par.parscoring.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),            // 25: par.parscoring.v1.GetHistoryResponse
-	(*GapItem)(nil),                       // 26: par.parscoring.v1.GapItem
-	(*GetGapAnalysisRequest)(nil),         // 27: par.parscoring.v1.GetGapAnalysisRequest
-	(*GetGapAnalysisResponse)(nil),        // 28: par.parscoring.v1.GetGapAnalysisResponse
-	(*ListBiggestMoversRequest)(nil),      // 29: par.parscoring.v1.ListBiggestMoversRequest
-	(*ListBiggestMoversResponse)(nil),     // 30: par.parscoring.v1.ListBiggestMoversResponse
-	(*ExportScorecardRequest)(nil),        // 31: par.parscoring.v1.ExportScorecardRequest
-	(*ExportRankingsRequest)(nil),         // 32: par.parscoring.v1.ExportRankingsRequest
-	(ResultSource)(0),                     // 33: par.parscoring.v1.ResultSource
-	(*timestamppb.Timestamp)(nil),         // 34: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),             // 35: google.api.HttpBody
+	(*PublishRoundResultsRequest)(nil),    // 7: par.parscoring.v1.PublishRoundResultsRequest
+	(*PublishRoundResultsResponse)(nil),   // 8: par.parscoring.v1.PublishRoundResultsResponse
+	(*ImportResultsRequest)(nil),          // 9: par.parscoring.v1.ImportResultsRequest
+	(*ImportProblem)(nil),                 // 10: par.parscoring.v1.ImportProblem
+	(*ImportResultsResponse)(nil),         // 11: par.parscoring.v1.ImportResultsResponse
+	(*ListResultSnapshotsRequest)(nil),    // 12: par.parscoring.v1.ListResultSnapshotsRequest
+	(*ListResultSnapshotsResponse)(nil),   // 13: par.parscoring.v1.ListResultSnapshotsResponse
+	(*ScorecardNode)(nil),                 // 14: par.parscoring.v1.ScorecardNode
+	(*Scorecard)(nil),                     // 15: par.parscoring.v1.Scorecard
+	(*GetScorecardRequest)(nil),           // 16: par.parscoring.v1.GetScorecardRequest
+	(*GetScorecardResponse)(nil),          // 17: par.parscoring.v1.GetScorecardResponse
+	(*GetPublishedScorecardRequest)(nil),  // 18: par.parscoring.v1.GetPublishedScorecardRequest
+	(*GetPublishedScorecardResponse)(nil), // 19: par.parscoring.v1.GetPublishedScorecardResponse
+	(*RankingEntry)(nil),                  // 20: par.parscoring.v1.RankingEntry
+	(*ListRankingsRequest)(nil),           // 21: par.parscoring.v1.ListRankingsRequest
+	(*ListRankingsResponse)(nil),          // 22: par.parscoring.v1.ListRankingsResponse
+	(*ListPublishedRankingsRequest)(nil),  // 23: par.parscoring.v1.ListPublishedRankingsRequest
+	(*ListPublishedRankingsResponse)(nil), // 24: par.parscoring.v1.ListPublishedRankingsResponse
+	(*HistoryPoint)(nil),                  // 25: par.parscoring.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),             // 26: par.parscoring.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),            // 27: par.parscoring.v1.GetHistoryResponse
+	(*GapItem)(nil),                       // 28: par.parscoring.v1.GapItem
+	(*GetGapAnalysisRequest)(nil),         // 29: par.parscoring.v1.GetGapAnalysisRequest
+	(*GetGapAnalysisResponse)(nil),        // 30: par.parscoring.v1.GetGapAnalysisResponse
+	(*ListBiggestMoversRequest)(nil),      // 31: par.parscoring.v1.ListBiggestMoversRequest
+	(*ListBiggestMoversResponse)(nil),     // 32: par.parscoring.v1.ListBiggestMoversResponse
+	(*ExportScorecardRequest)(nil),        // 33: par.parscoring.v1.ExportScorecardRequest
+	(*ExportRankingsRequest)(nil),         // 34: par.parscoring.v1.ExportRankingsRequest
+	(ResultSource)(0),                     // 35: par.parscoring.v1.ResultSource
+	(*timestamppb.Timestamp)(nil),         // 36: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),             // 37: google.api.HttpBody
 }
 var file_par_parscoring_v1_results_proto_depIdxs = []int32{
 	2,  // 0: par.parscoring.v1.SubjectScores.scores:type_name -> par.parscoring.v1.ItemScore
-	33, // 1: par.parscoring.v1.ResultSnapshot.source:type_name -> par.parscoring.v1.ResultSource
-	34, // 2: par.parscoring.v1.ResultSnapshot.publish_time:type_name -> google.protobuf.Timestamp
+	35, // 1: par.parscoring.v1.ResultSnapshot.source:type_name -> par.parscoring.v1.ResultSource
+	36, // 2: par.parscoring.v1.ResultSnapshot.publish_time:type_name -> google.protobuf.Timestamp
 	1,  // 3: par.parscoring.v1.PublishResultsRequest.grade_thresholds:type_name -> par.parscoring.v1.GradeThreshold
 	3,  // 4: par.parscoring.v1.PublishResultsRequest.subjects:type_name -> par.parscoring.v1.SubjectScores
 	4,  // 5: par.parscoring.v1.PublishResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	0,  // 6: par.parscoring.v1.ImportResultsRequest.format:type_name -> par.parscoring.v1.FileFormat
-	8,  // 7: par.parscoring.v1.ImportResultsResponse.problems:type_name -> par.parscoring.v1.ImportProblem
-	4,  // 8: par.parscoring.v1.ImportResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	4,  // 9: par.parscoring.v1.ListResultSnapshotsResponse.snapshots:type_name -> par.parscoring.v1.ResultSnapshot
-	4,  // 10: par.parscoring.v1.Scorecard.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	12, // 11: par.parscoring.v1.Scorecard.nodes:type_name -> par.parscoring.v1.ScorecardNode
-	13, // 12: par.parscoring.v1.GetScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
-	13, // 13: par.parscoring.v1.GetPublishedScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
-	4,  // 14: par.parscoring.v1.ListRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	18, // 15: par.parscoring.v1.ListRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
-	4,  // 16: par.parscoring.v1.ListPublishedRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	18, // 17: par.parscoring.v1.ListPublishedRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
-	33, // 18: par.parscoring.v1.HistoryPoint.source:type_name -> par.parscoring.v1.ResultSource
-	23, // 19: par.parscoring.v1.GetHistoryResponse.points:type_name -> par.parscoring.v1.HistoryPoint
-	12, // 20: par.parscoring.v1.GapItem.node:type_name -> par.parscoring.v1.ScorecardNode
-	4,  // 21: par.parscoring.v1.GetGapAnalysisResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	26, // 22: par.parscoring.v1.GetGapAnalysisResponse.below_max:type_name -> par.parscoring.v1.GapItem
-	26, // 23: par.parscoring.v1.GetGapAnalysisResponse.below_peer_mean:type_name -> par.parscoring.v1.GapItem
-	18, // 24: par.parscoring.v1.ListBiggestMoversResponse.risers:type_name -> par.parscoring.v1.RankingEntry
-	18, // 25: par.parscoring.v1.ListBiggestMoversResponse.fallers:type_name -> par.parscoring.v1.RankingEntry
-	5,  // 26: par.parscoring.v1.ResultsService.PublishResults:input_type -> par.parscoring.v1.PublishResultsRequest
-	7,  // 27: par.parscoring.v1.ResultsService.ImportResults:input_type -> par.parscoring.v1.ImportResultsRequest
-	10, // 28: par.parscoring.v1.ResultsService.ListResultSnapshots:input_type -> par.parscoring.v1.ListResultSnapshotsRequest
-	14, // 29: par.parscoring.v1.ResultsService.GetScorecard:input_type -> par.parscoring.v1.GetScorecardRequest
-	19, // 30: par.parscoring.v1.ResultsService.ListRankings:input_type -> par.parscoring.v1.ListRankingsRequest
-	24, // 31: par.parscoring.v1.ResultsService.GetHistory:input_type -> par.parscoring.v1.GetHistoryRequest
-	27, // 32: par.parscoring.v1.ResultsService.GetGapAnalysis:input_type -> par.parscoring.v1.GetGapAnalysisRequest
-	29, // 33: par.parscoring.v1.ResultsService.ListBiggestMovers:input_type -> par.parscoring.v1.ListBiggestMoversRequest
-	31, // 34: par.parscoring.v1.ResultsService.ExportScorecard:input_type -> par.parscoring.v1.ExportScorecardRequest
-	32, // 35: par.parscoring.v1.ResultsService.ExportRankings:input_type -> par.parscoring.v1.ExportRankingsRequest
-	16, // 36: par.parscoring.v1.ResultsService.GetPublishedScorecard:input_type -> par.parscoring.v1.GetPublishedScorecardRequest
-	21, // 37: par.parscoring.v1.ResultsService.ListPublishedRankings:input_type -> par.parscoring.v1.ListPublishedRankingsRequest
-	6,  // 38: par.parscoring.v1.ResultsService.PublishResults:output_type -> par.parscoring.v1.PublishResultsResponse
-	9,  // 39: par.parscoring.v1.ResultsService.ImportResults:output_type -> par.parscoring.v1.ImportResultsResponse
-	11, // 40: par.parscoring.v1.ResultsService.ListResultSnapshots:output_type -> par.parscoring.v1.ListResultSnapshotsResponse
-	15, // 41: par.parscoring.v1.ResultsService.GetScorecard:output_type -> par.parscoring.v1.GetScorecardResponse
-	20, // 42: par.parscoring.v1.ResultsService.ListRankings:output_type -> par.parscoring.v1.ListRankingsResponse
-	25, // 43: par.parscoring.v1.ResultsService.GetHistory:output_type -> par.parscoring.v1.GetHistoryResponse
-	28, // 44: par.parscoring.v1.ResultsService.GetGapAnalysis:output_type -> par.parscoring.v1.GetGapAnalysisResponse
-	30, // 45: par.parscoring.v1.ResultsService.ListBiggestMovers:output_type -> par.parscoring.v1.ListBiggestMoversResponse
-	35, // 46: par.parscoring.v1.ResultsService.ExportScorecard:output_type -> google.api.HttpBody
-	35, // 47: par.parscoring.v1.ResultsService.ExportRankings:output_type -> google.api.HttpBody
-	17, // 48: par.parscoring.v1.ResultsService.GetPublishedScorecard:output_type -> par.parscoring.v1.GetPublishedScorecardResponse
-	22, // 49: par.parscoring.v1.ResultsService.ListPublishedRankings:output_type -> par.parscoring.v1.ListPublishedRankingsResponse
-	38, // [38:50] is the sub-list for method output_type
-	26, // [26:38] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	1,  // 6: par.parscoring.v1.PublishRoundResultsRequest.grade_thresholds:type_name -> par.parscoring.v1.GradeThreshold
+	4,  // 7: par.parscoring.v1.PublishRoundResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	0,  // 8: par.parscoring.v1.ImportResultsRequest.format:type_name -> par.parscoring.v1.FileFormat
+	10, // 9: par.parscoring.v1.ImportResultsResponse.problems:type_name -> par.parscoring.v1.ImportProblem
+	4,  // 10: par.parscoring.v1.ImportResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	4,  // 11: par.parscoring.v1.ListResultSnapshotsResponse.snapshots:type_name -> par.parscoring.v1.ResultSnapshot
+	4,  // 12: par.parscoring.v1.Scorecard.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	14, // 13: par.parscoring.v1.Scorecard.nodes:type_name -> par.parscoring.v1.ScorecardNode
+	15, // 14: par.parscoring.v1.GetScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
+	15, // 15: par.parscoring.v1.GetPublishedScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
+	4,  // 16: par.parscoring.v1.ListRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	20, // 17: par.parscoring.v1.ListRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
+	4,  // 18: par.parscoring.v1.ListPublishedRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	20, // 19: par.parscoring.v1.ListPublishedRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
+	35, // 20: par.parscoring.v1.HistoryPoint.source:type_name -> par.parscoring.v1.ResultSource
+	25, // 21: par.parscoring.v1.GetHistoryResponse.points:type_name -> par.parscoring.v1.HistoryPoint
+	14, // 22: par.parscoring.v1.GapItem.node:type_name -> par.parscoring.v1.ScorecardNode
+	4,  // 23: par.parscoring.v1.GetGapAnalysisResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	28, // 24: par.parscoring.v1.GetGapAnalysisResponse.below_max:type_name -> par.parscoring.v1.GapItem
+	28, // 25: par.parscoring.v1.GetGapAnalysisResponse.below_peer_mean:type_name -> par.parscoring.v1.GapItem
+	20, // 26: par.parscoring.v1.ListBiggestMoversResponse.risers:type_name -> par.parscoring.v1.RankingEntry
+	20, // 27: par.parscoring.v1.ListBiggestMoversResponse.fallers:type_name -> par.parscoring.v1.RankingEntry
+	5,  // 28: par.parscoring.v1.ResultsService.PublishResults:input_type -> par.parscoring.v1.PublishResultsRequest
+	7,  // 29: par.parscoring.v1.ResultsService.PublishRoundResults:input_type -> par.parscoring.v1.PublishRoundResultsRequest
+	9,  // 30: par.parscoring.v1.ResultsService.ImportResults:input_type -> par.parscoring.v1.ImportResultsRequest
+	12, // 31: par.parscoring.v1.ResultsService.ListResultSnapshots:input_type -> par.parscoring.v1.ListResultSnapshotsRequest
+	16, // 32: par.parscoring.v1.ResultsService.GetScorecard:input_type -> par.parscoring.v1.GetScorecardRequest
+	21, // 33: par.parscoring.v1.ResultsService.ListRankings:input_type -> par.parscoring.v1.ListRankingsRequest
+	26, // 34: par.parscoring.v1.ResultsService.GetHistory:input_type -> par.parscoring.v1.GetHistoryRequest
+	29, // 35: par.parscoring.v1.ResultsService.GetGapAnalysis:input_type -> par.parscoring.v1.GetGapAnalysisRequest
+	31, // 36: par.parscoring.v1.ResultsService.ListBiggestMovers:input_type -> par.parscoring.v1.ListBiggestMoversRequest
+	33, // 37: par.parscoring.v1.ResultsService.ExportScorecard:input_type -> par.parscoring.v1.ExportScorecardRequest
+	34, // 38: par.parscoring.v1.ResultsService.ExportRankings:input_type -> par.parscoring.v1.ExportRankingsRequest
+	18, // 39: par.parscoring.v1.ResultsService.GetPublishedScorecard:input_type -> par.parscoring.v1.GetPublishedScorecardRequest
+	23, // 40: par.parscoring.v1.ResultsService.ListPublishedRankings:input_type -> par.parscoring.v1.ListPublishedRankingsRequest
+	6,  // 41: par.parscoring.v1.ResultsService.PublishResults:output_type -> par.parscoring.v1.PublishResultsResponse
+	8,  // 42: par.parscoring.v1.ResultsService.PublishRoundResults:output_type -> par.parscoring.v1.PublishRoundResultsResponse
+	11, // 43: par.parscoring.v1.ResultsService.ImportResults:output_type -> par.parscoring.v1.ImportResultsResponse
+	13, // 44: par.parscoring.v1.ResultsService.ListResultSnapshots:output_type -> par.parscoring.v1.ListResultSnapshotsResponse
+	17, // 45: par.parscoring.v1.ResultsService.GetScorecard:output_type -> par.parscoring.v1.GetScorecardResponse
+	22, // 46: par.parscoring.v1.ResultsService.ListRankings:output_type -> par.parscoring.v1.ListRankingsResponse
+	27, // 47: par.parscoring.v1.ResultsService.GetHistory:output_type -> par.parscoring.v1.GetHistoryResponse
+	30, // 48: par.parscoring.v1.ResultsService.GetGapAnalysis:output_type -> par.parscoring.v1.GetGapAnalysisResponse
+	32, // 49: par.parscoring.v1.ResultsService.ListBiggestMovers:output_type -> par.parscoring.v1.ListBiggestMoversResponse
+	37, // 50: par.parscoring.v1.ResultsService.ExportScorecard:output_type -> google.api.HttpBody
+	37, // 51: par.parscoring.v1.ResultsService.ExportRankings:output_type -> google.api.HttpBody
+	19, // 52: par.parscoring.v1.ResultsService.GetPublishedScorecard:output_type -> par.parscoring.v1.GetPublishedScorecardResponse
+	24, // 53: par.parscoring.v1.ResultsService.ListPublishedRankings:output_type -> par.parscoring.v1.ListPublishedRankingsResponse
+	41, // [41:54] is the sub-list for method output_type
+	28, // [28:41] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_par_parscoring_v1_results_proto_init() }
@@ -2786,7 +2909,7 @@ func file_par_parscoring_v1_results_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_parscoring_v1_results_proto_rawDesc), len(file_par_parscoring_v1_results_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

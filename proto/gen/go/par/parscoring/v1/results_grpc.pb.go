@@ -21,6 +21,7 @@ const _ = grpc.SupportPackageIsVersion9
 
 const (
 	ResultsService_PublishResults_FullMethodName        = "/par.parscoring.v1.ResultsService/PublishResults"
+	ResultsService_PublishRoundResults_FullMethodName   = "/par.parscoring.v1.ResultsService/PublishRoundResults"
 	ResultsService_ImportResults_FullMethodName         = "/par.parscoring.v1.ResultsService/ImportResults"
 	ResultsService_ListResultSnapshots_FullMethodName   = "/par.parscoring.v1.ResultsService/ListResultSnapshots"
 	ResultsService_GetScorecard_FullMethodName          = "/par.parscoring.v1.ResultsService/GetScorecard"
@@ -53,6 +54,10 @@ type ResultsServiceClient interface {
 	// of score and rank against the previous year's published snapshot. Emits ResultsPublished and
 	// one SubjectResultPublished per subject in the same transaction. Secretariat only.
 	PublishResults(ctx context.Context, in *PublishResultsRequest, opts ...grpc.CallOption) (*PublishResultsResponse, error)
+	// Publishes the results of an assessment round from its finalised appraisal scores (year,
+	// criteria set and subjects come from the round). Every subject of the round must be
+	// finalised. Secretariat only.
+	PublishRoundResults(ctx context.Context, in *PublishRoundResultsRequest, opts ...grpc.CallOption) (*PublishRoundResultsResponse, error)
 	// Imports results published by another body (the Ministry's provincial index) from CSV or
 	// XLSX, storing every figure as published. A dry run reports every problem by row and column
 	// and stores nothing; a real import is all-or-nothing. Secretariat only.
@@ -97,6 +102,16 @@ func (c *resultsServiceClient) PublishResults(ctx context.Context, in *PublishRe
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(PublishResultsResponse)
 	err := c.cc.Invoke(ctx, ResultsService_PublishResults_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *resultsServiceClient) PublishRoundResults(ctx context.Context, in *PublishRoundResultsRequest, opts ...grpc.CallOption) (*PublishRoundResultsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PublishRoundResultsResponse)
+	err := c.cc.Invoke(ctx, ResultsService_PublishRoundResults_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +247,10 @@ type ResultsServiceServer interface {
 	// of score and rank against the previous year's published snapshot. Emits ResultsPublished and
 	// one SubjectResultPublished per subject in the same transaction. Secretariat only.
 	PublishResults(context.Context, *PublishResultsRequest) (*PublishResultsResponse, error)
+	// Publishes the results of an assessment round from its finalised appraisal scores (year,
+	// criteria set and subjects come from the round). Every subject of the round must be
+	// finalised. Secretariat only.
+	PublishRoundResults(context.Context, *PublishRoundResultsRequest) (*PublishRoundResultsResponse, error)
 	// Imports results published by another body (the Ministry's provincial index) from CSV or
 	// XLSX, storing every figure as published. A dry run reports every problem by row and column
 	// and stores nothing; a real import is all-or-nothing. Secretariat only.
@@ -274,6 +293,9 @@ type UnimplementedResultsServiceServer struct{}
 
 func (UnimplementedResultsServiceServer) PublishResults(context.Context, *PublishResultsRequest) (*PublishResultsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method PublishResults not implemented")
+}
+func (UnimplementedResultsServiceServer) PublishRoundResults(context.Context, *PublishRoundResultsRequest) (*PublishRoundResultsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method PublishRoundResults not implemented")
 }
 func (UnimplementedResultsServiceServer) ImportResults(context.Context, *ImportResultsRequest) (*ImportResultsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportResults not implemented")
@@ -343,6 +365,24 @@ func _ResultsService_PublishResults_Handler(srv interface{}, ctx context.Context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ResultsServiceServer).PublishResults(ctx, req.(*PublishResultsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ResultsService_PublishRoundResults_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PublishRoundResultsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResultsServiceServer).PublishRoundResults(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResultsService_PublishRoundResults_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResultsServiceServer).PublishRoundResults(ctx, req.(*PublishRoundResultsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -555,6 +595,10 @@ var ResultsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "PublishResults",
 			Handler:    _ResultsService_PublishResults_Handler,
+		},
+		{
+			MethodName: "PublishRoundResults",
+			Handler:    _ResultsService_PublishRoundResults_Handler,
 		},
 		{
 			MethodName: "ImportResults",
