@@ -246,6 +246,10 @@ func (s *Stack) startPrograms(ctx context.Context) error {
 	for _, svc := range Services {
 		env := append(append([]string{}, common...), peers...)
 		env = append(env, "GRPC_ADDR="+s.addrs[svc], "DATABASE_URL="+s.dbURLs[svc])
+		if svc == "tasktracking" {
+			// Evidence files live beside the database, so they survive restarts with it.
+			env = append(env, "BLOB_DIR="+filepath.Join(s.opts.DataDir, "tasktracking", "blobs"))
+		}
 		p := &process{name: svc, bin: filepath.Join(s.opts.BinDir, svc), env: env, log: s.LogFile(svc)}
 		s.procs[svc], s.order = p, append(s.order, svc)
 		if err := p.start(); err != nil {

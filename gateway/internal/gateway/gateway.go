@@ -102,6 +102,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 	}{
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterTaskTrackingServiceHandler},
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterStatisticsServiceHandler},
+		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterProgressReportServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterParScoringServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterResultsServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterAssessmentServiceHandler},
@@ -125,6 +126,12 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi.Document)
 	})
+	// Evidence upload (multipart) and download (raw bytes) over task tracking's streams.
+	ttConn, err := dial(cfg.TaskTrackingAddr)
+	if err != nil {
+		return nil, err
+	}
+	registerEvidence(root, ttConn, log)
 	root.Handle("/", mux)
 
 	if cfg.PublicRatePerMinute <= 0 {

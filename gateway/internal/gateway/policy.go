@@ -44,6 +44,8 @@ func routePolicies() []RoutePolicy {
 		// Imports and uploads: spreadsheets and evidence files.
 		{Method: http.MethodPost, Path: "/v1/**:import", MaxBodyBytes: 32 << 20, Timeout: 5 * time.Minute},
 		{Method: http.MethodPost, Path: "/v1/**:upload", MaxBodyBytes: 32 << 20, Timeout: 5 * time.Minute},
+		// Evidence files of task occurrences (multipart; the service bounds the file).
+		{Method: http.MethodPost, Path: "/v1/occurrences/*/evidence", MaxBodyBytes: 32 << 20, Timeout: 5 * time.Minute},
 		// Server streams.
 		{Method: http.MethodGet, Path: "/v1/**:watch", Streaming: true},
 	}
