@@ -23,12 +23,15 @@ type AssessmentServer struct {
 	parscoringv1.UnimplementedAssessmentServiceServer
 	svc *app.Assessments
 	log *slog.Logger
+	// feedback serves the public QR-code channel.
+	feedback *app.Feedback
+	limiter  *limiter
 }
 
-// NewAssessmentServer returns an AssessmentServer on svc; log records the causes of
-// internal errors.
-func NewAssessmentServer(svc *app.Assessments, log *slog.Logger) *AssessmentServer {
-	return &AssessmentServer{svc: svc, log: log}
+// NewAssessmentServer returns an AssessmentServer on svc and fb; log records the causes
+// of internal errors.
+func NewAssessmentServer(svc *app.Assessments, fb *app.Feedback, log *slog.Logger) *AssessmentServer {
+	return &AssessmentServer{svc: svc, feedback: fb, log: log, limiter: newLimiter()}
 }
 
 // Roles that see every unit of a round.
@@ -85,8 +88,12 @@ func (s *AssessmentServer) status(ctx context.Context, err error, fieldPrefix st
 		return status.Error(codes.NotFound, assessment.ErrNotSubject.Error())
 	case errors.Is(err, assessment.ErrDeadlinePassed), errors.Is(err, assessment.ErrWrongState),
 		errors.Is(err, assessment.ErrIncompleteSet), errors.Is(err, assessment.ErrNoSubjects),
-		errors.Is(err, assessment.ErrUnfinished):
+		errors.Is(err, assessment.ErrUnfinished), errors.Is(err, app.ErrFeedbackCodeRevoked):
 		return status.Error(codes.FailedPrecondition, domainMessage(err))
+	case errors.Is(err, app.ErrFeedbackCodeNotFound):
+		return status.Error(codes.NotFound, app.ErrFeedbackCodeNotFound.Error())
+	case errors.Is(err, errRateLimited):
+		return status.Error(codes.ResourceExhausted, errRateLimited.Error())
 	case errors.Is(err, app.ErrUnavailable):
 		return status.Error(codes.Unavailable, app.ErrUnavailable.Error())
 	}
@@ -97,7 +104,7 @@ func (s *AssessmentServer) status(ctx context.Context, err error, fieldPrefix st
 // domain added after it, without the wrapping of the layers in between.
 func domainMessage(err error) string {
 	for _, sentinel := range []error{assessment.ErrDeadlinePassed, assessment.ErrWrongState, assessment.ErrIncompleteSet,
-		assessment.ErrNoSubjects, assessment.ErrUnfinished} {
+		assessment.ErrNoSubjects, assessment.ErrUnfinished, app.ErrFeedbackCodeRevoked} {
 		if errors.Is(err, sentinel) {
 			msg := err.Error()
 			if i := strings.Index(msg, sentinel.Error()); i >= 0 {
@@ -340,6 +347,27 @@ func (s *AssessmentServer) ListScoreChanges(ctx context.Context, req *parscoring
 	out := &parscoringv1.ListScoreChangesResponse{}
 	for _, c := range cs {
 		out.Changes = append(out.Changes, changeToProto(c))
+	}
+	return out, nil
+}
+
+// ImportSurveyScores imports survey-sourced scores: the secretariat (or a service).
+func (s *AssessmentServer) ImportSurveyScores(ctx context.Context, req *parscoringv1.ImportSurveyScoresRequest) (*parscoringv1.ImportSurveyScoresResponse, error) {
+	p, err := authorize(ctx, auth.RoleSecretariat, auth.RoleService)
+	if err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	format := app.FormatCSV
+	if req.GetFormat() == parscoringv1.FileFormat_FILE_FORMAT_XLSX {
+		format = app.FormatXLSX
+	}
+	res, err := s.svc.ImportSurveyScores(ctx, req.GetRoundId(), format, req.GetContent(), req.GetDryRun(), actor(p))
+	if err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	out := &parscoringv1.ImportSurveyScoresResponse{RowCount: int32(res.Rows), Imported: res.Imported}
+	for _, pr := range res.Problems {
+		out.Problems = append(out.Problems, &parscoringv1.ImportProblem{Row: int32(pr.Row), Column: pr.Column, Message: pr.Message})
 	}
 	return out, nil
 }

@@ -86,7 +86,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	// API: use cases on the store, behind kit's server (tracing, recovery, logging,
 	// authentication, protovalidate, health, reflection).
 	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier,
-		Public: func(m string) bool { return grpcapi.PublicResultsMethods[m] }})
+		Public: func(m string) bool { return grpcapi.PublicResultsMethods[m] || grpcapi.PublicAssessmentMethods[m] }})
 	store := postgres.NewStore(pool)
 	scoring := app.New(store, nil)
 	parscoringv1.RegisterParScoringServiceServer(srv, grpcapi.New(scoring, log))
@@ -98,7 +98,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	}
 	defer func() { _ = dirConn.Close() }()
 	assessments := app.NewAssessments(store, store, directory.New(dirConn), nil)
-	parscoringv1.RegisterAssessmentServiceServer(srv, grpcapi.NewAssessmentServer(assessments, log))
+	parscoringv1.RegisterAssessmentServiceServer(srv, grpcapi.NewAssessmentServer(assessments, app.NewFeedback(store, nil), log))
 	resultsUC := app.NewResults(store, nil)
 	resultsUC.UseRounds(assessments) // round finalisation → publication
 	parscoringv1.RegisterResultsServiceServer(srv, grpcapi.NewResults(resultsUC, log))
