@@ -243,9 +243,19 @@ func (s *Stack) startPrograms(ctx context.Context) error {
 		"ACCOUNTABILITY_ADDR=" + s.addrs["accountability"],
 		"NOTIFICATION_ADDR=" + s.addrs["notification"],
 	}
+	gwPort, err := freePort(s.opts.GatewayPort)
+	if err != nil {
+		return err
+	}
+	gwAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(gwPort))
 	for _, svc := range Services {
 		env := append(append([]string{}, common...), peers...)
 		env = append(env, "GRPC_ADDR="+s.addrs[svc], "DATABASE_URL="+s.dbURLs[svc])
+		if svc == "notification" {
+			// E-mails link into the portal behind this stack's gateway; no SMTP relay runs
+			// here, so e-mails stay queued (SMTP_ADDR empty).
+			env = append(env, "PORTAL_BASE_URL=http://"+gwAddr)
+		}
 		if svc == "tasktracking" {
 			// Evidence files live beside the database, so they survive restarts with it.
 			env = append(env, "BLOB_DIR="+filepath.Join(s.opts.DataDir, "tasktracking", "blobs"))
@@ -260,11 +270,6 @@ func (s *Stack) startPrograms(ctx context.Context) error {
 		}
 	}
 
-	gwPort, err := freePort(s.opts.GatewayPort)
-	if err != nil {
-		return err
-	}
-	gwAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(gwPort))
 	env := append(append([]string{}, common...), peers...)
 	env = append(env, "HTTP_ADDR="+gwAddr)
 	p := &process{name: "gateway", bin: filepath.Join(s.opts.BinDir, "gateway"), env: env, log: s.LogFile("gateway")}
