@@ -7,6 +7,7 @@ require (
 	github.com/nats-io/nats-server/v2 v2.15.2
 	github.com/parindex/platform/proto v0.0.0
 	github.com/parindex/platform/services/kit v0.0.0
+	github.com/parindex/platform/services/parscoring v0.0.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -48,7 +49,7 @@ require (
 	go.opentelemetry.io/otel/metric v1.47.0 // indirect
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
-	golang.org/x/net v0.61.0 // indirect
+	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
@@ -60,3 +61,5 @@ require (
 replace github.com/parindex/platform/proto => ../../proto
 
 replace github.com/parindex/platform/services/kit => ../../services/kit
+
+replace github.com/parindex/platform/services/parscoring => ../../services/parscoring

@@ -20,7 +20,7 @@ import (
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 )
 
-//go:embed data/*.json
+//go:embed data/*.json data/*.csv
 var files embed.FS
 
 // Directory is the content of data/directory.json.

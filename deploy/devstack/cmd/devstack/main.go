@@ -125,6 +125,16 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
+	scoringConn, err := grpcclient.Dial(st.GRPCAddr("parscoring"), creds)
+	if err != nil {
+		return err
+	}
+	defer scoringConn.Close()
+	res, err := demo.LoadResults(ctx, log, dirConn, scoringConn)
+	if err != nil {
+		return fmt.Errorf("demo results: %w", err)
+	}
+	fmt.Printf("Kết quả PAR INDEX công bố (không cần đăng nhập): %s/v1/published/units/%s/scorecards/2023\n", st.GatewayURL(), res.UnitID)
 
 	// A dev token for a secretariat user of the Department of Home Affairs.
 	snv := sum.UnitIDs["TQ-SNV"]

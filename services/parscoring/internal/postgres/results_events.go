@@ -35,6 +35,11 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 		Source: source, Decision: snap.Decision, PublishTime: published,
 	}
 	events := []outbox.Event{{Subject: SubjectResultsPublished, Msg: head}}
+	// Maxima are the same for every subject: formatted once.
+	maxes, prevMaxes := make([]string, len(snap.Nodes)), make([]string, len(snap.Nodes))
+	for i, n := range snap.Nodes {
+		maxes[i], prevMaxes[i] = results.Format(n.MaxPoints), results.Format(snap.PrevNodeMax(i))
+	}
 	for _, sub := range snap.Subjects {
 		if sub.UnitID == "" {
 			continue
@@ -56,8 +61,8 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 			// every node's name would double what a publication writes to the outbox.
 			ev.Nodes[i] = &parscoringv1.NodeResult{
 				Code: n.Code, ParentCode: n.ParentCode,
-				Score: results.Format(score), MaxPoints: results.Format(n.MaxPoints),
-				PreviousScore: results.Format(prevScore), PreviousMaxPoints: results.Format(snap.PrevNodeMax(i)),
+				Score: results.Format(score), MaxPoints: maxes[i],
+				PreviousScore: results.Format(prevScore), PreviousMaxPoints: prevMaxes[i],
 				Bonus: n.Bonus, Rank: sub.Ranks[i], PreviousRank: sub.PrevRanks[i],
 				Fell:        score != results.NoScore && prevScore != results.NoScore && score < prevScore,
 				ScoreChange: results.Format(results.Change(score, prevScore)),

@@ -9,9 +9,10 @@
 package results
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"time"
 
@@ -228,7 +229,7 @@ func competitionRanks(idx []int, score func(k int) methodology.Points, set func(
 			scored = append(scored, k)
 		}
 	}
-	sort.Slice(scored, func(a, b int) bool { return score(scored[a]) > score(scored[b]) })
+	slices.SortFunc(scored, func(a, b int) int { return cmp.Compare(score(b), score(a)) })
 	rank := 0
 	for pos, k := range scored {
 		if pos == 0 || score(scored[pos-1]) != score(k) {
