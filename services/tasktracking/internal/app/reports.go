@@ -262,11 +262,15 @@ func EvidenceMediaType(head []byte, fileName, declared string) (string, bool) {
 		sniffed == "image/gif", sniffed == "image/webp", sniffed == "image/tiff":
 		return sniffed, true
 	case sniffed == "application/zip":
-		t := office("application/zip")
-		return t, t == "application/zip" || strings.HasPrefix(t, "application/vnd.openxmlformats")
+		// A zip named like a legacy Office file is neither: refused.
+		if t := office("application/zip"); t == "application/zip" || strings.HasPrefix(t, "application/vnd.openxmlformats") {
+			return t, true
+		}
 	case bytes.HasPrefix(head, oleMagic):
-		t := office("")
-		return t, t != "" && !strings.HasPrefix(t, "application/vnd.openxmlformats")
+		// An OLE file is a legacy Office document only when its name or type says which.
+		if t := office(""); t != "" && !strings.HasPrefix(t, "application/vnd.openxmlformats") {
+			return t, true
+		}
 	case sniffed == "text/plain":
 		if ext == ".csv" || declared == "text/csv" {
 			return "text/csv", true

@@ -51,8 +51,8 @@ var authzCallers = []authzCaller{
 	{name: "other unit head", p: stcHead},
 }
 
-// TestAuthorisationMatrix walks every RPC of TaskTrackingService and ProgressReportService
-// for every role, on its own unit's task and on another unit's (issue 3 item 10): the
+// TestAuthorisationMatrix walks every RPC of TaskTrackingService, ProgressReportService and
+// StatisticsService for every role, on its own unit's task and on another unit's (issue 3 item 10): the
 // secretariat manages documents and confirms completion; lead and cooperating units report;
 // appraisers, leadership and services read; another unit's task, occurrence, evidence and
 // due report are NotFound.
@@ -82,6 +82,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	own := authzTarget{docID: f.doc.GetId(), taskID: f.doc.GetTasks()[1].GetId(), occID: iv1, evidenceID: evIV1.GetId(), dueID: dues.GetDueReports()[0].GetId()}
 	coop := authzTarget{docID: f.doc.GetId(), taskID: f.doc.GetTasks()[0].GetId(), occID: iii3, evidenceID: evIII3.GetId(), dueID: own.dueID}
 
+	stats := tasktrackingv1.NewStatisticsServiceClient(f.conn)
 	n := 0
 	next := func() string { n++; return fmt.Sprintf("%d/KH-AUTHZ", n) }
 	blank := "   " // passes the contract's min_len, refused by the domain after authorisation
@@ -224,6 +225,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 			_, err := f.reports.SubmitObligationReport(ctx, &tasktrackingv1.SubmitObligationReportRequest{DueReportId: x.dueID, Narrative: blank})
 			return err
 		}},
+		// Statistics of STP: province-wide roles and STP's members; any other unit (even the
+		// issuer's head) is refused — aggregates reveal no single task, so PermissionDenied.
+		{"GetTaskStatistics", "OOOODOODDD", func(ctx context.Context, _ authzTarget) error {
+			_, err := stats.GetTaskStatistics(ctx, &tasktrackingv1.GetTaskStatisticsRequest{UnitId: unitSTP})
+			return err
+		}},
+		{"ExportTaskStatistics", "OOOODOODDD", func(ctx context.Context, _ authzTarget) error {
+			_, err := stats.ExportTaskStatistics(ctx, &tasktrackingv1.ExportTaskStatisticsRequest{Query: &tasktrackingv1.GetTaskStatisticsRequest{UnitId: unitSTP}})
+			return err
+		}},
 	}
 
 	// Every RPC of the two services is in the table.
@@ -237,6 +248,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	for _, sd := range []protoreflect.ServiceDescriptor{
 		tasktrackingv1.File_par_tasktracking_v1_tasktracking_proto.Services().ByName("TaskTrackingService"),
 		tasktrackingv1.File_par_tasktracking_v1_reports_proto.Services().ByName("ProgressReportService"),
+		tasktrackingv1.File_par_tasktracking_v1_statistics_proto.Services().ByName("StatisticsService"),
 	} {
 		for i := range sd.Methods().Len() {
 			if m := sd.Methods().Get(i); !covered[string(m.Name())] {
