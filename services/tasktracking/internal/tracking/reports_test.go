@@ -12,7 +12,9 @@ func TestCheckReportPeriod(t *testing.T) {
 	whole := tracking.Occurrence{Period: tracking.Period{Kind: tracking.PeriodWhole}}
 	y2022 := tracking.Occurrence{Period: tracking.Period{Kind: tracking.PeriodYear, Year: 2022}}
 	h2 := tracking.Occurrence{Period: tracking.Period{Kind: tracking.PeriodHalfYear, Year: 2022, Number: 2}}
-	q := func(y, n int) tracking.Period { return tracking.Period{Kind: tracking.PeriodQuarter, Year: y, Number: n} }
+	q := func(y, n int) tracking.Period {
+		return tracking.Period{Kind: tracking.PeriodQuarter, Year: y, Number: n}
+	}
 	tests := []struct {
 		name string
 		p    tracking.Period
