@@ -100,6 +100,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		addr     string
 		register func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error
 	}{
+		{cfg.DirectoryAddr, directoryv1.RegisterAuditServiceHandler},
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterTaskTrackingServiceHandler},
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterStatisticsServiceHandler},
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterProgressReportServiceHandler},

@@ -21,6 +21,7 @@ import (
 	"github.com/parindex/platform/services/accountability/internal/grpcapi"
 	"github.com/parindex/platform/services/accountability/internal/postgres"
 	"github.com/parindex/platform/services/accountability/internal/tasksclient"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/grpcclient"
@@ -119,7 +120,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	}
 	defer func() { _ = tasksConn.Close() }()
 	expl.SetRemediationTracker(tasksclient.New(tasksConn))
-	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier})
+	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Producer, log)})
 	accountabilityv1.RegisterAccountabilityServiceServer(srv, grpcapi.New(svc, log))
 	accountabilityv1.RegisterExplanationServiceServer(srv, grpcapi.NewExplanationServer(expl, store, log))
 

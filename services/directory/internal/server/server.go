@@ -14,9 +14,12 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/parindex/platform/services/directory/internal/app"
+	"github.com/parindex/platform/services/directory/internal/auditlog"
 	"github.com/parindex/platform/services/directory/internal/grpcapi"
 	"github.com/parindex/platform/services/directory/internal/postgres"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/grpcserver"
 	"github.com/parindex/platform/services/kit/natsx"
 	"github.com/parindex/platform/services/kit/outbox"
@@ -84,8 +87,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	// API: use cases on the store, behind kit's server (tracing, recovery, logging,
 	// authentication, protovalidate, health, reflection).
 	api := grpcapi.New(app.New(postgres.New(pool)), log)
-	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier})
+	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Producer, log)})
 	api.Register(srv)
+	grpcapi.NewAuditServer(auditlog.NewStore(pool), log).Register(srv)
 
 	// Run the relay and the server together; the first to fail stops the other.
 	served = true
@@ -97,6 +101,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		}
 		return nil
 	})
+	// The platform's audit log: one durable consumer per producer's audit subject.
+	for _, c := range auditlog.Consumers(pool, js, log) {
+		g.Go(func() error {
+			if err := consumer.Run(gctx, c); err != nil {
+				return fmt.Errorf("consumer %s: %w", c.Durable, err)
+			}
+			return nil
+		})
+	}
 	g.Go(func() error {
 		if err := grpcserver.Serve(gctx, srv, health, lis); err != nil {
 			return fmt.Errorf("grpc: %w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	notificationv1 "github.com/parindex/platform/proto/gen/go/par/notification/v1"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/grpcclient"
@@ -148,7 +149,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	}, log, time.Now, newID)
 	handler := events.NewHandler(svc, func(tx pgx.Tx) app.TxStore { return postgres.New(tx) })
 	api := grpcapi.New(svc, log)
-	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier})
+	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Service, log)})
 	notificationv1.RegisterNotificationServiceServer(srv, api)
 
 	// Run the consumers, the workers and the server until ctx ends; if one fails, stop the

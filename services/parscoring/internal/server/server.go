@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/grpcclient"
 	"github.com/parindex/platform/services/kit/grpcserver"
@@ -85,7 +86,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 
 	// API: use cases on the store, behind kit's server (tracing, recovery, logging,
 	// authentication, protovalidate, health, reflection).
-	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier,
+	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Producer, log),
 		Public: func(m string) bool { return grpcapi.PublicResultsMethods[m] || grpcapi.PublicAssessmentMethods[m] }})
 	store := postgres.NewStore(pool)
 	scoring := app.New(store, nil)

@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/blob"
 	"github.com/parindex/platform/services/kit/consumer"
@@ -145,7 +146,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		return fmt.Errorf("BLOB_DIR: %w", err)
 	}
 	reports := grpcapi.NewReportServer(api, app.NewReports(svc, store, blobs, cfg.MaxEvidenceBytes))
-	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, MaxRecvMsgSize: maxRecvMsgSize})
+	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Service, log), MaxRecvMsgSize: maxRecvMsgSize})
 	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)
 	tasktrackingv1.RegisterStatisticsServiceServer(srv, grpcapi.NewStatistics(api, app.NewStatistics(store, dirClient, clock)))
 	tasktrackingv1.RegisterProgressReportServiceServer(srv, reports)

@@ -30,6 +30,7 @@ import (
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/apierr"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/auth/authtest"
 	"github.com/parindex/platform/services/kit/logx"
@@ -180,42 +181,45 @@ func (e *env) as(ctx context.Context, t *testing.T, p auth.Principal) context.Co
 // secretariat is a user of the Department of Home Affairs with the secretariat role.
 var secretariat = auth.Principal{UserID: uuid.NewString(), UnitID: unitSNV, Name: "Nguyễn Văn A", Roles: []string{auth.RoleSecretariat}}
 
-// events waits until the TASKTRACKING stream holds n messages and returns them.
+// events waits until the TASKTRACKING stream holds n domain events and returns them. The
+// audit events every mutation also publishes (kit/audit) are left out.
 func (e *env) events(t *testing.T, n int) []*jetstream.RawStreamMsg {
 	t.Helper()
 	ctx := t.Context()
 	deadline := time.Now().Add(15 * time.Second)
-	var stream jetstream.Stream
 	for {
-		var err error
-		if stream == nil {
-			stream, err = e.js.Stream(ctx, "TASKTRACKING")
-		}
-		if err == nil {
-			info, ierr := stream.Info(ctx)
-			if ierr == nil && info.State.Msgs >= uint64(n) {
-				break
-			}
-			err = ierr
+		msgs, err := e.domainEvents(ctx)
+		if err == nil && len(msgs) >= n {
+			return msgs
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("stream TASKTRACKING did not reach %d messages in 15 s (last error: %v)", n, err)
+			t.Fatalf("stream TASKTRACKING did not reach %d domain events in 15 s (last error: %v)", n, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// domainEvents reads the TASKTRACKING stream, without the audit events.
+func (e *env) domainEvents(ctx context.Context) ([]*jetstream.RawStreamMsg, error) {
+	stream, err := e.js.Stream(ctx, "TASKTRACKING")
+	if err != nil {
+		return nil, err
+	}
 	info, err := stream.Info(ctx)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	var msgs []*jetstream.RawStreamMsg
-	for seq := info.State.FirstSeq; seq <= info.State.LastSeq; seq++ {
+	for seq := info.State.FirstSeq; seq <= info.State.LastSeq && info.State.Msgs > 0; seq++ {
 		m, err := stream.GetMsg(ctx, seq)
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
-		msgs = append(msgs, m)
+		if m.Subject != audit.Subject("tasktracking") {
+			msgs = append(msgs, m)
+		}
 	}
-	return msgs
+	return msgs, nil
 }
 
 // plan56 is a plan shaped like the appendix of 56/KH-UBND (seed 001).
