@@ -54,7 +54,7 @@ func newHandlerCached(t testing.TB, ttl time.Duration) (*events.Handler, *pgxpoo
 	dir := directory.New(directorytest.Dial(t, addr), ttl)
 	svc := app.New(postgres.New(pool), dir, notice.DefaultRules(), app.Options{
 		PortalBaseURL: "https://par.example.gov.vn", EscalateAfter: time.Hour,
-	}, log, time.Now, uuid.NewString)
+	}, log, time.Now, func() string { return uuid.Must(uuid.NewV7()).String() }) // as production: time-ordered ids
 	return events.NewHandler(svc, func(tx pgx.Tx) app.TxStore { return postgres.New(tx) }), pool, fake
 }
 
