@@ -110,6 +110,7 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		{cfg.ParScoringAddr, parscoringv1.RegisterMethodologyServiceHandler},
 		{cfg.AccountabilityAddr, accountabilityv1.RegisterAccountabilityServiceHandler},
 		{cfg.AccountabilityAddr, accountabilityv1.RegisterExplanationServiceHandler},
+		{cfg.AccountabilityAddr, accountabilityv1.RegisterEvaluationServiceHandler},
 		{cfg.NotificationAddr, notificationv1.RegisterNotificationServiceHandler},
 	}
 	for _, r := range registrations {

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/parindex/platform/services/accountability/internal/app"
+	"github.com/parindex/platform/services/accountability/internal/evaluation"
 	"github.com/parindex/platform/services/accountability/internal/explanation"
 	"github.com/parindex/platform/services/accountability/internal/responsibility"
 	"github.com/parindex/platform/services/kit/apierr"
@@ -57,6 +58,14 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.FailedPrecondition, explanation.ErrWrongState.Error())
 	case errors.Is(err, explanation.ErrAlreadyRequested):
 		return status.Error(codes.AlreadyExists, explanation.ErrAlreadyRequested.Error())
+	case errors.Is(err, evaluation.ErrInvalidPolicy):
+		return apierr.InvalidArgument("", apierr.FieldViolation{Field: "policy_json", Description: err.Error()})
+	case errors.Is(err, evaluation.ErrNotFound):
+		return status.Error(codes.NotFound, evaluation.ErrNotFound.Error())
+	case errors.Is(err, evaluation.ErrAlreadyPublished):
+		return status.Error(codes.FailedPrecondition, evaluation.ErrAlreadyPublished.Error())
+	case errors.Is(err, evaluation.ErrAlreadyDecided):
+		return status.Error(codes.FailedPrecondition, evaluation.ErrAlreadyDecided.Error())
 	case errors.Is(err, app.ErrForbidden):
 		return status.Error(codes.PermissionDenied, app.ErrForbidden.Error())
 	case errors.As(err, &invalid):

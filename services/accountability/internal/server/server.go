@@ -123,6 +123,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Producer, log)})
 	accountabilityv1.RegisterAccountabilityServiceServer(srv, grpcapi.New(svc, log))
 	accountabilityv1.RegisterExplanationServiceServer(srv, grpcapi.NewExplanationServer(expl, store, log))
+	accountabilityv1.RegisterEvaluationServiceServer(srv, grpcapi.NewEvaluationServer(expl, log))
 
 	// The relay and the server run together; the first to fail stops the other.
 	served = true

@@ -134,6 +134,7 @@ func startDirectory(t *testing.T, f *fakeDirectory) string {
 type harness struct {
 	client       accountabilityv1.AccountabilityServiceClient
 	explanations accountabilityv1.ExplanationServiceClient
+	conn         *grpc.ClientConn
 	js           jetstream.JetStream
 	signer       *auth.Signer
 }
@@ -191,7 +192,7 @@ func start(t *testing.T, directoryAddr string, opts ...func(*server.Config)) *ha
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), explanations: accountabilityv1.NewExplanationServiceClient(conn), js: js, signer: signer}
+	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), explanations: accountabilityv1.NewExplanationServiceClient(conn), conn: conn, js: js, signer: signer}
 }
 
 // token mints a token with the given roles.
