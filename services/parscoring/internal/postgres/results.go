@@ -177,34 +177,77 @@ func (s *Store) SnapshotByYear(ctx context.Context, year int, kind string, withS
 }
 
 // UnitResults implements app.ResultsStore: the unit's subject rows with their snapshots
-// (without other subjects), oldest year first; year 0 means every year.
+// (without other subjects), oldest year first; year 0 means every year. Two queries: the
+// rows joined with their snapshots, then the peer sums of those snapshots.
 func (s *Store) UnitResults(ctx context.Context, unitID string, year int) ([]app.UnitResult, error) {
 	rows, _ := s.pool.Query(ctx, `
-		SELECT snap.id::text
+		SELECT snap.id::text, snap.year, snap.subject_kind, snap.criteria_set_id::text, snap.source, snap.decision,
+		       snap.published_at, snap.max_points, coalesce(snap.prev_snapshot_id::text, ''), snap.subject_count,
+		       snap.node_codes, snap.node_parents, snap.node_names, snap.node_max, snap.node_bonus,
+		       coalesce(sub.unit_id::text, ''), sub.code, sub.name, sub.peer_group, sub.total, sub.rank, sub.rank_of,
+		       sub.grade, sub.prev_total, sub.prev_rank, sub.scores, sub.ranks, sub.prev_scores, sub.prev_ranks
 		FROM result_subject sub JOIN result_snapshot snap ON snap.id = sub.snapshot_id
 		WHERE sub.unit_id = $1 AND ($2::integer = 0 OR snap.year = $2)
 		ORDER BY snap.year, snap.published_at`, unitID, year)
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.UnitResult, error) {
+		snap, sub, err := scanSnapshotSubject(row)
+		return app.UnitResult{Snapshot: snap, Subject: sub}, err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("select unit snapshots: %w", err)
+		return nil, fmt.Errorf("select unit results: %w", err)
 	}
-	out := make([]app.UnitResult, 0, len(ids))
-	for _, id := range ids {
-		snap, err := scanSnapshot(s.pool.QueryRow(ctx, `SELECT `+snapshotColumns+` FROM result_snapshot WHERE id = $1`, id))
-		if err != nil {
-			return nil, fmt.Errorf("select result snapshot %s: %w", id, err)
-		}
-		if snap.Peers, err = s.peers(ctx, id); err != nil {
-			return nil, fmt.Errorf("select peer sums: %w", err)
-		}
-		rows, _ := s.pool.Query(ctx, `SELECT `+subjectSelect+` FROM result_subject WHERE snapshot_id = $1 AND unit_id = $2`, id, unitID)
-		sub, err := pgx.CollectExactlyOneRow(rows, scanSubject)
-		if err != nil {
-			return nil, fmt.Errorf("select result subject: %w", err)
-		}
-		out = append(out, app.UnitResult{Snapshot: snap, Subject: sub})
+	if len(out) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(out))
+	byID := make(map[string]*results.Snapshot, len(out))
+	for i, ur := range out {
+		ids[i], byID[ur.Snapshot.ID] = ur.Snapshot.ID, ur.Snapshot
+	}
+	prow, _ := s.pool.Query(ctx, `SELECT snapshot_id::text, peer_group, sums, counts FROM result_peer WHERE snapshot_id = ANY($1::uuid[]) ORDER BY peer_group`, ids)
+	var (
+		id string
+		p  results.PeerStats
+	)
+	_, err = pgx.ForEachRow(prow, []any{&id, &p.PeerGroup, &p.Sums, &p.Counts}, func() error {
+		byID[id].Peers = append(byID[id].Peers, p)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("select peer sums: %w", err)
 	}
 	return out, nil
+}
+
+func scanSnapshotSubject(row pgx.CollectableRow) (*results.Snapshot, results.Subject, error) {
+	var (
+		snap                  results.Snapshot
+		source                string
+		max                   int64
+		count                 int
+		codes, parents, names []string
+		maxes                 []int64
+		bonus                 []bool
+		sub                   results.Subject
+		total, prevTotal      int64
+		scores, prevScores    []int64
+	)
+	if err := row.Scan(&snap.ID, &snap.Year, &snap.SubjectKind, &snap.CriteriaSetID, &source, &snap.Decision,
+		&snap.PublishTime, &max, &snap.PrevSnapshotID, &count, &codes, &parents, &names, &maxes, &bonus,
+		&sub.UnitID, &sub.Code, &sub.Name, &sub.PeerGroup, &total, &sub.Rank, &sub.RankOf, &sub.Grade,
+		&prevTotal, &sub.PrevRank, &scores, &sub.Ranks, &prevScores, &sub.PrevRanks); err != nil {
+		return nil, results.Subject{}, err
+	}
+	snap.Source, snap.MaxPoints = results.Source(source), methodology.Points(max)
+	snap.PublishTime = snap.PublishTime.UTC()
+	snap.Nodes = make([]results.Node, len(codes))
+	for i := range codes {
+		snap.Nodes[i] = results.Node{Code: codes[i], ParentCode: parents[i], Name: names[i], MaxPoints: methodology.Points(maxes[i]), Bonus: bonus[i]}
+	}
+	snap.Subjects = make([]results.Subject, 0, count)
+	sub.Total, sub.PrevTotal = methodology.Points(total), methodology.Points(prevTotal)
+	sub.Scores, sub.PrevScores = toPoints(scores), toPoints(prevScores)
+	return &snap, sub, nil
 }
 
 // ListSnapshots implements app.ResultsStore.
