@@ -239,6 +239,12 @@ func TestSlice(t *testing.T) {
 		t.Fatalf("GET /v1/units without token: HTTP %d, want 401", st)
 	}
 
+	// An agency system gets a token by the OAuth2 client-credentials grant and reads with it.
+	agencyToken := clientCredentialsToken(t, strings.TrimSuffix(p.st.JWKSURL(), "/.well-known/jwks.json")+"/oauth2/token")
+	if st := p.do(t, http.MethodGet, "/v1/unit-levels", agencyToken, nil, nil, nil); st != http.StatusOK {
+		t.Fatalf("GET /v1/unit-levels with a client-credentials token: HTTP %d, want 200", st)
+	}
+
 	prov := p.createUnit(t, "E2E", "Ủy ban nhân dân tỉnh Thử Nghiệm", "province", "province", "")
 	snv := p.createUnit(t, "E2E-SNV", "Sở Nội vụ", "department", "province", prov)
 	stp := p.createUnit(t, "E2E-STP", "Sở Tư pháp", "department", "province", prov)
@@ -367,4 +373,27 @@ func TestNotificationRestart(t *testing.T) {
 			t.Errorf("unit %s has %d items, want %d", u, len(in.Items), docs)
 		}
 	}
+}
+
+// clientCredentialsToken asks the dev issuer's token endpoint for the demo agency's token.
+func clientCredentialsToken(t *testing.T, tokenURL string) string {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, tokenURL, strings.NewReader("grant_type=client_credentials"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(stack.DemoClientID, stack.DemoClientSecret)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != http.StatusOK || body.AccessToken == "" {
+		t.Fatalf("token endpoint: HTTP %d, %v", resp.StatusCode, err)
+	}
+	return body.AccessToken
 }

@@ -29,6 +29,13 @@ import (
 // others resolve units through it.
 var Services = []string{"directory", "tasktracking", "parscoring", "accountability", "notification"}
 
+// DemoClientID and DemoClientSecret are the dev issuer's demo agency system, for the
+// OAuth2 client-credentials grant at /oauth2/token. Development only.
+const (
+	DemoClientID     = "demo-agency"
+	DemoClientSecret = "demo-agency-secret" //nolint:gosec // G101: a published development credential, not a secret
+)
+
 // Issuer and Audience are the dev token issuer's `iss` and the platform's `aud`.
 const (
 	Issuer   = "par-dev"
@@ -203,6 +210,10 @@ func (s *Stack) startIssuer() error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /.well-known/jwks.json", signer.JWKSHandler())
+	// OAuth2 client credentials for agency systems (docs/AGENCIES.md), with one demo client.
+	mux.Handle("/oauth2/token", auth.ClientCredentialsHandler(signer, Audience, time.Hour, map[string]auth.Client{
+		DemoClientID: {Secret: DemoClientSecret, Principal: auth.Principal{Name: "Hệ thống thử nghiệm của cơ quan"}},
+	}))
 	s.issuer = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = s.issuer.Serve(lis) }()
 	s.jwksURL = "http://" + lis.Addr().String() + "/.well-known/jwks.json"

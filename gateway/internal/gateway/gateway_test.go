@@ -61,6 +61,13 @@ func startGateway(t *testing.T) (*httptest.Server, *fakeDirectory, string) {
 // startGatewayWith is startGateway with the configuration adjusted by edit.
 func startGatewayWith(t *testing.T, edit func(*Config)) (*httptest.Server, *fakeDirectory, string) {
 	t.Helper()
+	hs, fake, tok, _ := startGatewaySigner(t, edit)
+	return hs, fake, tok
+}
+
+// startGatewaySigner is startGatewayWith that also returns the token issuer.
+func startGatewaySigner(t *testing.T, edit func(*Config)) (*httptest.Server, *fakeDirectory, string, *auth.Signer) {
+	t.Helper()
 	signer, verifier := authtest.NewIssuer(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	srv, hs := grpcserver.New(grpcserver.Options{Service: "directory", Log: log, Verifier: verifier})
@@ -99,7 +106,7 @@ func startGatewayWith(t *testing.T, edit func(*Config)) (*httptest.Server, *fake
 	hs2 := httptest.NewServer(gw)
 	t.Cleanup(hs2.Close)
 	tok := authtest.Token(t, signer, auth.Principal{Subject: "snv.cv01", UnitID: "0b9f4a57-3c6e-4a4f-9a55-3f1c2a0e8d11", Roles: []string{auth.RoleSecretariat}})
-	return hs2, fake, tok
+	return hs2, fake, tok, signer
 }
 
 func get(t *testing.T, url, token string) (int, map[string]any) {
@@ -176,3 +183,14 @@ func TestGatewayLimitsBodySize(t *testing.T) {
 }
 
 var errNotFound = status.Error(codes.NotFound, "Không tìm thấy đơn vị")
+
+func TestGatewayRefusesExpiredForgedAndWrongAudienceTokens(t *testing.T) {
+	hs, _, _, signer := startGatewaySigner(t, func(*Config) {})
+	p := auth.Principal{Subject: "snv.cv01", Roles: []string{auth.RoleSecretariat}}
+	for name, tok := range authtest.RefusedTokens(t, signer, p) {
+		status, body := get(t, hs.URL+"/v1/units/0b9f4a57-3c6e-4a4f-9a55-3f1c2a0e8d11", tok)
+		if status != http.StatusUnauthorized || body["message"] != auth.MsgInvalidToken || body["status"] != "UNAUTHENTICATED" {
+			t.Errorf("%s token: HTTP %d %v, want 401 UNAUTHENTICATED", name, status, body)
+		}
+	}
+}

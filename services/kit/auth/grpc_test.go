@@ -105,6 +105,15 @@ func TestUnaryInterceptor(t *testing.T) {
 			wantCode: codes.OK,
 		},
 	}
+	for name, tok := range authtest.RefusedTokens(t, signer, p) {
+		tests = append(tests, struct {
+			name     string
+			creds    auth.PerRPCCredentials
+			ctx      func(context.Context) context.Context
+			wantCode codes.Code
+			wantMsg  string
+		}{name: name + " token", creds: auth.PerRPCCredentials{ServiceToken: tok}, wantCode: codes.Unauthenticated, wantMsg: auth.MsgInvalidToken})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := t.Context()

@@ -111,6 +111,14 @@ func parseSigner(path string, data []byte, issuer string) (*Signer, error) {
 	return NewSigner(key, "", issuer), nil
 }
 
+// At returns a copy of s whose tokens are minted as if the time were now: tests use it to
+// mint tokens that have already expired.
+func (s *Signer) At(now time.Time) *Signer {
+	c := *s
+	c.now = func() time.Time { return now }
+	return &c
+}
+
 // KeyID returns the kid put in minted tokens and in the JWKS.
 func (s *Signer) KeyID() string { return s.kid }
 

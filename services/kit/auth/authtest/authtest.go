@@ -49,3 +49,28 @@ func Token(t testing.TB, signer *auth.Signer, p auth.Principal) string {
 	}
 	return tok
 }
+
+// RefusedTokens returns, for p, tokens every verifier of signer must refuse, by name:
+// expired an hour ago, signed by another key (forged), and minted for another audience.
+func RefusedTokens(t testing.TB, signer *auth.Signer, p auth.Principal) map[string]string {
+	t.Helper()
+	if p.Subject == "" {
+		p.Subject = "test-user"
+	}
+	other, err := auth.GenerateSigner(signer.Issuer())
+	if err != nil {
+		t.Fatalf("authtest: %v", err)
+	}
+	mint := func(s *auth.Signer, aud string) string {
+		tok, err := s.Mint(p, aud, TTL)
+		if err != nil {
+			t.Fatalf("authtest: mint: %v", err)
+		}
+		return tok
+	}
+	return map[string]string{
+		"expired":        mint(signer.At(time.Now().Add(-2*TTL)), Audience),
+		"forged":         mint(other, Audience),
+		"wrong audience": mint(signer, "another-platform"),
+	}
+}
