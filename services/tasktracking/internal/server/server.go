@@ -148,6 +148,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	reports := grpcapi.NewReportServer(api, app.NewReports(svc, store, blobs, cfg.MaxEvidenceBytes))
 	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Service, log), MaxRecvMsgSize: maxRecvMsgSize})
 	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)
+	tasktrackingv1.RegisterTargetServiceServer(srv, grpcapi.NewTargets(api, app.NewTargets(store, dirClient, clock, newID)))
 	tasktrackingv1.RegisterStatisticsServiceServer(srv, grpcapi.NewStatistics(api, app.NewStatistics(store, dirClient, clock)))
 	tasktrackingv1.RegisterProgressReportServiceServer(srv, reports)
 
