@@ -103,11 +103,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		{cfg.DirectoryAddr, directoryv1.RegisterAuditServiceHandler},
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterTaskTrackingServiceHandler},
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterStatisticsServiceHandler},
-<<<<<<< HEAD
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterProgressReportServiceHandler},
-=======
 		{cfg.TaskTrackingAddr, tasktrackingv1.RegisterTargetServiceHandler},
->>>>>>> 0bf5729 (Task tracking: TargetService (targets of a document with metric, unit of measure, comparator, value, years, deadline and a tier or named units as scope; yearly measurements per unit, the latest counting; achievements of every unit in scope); migration 006; gateway registration)
 		{cfg.ParScoringAddr, parscoringv1.RegisterParScoringServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterResultsServiceHandler},
 		{cfg.ParScoringAddr, parscoringv1.RegisterAssessmentServiceHandler},

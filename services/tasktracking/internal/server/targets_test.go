@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/apierr"
@@ -56,13 +57,14 @@ func TestTargets(t *testing.T) {
 	}
 
 	// Refusals.
-	dup := *online
+	clone := func(t *tasktrackingv1.Target) *tasktrackingv1.Target { return proto.CloneOf(t) }
+	dup := clone(online)
 	dup.Id = ""
-	unknown := *satisfaction
+	unknown := clone(satisfaction)
 	unknown.Code, unknown.ScopeUnitIds = "4", []string{uuid.NewString()}
-	both := *satisfaction
+	both := clone(satisfaction)
 	both.Code, both.ScopeLevel = "5", tasktrackingv1.ScopeLevel_SCOPE_LEVEL_DISTRICT
-	wrongDeadline := *online
+	wrongDeadline := clone(online)
 	wrongDeadline.Code, wrongDeadline.Deadline = "6", "2021-06-30"
 	for _, tt := range []struct {
 		name string
@@ -70,12 +72,12 @@ func TestTargets(t *testing.T) {
 		tgt  *tasktrackingv1.Target
 		want codes.Code
 	}{
-		{"code taken", secretary, &dup, codes.AlreadyExists},
-		{"unknown unit", secretary, &unknown, codes.InvalidArgument},
-		{"tier and named units", secretary, &both, codes.InvalidArgument},
-		{"deadline outside the years", secretary, &wrongDeadline, codes.InvalidArgument},
-		{"another unit's head", as(stp, auth.RoleUnitHead), &unknown, codes.PermissionDenied},
-		{"unit staff", as(stp, auth.RoleUnitStaff), &unknown, codes.PermissionDenied},
+		{"code taken", secretary, dup, codes.AlreadyExists},
+		{"unknown unit", secretary, unknown, codes.InvalidArgument},
+		{"tier and named units", secretary, both, codes.InvalidArgument},
+		{"deadline outside the years", secretary, wrongDeadline, codes.InvalidArgument},
+		{"another unit's head", as(stp, auth.RoleUnitHead), unknown, codes.PermissionDenied},
+		{"unit staff", as(stp, auth.RoleUnitStaff), unknown, codes.PermissionDenied},
 	} {
 		_, err := targets.CreateTarget(e.as(t.Context(), t, tt.who), &tasktrackingv1.CreateTargetRequest{Target: tt.tgt})
 		if status.Code(err) != tt.want {
