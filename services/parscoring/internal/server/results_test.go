@@ -1,12 +1,14 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/xuri/excelize/v2"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -237,8 +239,33 @@ func TestPublishResults(t *testing.T) {
 
 	t.Run("xlsx export", func(t *testing.T) {
 		body, err := results.ExportScorecard(h.asUnit(t, a), &parscoringv1.ExportScorecardRequest{UnitId: a, Year: 2024})
-		if err != nil || len(body.GetData()) < 100 || body.GetContentType() == "" {
-			t.Errorf("export: %v", err)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sheetCell(t, body.GetData(), "C2"); got != "88.00" {
+			t.Errorf("scorecard C2 (total) = %q, want 88.00", got)
+		}
+		body, err = results.ExportRankings(h.as(t, auth.RoleLeadership), &parscoringv1.ExportRankingsRequest{Year: 2024, SubjectKind: "department"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sheetCell(t, body.GetData(), "D2"); got != "90.00" {
+			t.Errorf("ranking D2 (first score) = %q, want 90.00", got)
 		}
 	})
+}
+
+// sheetCell reads one cell of the first sheet of a workbook.
+func sheetCell(t *testing.T, data []byte, cell string) string {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = f.Close() }()
+	v, err := f.GetCellValue(f.GetSheetList()[0], cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
