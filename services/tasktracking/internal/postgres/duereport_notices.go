@@ -30,7 +30,7 @@ var _ app.DueReportNoticeStore = (*Store)(nil)
 // an overdue notice for this due time, or a lead time in $2 (seconds) reached without its
 // report-due notice. Rows locked elsewhere are skipped and seen again by a later pass.
 const dueReportCandidates = `SELECT ` + dueReportColumns + `, d.number, d.title` + dueReportFrom + `
-	WHERE r.state = 'open'
+	WHERE r.state = 'open' AND ` + dueInPeriod + `
 	  AND r.due_time <= $1::timestamptz + $3::bigint * interval '1 second'
 	  AND (
 		(r.due_time < $1

@@ -132,6 +132,15 @@ func TestDueReportNotices(t *testing.T) {
 	if got := dueNotices(t, pool, names); !sameSet(got, want) {
 		t.Errorf("notices after the race = %v, want %v", got, want)
 	}
+
+	// A superseded document expects no more reports: Q3 and Q4 pass unannounced.
+	if _, err := pool.Exec(ctx, `UPDATE documents SET status = 'superseded' WHERE id = $1`, d.ID); err != nil {
+		t.Fatal(err)
+	}
+	c.Set(time.Date(2022, 3, 1, 2, 0, 0, 0, time.UTC))
+	if n := pass(t, sched(store)); n.DueReports+n.DueReportsOverdue != 0 {
+		t.Errorf("pass after the document was superseded = %+v, want nothing", n)
+	}
 }
 
 // noNotices is a NoticeStore with no occurrence notices, so a pass makes only due-report ones.

@@ -391,6 +391,9 @@ func (s *Store) UpdateDocument(ctx context.Context, id string, amend func(d *tra
 				return err
 			}
 		}
+		if err := planDueReportsAfterAmend(ctx, tx, d); err != nil {
+			return err
+		}
 		if _, err := outbox.Add(ctx, tx, SubjectDocumentUpdated, protoconv.DocumentUpdated(d, a.Changed, a.By)); err != nil {
 			return fmt.Errorf("outbox DocumentUpdated: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -248,14 +249,7 @@ func (s *Store) CreateReportingObligation(ctx context.Context, id string, build 
 				due_offset_days, text, created_by, create_time)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			o.ID, o.DocumentID, o.Cycle, o.RecipientUnitID, o.ReporterUnitIDs, o.DueOffsetDays, o.Text, o.CreatedBy, o.CreateTime)
-		for _, r := range dues {
-			batch.Queue(`
-				INSERT INTO due_reports (id, obligation_id, document_id, unit_id, period_kind, period_year, period_number,
-					due_time, state, create_time, update_time)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-				r.ID, r.ObligationID, r.DocumentID, r.UnitID, r.Period.Kind, r.Period.Year, r.Period.Number,
-				r.Due, r.State, r.CreateTime, r.UpdateTime)
-		}
+		queueInsertDueReports(batch, dues)
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 			return fmt.Errorf("insert obligation: %w", err)
 		}
@@ -318,6 +312,7 @@ func (s *Store) ListDueReports(ctx context.Context, f app.DueReportFilter) (app.
 	}
 	size := page.Size(f.PageSize)
 	var q query
+	q.where(dueInPeriod)
 	if !f.Viewer.All {
 		// The reporting unit, the unit receiving the reports, or the issuing unit's head.
 		q.where(`(r.unit_id::text = $# OR b.recipient_unit_id::text = $# OR ($#::boolean AND d.issuer_unit_id::text = $#))`,
@@ -396,3 +391,44 @@ func (s *Store) ChangeDueReport(ctx context.Context, id string, change func(r *t
 	}
 	return r, nil
 }
+
+// queueInsertDueReports queues the inserts of dues; one already planned for its obligation,
+// unit and period is left as it is.
+func queueInsertDueReports(batch *pgx.Batch, dues []tracking.DueReport) {
+	for _, r := range dues {
+		batch.Queue(`
+			INSERT INTO due_reports (id, obligation_id, document_id, unit_id, period_kind, period_year, period_number,
+				due_time, state, create_time, update_time)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+			ON CONFLICT ON CONSTRAINT due_reports_period_key DO NOTHING`,
+			r.ID, r.ObligationID, r.DocumentID, r.UnitID, r.Period.Kind, r.Period.Year, r.Period.Number,
+			r.Due, r.State, r.CreateTime, r.UpdateTime)
+	}
+}
+
+// planDueReportsAfterAmend adds, in the transaction of an amendment of d, the due reports of
+// the years its new period brings to every obligation. Those of years it left out stay
+// stored (a submitted report is a record) but are no longer expected: lists and the
+// scheduler keep to the document's period (dueInPeriod).
+func planDueReportsAfterAmend(ctx context.Context, tx pgx.Tx, d tracking.Document) error {
+	rows, err := tx.Query(ctx, `SELECT `+obligationColumns+` FROM reporting_obligations WHERE document_id = $1 ORDER BY create_time, id`, d.ID)
+	if err != nil {
+		return fmt.Errorf("select obligations: %w", err)
+	}
+	obs, err := pgx.CollectRows(rows, scanObligation)
+	if err != nil {
+		return fmt.Errorf("select obligations: %w", err)
+	}
+	batch := &pgx.Batch{}
+	newID := func() string { return uuid.Must(uuid.NewV7()).String() }
+	for _, o := range obs {
+		queueInsertDueReports(batch, tracking.PlanDueReports(d, o, d.UpdateTime, newID))
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return fmt.Errorf("insert due reports of the new period: %w", err)
+	}
+	return nil
+}
+
+// dueInPeriod keeps the due reports of the document's current period, of a document in force.
+const dueInPeriod = `d.status = 'issued' AND r.period_year BETWEEN d.period_start_year AND d.period_end_year`

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/apierr"
@@ -392,5 +393,29 @@ func TestReportingObligations(t *testing.T) {
 	}
 	if got := len(f.eventsOn(t, 3+1, "tasktracking.v1.obligation.report_submitted")); got != 1 {
 		t.Errorf("%d ObligationReportSubmitted events, want 1", got)
+	}
+
+	// The plan is extended to 2026: its periodic reports follow; cut back to 2021–2022, the
+	// later ones are no longer expected.
+	period := func(from, to int32) {
+		t.Helper()
+		if _, err := f.client.UpdateDocument(as(secretariat), &tasktrackingv1.UpdateDocumentRequest{
+			Document:   &tasktrackingv1.Document{Id: docID, PeriodStartYear: from, PeriodEndYear: to},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"period_start_year", "period_end_year"}},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	period(2021, 2026)
+	if got := count(snvStaff, &tasktrackingv1.ListDueReportsRequest{PageSize: 500}); got != 48 {
+		t.Errorf("after extending to 2026: %d due reports, want 48", got)
+	}
+	period(2021, 2022)
+	if got := count(snvStaff, &tasktrackingv1.ListDueReportsRequest{PageSize: 500}); got != 16 {
+		t.Errorf("after cutting back to 2022: %d due reports, want 16", got)
+	}
+	period(2021, 2026)
+	if got := count(snvStaff, &tasktrackingv1.ListDueReportsRequest{PageSize: 500}); got != 48 {
+		t.Errorf("after extending again: %d due reports, want 48 (none planned twice)", got)
 	}
 }

@@ -283,6 +283,14 @@ func NewReportingObligation(d Document, draft ReportingObligation, createdBy str
 		return ReportingObligation{}, nil, err
 	}
 	o.ID, o.DocumentID, o.CreatedBy, o.CreateTime = newID(), d.ID, createdBy, now
+	return o, PlanDueReports(d, o, now, newID), nil
+}
+
+// PlanDueReports returns the due reports obligation o asks of its units over document d's
+// period: one per reporting unit and period, due DueOffsetDays after the period's last day
+// (end of that local day). After the period of d changes, the reports of the new years are
+// among them (the store keeps one per unit and period, so planning again adds only those).
+func PlanDueReports(d Document, o ReportingObligation, now time.Time, newID func() string) []DueReport {
 	var dues []DueReport
 	for _, p := range cyclePeriods(o.Cycle, d.PeriodStartYear, d.PeriodEndYear) {
 		due := endOf(periodEnd(p).AddDays(o.DueOffsetDays))
@@ -294,7 +302,7 @@ func NewReportingObligation(d Document, draft ReportingObligation, createdBy str
 			})
 		}
 	}
-	return o, dues, nil
+	return dues
 }
 
 // cyclePeriods returns the periods of a cycle over the years from..to, in order.
