@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -24,6 +26,7 @@ import (
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/grpcclient"
+	"github.com/parindex/platform/services/kit/natsx"
 
 	"github.com/parindex/platform/gateway/internal/openapi"
 )
@@ -52,12 +55,18 @@ type Config struct {
 	// PublicRatePerMinute and PublicRateBurst limit public routes per client IP.
 	PublicRatePerMinute int `env:"PUBLIC_RATE_PER_MINUTE" default:"60"`
 	PublicRateBurst     int `env:"PUBLIC_RATE_BURST" default:"20"`
+	// NatsURL is the JetStream server holding the Idempotency-Key results; empty turns
+	// idempotent replays off.
+	NatsURL string `env:"NATS_URL"`
+	// IdempotencyTTL is how long a POST result is kept for retries with the same key.
+	IdempotencyTTL time.Duration `env:"IDEMPOTENCY_TTL" default:"24h"`
 }
 
 // Gateway is the HTTP handler of the platform and the gRPC connections behind it.
 type Gateway struct {
 	handler http.Handler
 	conns   []*grpc.ClientConn
+	nc      *nats.Conn
 }
 
 // New connects to every service and builds the handler. Connections are lazy (grpc.NewClient),
@@ -153,8 +162,26 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 
 	// Outermost first: CORS answers preflights before authentication; public routes are
 	// rate limited before any work; the body is bounded and normalised once authenticated.
+	var kv jetstream.KeyValue
+	if cfg.NatsURL != "" {
+		nc, js, err := natsx.Connect(ctx, cfg.NatsURL, "gateway")
+		if err != nil {
+			return nil, err
+		}
+		g.nc = nc
+		ttl := cfg.IdempotencyTTL
+		if ttl <= 0 {
+			ttl = 24 * time.Hour
+		}
+		if kv, err = openIdempotencyStore(ctx, js, ttl); err != nil {
+			nc.Close()
+			return nil, fmt.Errorf("idempotency bucket: %w", err)
+		}
+	}
+
 	var h http.Handler = root
 	h = timeouts(h)
+	h = idempotency(kv, log, h)
 	h = normalizeRequest(h)
 	h = auth.MiddlewareFunc(verifier, policies.isPublic, deny, h)
 	h = rateLimitPublic(newRateLimiter(cfg.PublicRatePerMinute, cfg.PublicRateBurst), cfg.TrustForwardedFor, h)
@@ -176,6 +203,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) { g.handler.
 // Close closes the connections to the services.
 func (g *Gateway) Close() error {
 	var errs []error
+	if g.nc != nil {
+		g.nc.Close()
+	}
 	for _, c := range g.conns {
 		errs = append(errs, c.Close())
 	}
