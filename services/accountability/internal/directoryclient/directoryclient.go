@@ -52,6 +52,23 @@ func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, erro
 	return missing, nil
 }
 
+// UnitNames implements app.UnitNamer with BatchGetUnits.
+func (c *Client) UnitNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	for chunk := range slices.Chunk(ids, maxBatch) {
+		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+		res, err := c.units.BatchGetUnits(callCtx, &directoryv1.BatchGetUnitsRequest{UnitIds: chunk})
+		cancel()
+		if err != nil {
+			return nil, callError("BatchGetUnits", err)
+		}
+		for _, u := range res.GetUnits() {
+			out[u.GetId()] = u.GetName()
+		}
+	}
+	return out, nil
+}
+
 // UnitIDByCode implements app.Directory with LookupUnit.
 func (c *Client) UnitIDByCode(ctx context.Context, code string) (string, error) {
 	callCtx, cancel := context.WithTimeout(ctx, callTimeout)

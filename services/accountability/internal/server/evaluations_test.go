@@ -3,6 +3,7 @@ package server_test
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/accountability/internal/tabular"
 	"github.com/parindex/platform/services/kit/auth"
 )
 
@@ -196,4 +198,43 @@ func TestEvaluationsAndSanctions(t *testing.T) {
 	if _, err := eval.DecideSanctionProposal(ctx(t, leader), decide); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("deciding twice: %v", err)
 	}
+
+	t.Run("30-day report", func(t *testing.T) {
+		rep, err := h.explanations.GetAccountabilityReport(ctx(t, leader), &accountabilityv1.GetAccountabilityReportRequest{ProvinceUnitId: province, Year: 2024})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rep.GetReport()
+		dirs := map[string]string{}
+		for _, c := range r.GetChanges() {
+			dirs[c.GetCode()] = c.GetDirection() + " " + c.GetDelta() + " " + c.GetOwnerUnitId()
+		}
+		wantDirs := map[string]string{"2": "giữ nguyên +0.00 " + justice, "3": "giảm -0.50 " + ppcOffice, "8": "giảm -1.00 " + planInvest}
+		if diff := cmp.Diff(wantDirs, dirs); diff != "" {
+			t.Errorf("changes (-want +got):\n%s", diff)
+		}
+		if r.GetDeadline() != "2025-06-09" || len(r.GetExplanations()) != 2 || len(r.GetEvaluations()) != 5 || len(r.GetProposals()) != 5 {
+			t.Errorf("deadline %s, %d explanations, %d evaluations, %d proposals", r.GetDeadline(), len(r.GetExplanations()), len(r.GetEvaluations()), len(r.GetProposals()))
+		}
+		x, err := h.explanations.ExportAccountabilityReport(ctx(t, secretariat), &accountabilityv1.ExportAccountabilityReportRequest{ProvinceUnitId: province, Year: 2024})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := tabular.ReadXLSX(x.GetFile().GetContent())
+		if err != nil || len(recs) < 2 || recs[1][1] != "Điều 20 khoản 2 Quyết định 3373/QĐ-UBND" {
+			t.Errorf("xlsx first sheet %v, %v", recs, err)
+		}
+		html, err := h.explanations.ExportAccountabilityReport(ctx(t, secretariat), &accountabilityv1.ExportAccountabilityReportRequest{ProvinceUnitId: province, Year: 2024, Format: accountabilityv1.ReportFormat_REPORT_FORMAT_HTML})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Điều 20 khoản 2", "Báo cáo Ban Thường vụ Tỉnh ủy xem xét công tác cán bộ", "Không hoàn thành nhiệm vụ"} {
+			if !strings.Contains(string(html.GetFile().GetContent()), want) {
+				t.Errorf("html lacks %q", want)
+			}
+		}
+		if _, err := h.explanations.GetAccountabilityReport(ctx(t, h.tokenFor(t, "u-x", justice, auth.RoleUnitHead)), &accountabilityv1.GetAccountabilityReportRequest{ProvinceUnitId: province, Year: 2024}); status.Code(err) != codes.PermissionDenied {
+			t.Errorf("unit head reading the report: %v", err)
+		}
+	})
 }

@@ -191,6 +191,59 @@ func (CauseKind) EnumDescriptor() ([]byte, []int) {
 	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{2}
 }
 
+// ReportFormat is the format of an exported report.
+type ReportFormat int32
+
+const (
+	// Not set: XLSX.
+	ReportFormat_REPORT_FORMAT_UNSPECIFIED ReportFormat = 0
+	// Workbook.
+	ReportFormat_REPORT_FORMAT_XLSX ReportFormat = 1
+	// Printable HTML document.
+	ReportFormat_REPORT_FORMAT_HTML ReportFormat = 2
+)
+
+// Enum value maps for ReportFormat.
+var (
+	ReportFormat_name = map[int32]string{
+		0: "REPORT_FORMAT_UNSPECIFIED",
+		1: "REPORT_FORMAT_XLSX",
+		2: "REPORT_FORMAT_HTML",
+	}
+	ReportFormat_value = map[string]int32{
+		"REPORT_FORMAT_UNSPECIFIED": 0,
+		"REPORT_FORMAT_XLSX":        1,
+		"REPORT_FORMAT_HTML":        2,
+	}
+)
+
+func (x ReportFormat) Enum() *ReportFormat {
+	p := new(ReportFormat)
+	*p = x
+	return p
+}
+
+func (x ReportFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReportFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_accountability_v1_explanations_proto_enumTypes[3].Descriptor()
+}
+
+func (ReportFormat) Type() protoreflect.EnumType {
+	return &file_par_accountability_v1_explanations_proto_enumTypes[3]
+}
+
+func (x ReportFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReportFormat.Descriptor instead.
+func (ReportFormat) EnumDescriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{3}
+}
+
 // IssuedDocument is a document, programme or plan issued to improve the index (Art. 16.1).
 type IssuedDocument struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -2428,11 +2481,467 @@ func (x *ListAuditRecordsResponse) GetNextPageToken() string {
 	return ""
 }
 
+// ScoreChange is one node's rise or fall versus the previous year's published figure.
+type ScoreChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Node code.
+	Code string `protobuf:"bytes,1,opt,name=code,proto3" json:"code,omitempty"`
+	// Node name.
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// Previous year's published score.
+	PreviousScore string `protobuf:"bytes,3,opt,name=previous_score,json=previousScore,proto3" json:"previous_score,omitempty"`
+	// This year's.
+	Score string `protobuf:"bytes,4,opt,name=score,proto3" json:"score,omitempty"`
+	// Difference, e.g. `-0.75`; empty when not comparable.
+	Delta string `protobuf:"bytes,5,opt,name=delta,proto3" json:"delta,omitempty"`
+	// `tăng`, `giảm`, `giữ nguyên` or `không so sánh được`.
+	Direction string `protobuf:"bytes,6,opt,name=direction,proto3" json:"direction,omitempty"`
+	// The owning unit (Art. 15).
+	OwnerUnitId   string `protobuf:"bytes,7,opt,name=owner_unit_id,json=ownerUnitId,proto3" json:"owner_unit_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ScoreChange) Reset() {
+	*x = ScoreChange{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ScoreChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ScoreChange) ProtoMessage() {}
+
+func (x *ScoreChange) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ScoreChange.ProtoReflect.Descriptor instead.
+func (*ScoreChange) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ScoreChange) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *ScoreChange) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ScoreChange) GetPreviousScore() string {
+	if x != nil {
+		return x.PreviousScore
+	}
+	return ""
+}
+
+func (x *ScoreChange) GetScore() string {
+	if x != nil {
+		return x.Score
+	}
+	return ""
+}
+
+func (x *ScoreChange) GetDelta() string {
+	if x != nil {
+		return x.Delta
+	}
+	return ""
+}
+
+func (x *ScoreChange) GetDirection() string {
+	if x != nil {
+		return x.Direction
+	}
+	return ""
+}
+
+func (x *ScoreChange) GetOwnerUnitId() string {
+	if x != nil {
+		return x.OwnerUnitId
+	}
+	return ""
+}
+
+// AccountabilityReport is the report of Art. 20.2.
+type AccountabilityReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year of the index.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Publishing decision.
+	Decision string `protobuf:"bytes,3,opt,name=decision,proto3" json:"decision,omitempty"`
+	// Publication date, ISO.
+	PublishDate string `protobuf:"bytes,4,opt,name=publish_date,json=publishDate,proto3" json:"publish_date,omitempty"`
+	// The report is due by this date (publication + 30 days), ISO.
+	Deadline string `protobuf:"bytes,5,opt,name=deadline,proto3" json:"deadline,omitempty"`
+	// Total this year.
+	Total string `protobuf:"bytes,6,opt,name=total,proto3" json:"total,omitempty"`
+	// Total last year.
+	PreviousTotal string `protobuf:"bytes,7,opt,name=previous_total,json=previousTotal,proto3" json:"previous_total,omitempty"`
+	// Rises and falls per node.
+	Changes []*ScoreChange `protobuf:"bytes,8,rep,name=changes,proto3" json:"changes,omitempty"`
+	// Who must explain, and the explanations with their status.
+	Explanations []*Explanation `protobuf:"bytes,9,rep,name=explanations,proto3" json:"explanations,omitempty"`
+	// Evaluations of heads.
+	Evaluations []*HeadEvaluation `protobuf:"bytes,10,rep,name=evaluations,proto3" json:"evaluations,omitempty"`
+	// Proposals of sanctions and commendation.
+	Proposals []*SanctionProposal `protobuf:"bytes,11,rep,name=proposals,proto3" json:"proposals,omitempty"`
+	// "Điều 20 khoản 2 Quyết định 3373/QĐ-UBND".
+	LegalBasis    string `protobuf:"bytes,12,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AccountabilityReport) Reset() {
+	*x = AccountabilityReport{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AccountabilityReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AccountabilityReport) ProtoMessage() {}
+
+func (x *AccountabilityReport) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AccountabilityReport.ProtoReflect.Descriptor instead.
+func (*AccountabilityReport) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *AccountabilityReport) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *AccountabilityReport) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *AccountabilityReport) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *AccountabilityReport) GetPublishDate() string {
+	if x != nil {
+		return x.PublishDate
+	}
+	return ""
+}
+
+func (x *AccountabilityReport) GetDeadline() string {
+	if x != nil {
+		return x.Deadline
+	}
+	return ""
+}
+
+func (x *AccountabilityReport) GetTotal() string {
+	if x != nil {
+		return x.Total
+	}
+	return ""
+}
+
+func (x *AccountabilityReport) GetPreviousTotal() string {
+	if x != nil {
+		return x.PreviousTotal
+	}
+	return ""
+}
+
+func (x *AccountabilityReport) GetChanges() []*ScoreChange {
+	if x != nil {
+		return x.Changes
+	}
+	return nil
+}
+
+func (x *AccountabilityReport) GetExplanations() []*Explanation {
+	if x != nil {
+		return x.Explanations
+	}
+	return nil
+}
+
+func (x *AccountabilityReport) GetEvaluations() []*HeadEvaluation {
+	if x != nil {
+		return x.Evaluations
+	}
+	return nil
+}
+
+func (x *AccountabilityReport) GetProposals() []*SanctionProposal {
+	if x != nil {
+		return x.Proposals
+	}
+	return nil
+}
+
+func (x *AccountabilityReport) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+// Request of GetAccountabilityReport.
+type GetAccountabilityReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year.
+	Year          int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountabilityReportRequest) Reset() {
+	*x = GetAccountabilityReportRequest{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountabilityReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountabilityReportRequest) ProtoMessage() {}
+
+func (x *GetAccountabilityReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountabilityReportRequest.ProtoReflect.Descriptor instead.
+func (*GetAccountabilityReportRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *GetAccountabilityReportRequest) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *GetAccountabilityReportRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+// Response of GetAccountabilityReport.
+type GetAccountabilityReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report.
+	Report        *AccountabilityReport `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAccountabilityReportResponse) Reset() {
+	*x = GetAccountabilityReportResponse{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAccountabilityReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAccountabilityReportResponse) ProtoMessage() {}
+
+func (x *GetAccountabilityReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAccountabilityReportResponse.ProtoReflect.Descriptor instead.
+func (*GetAccountabilityReportResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *GetAccountabilityReportResponse) GetReport() *AccountabilityReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// Request of ExportAccountabilityReport.
+type ExportAccountabilityReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Format.
+	Format        ReportFormat `protobuf:"varint,3,opt,name=format,proto3,enum=par.accountability.v1.ReportFormat" json:"format,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportAccountabilityReportRequest) Reset() {
+	*x = ExportAccountabilityReportRequest{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportAccountabilityReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportAccountabilityReportRequest) ProtoMessage() {}
+
+func (x *ExportAccountabilityReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportAccountabilityReportRequest.ProtoReflect.Descriptor instead.
+func (*ExportAccountabilityReportRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ExportAccountabilityReportRequest) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *ExportAccountabilityReportRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ExportAccountabilityReportRequest) GetFormat() ReportFormat {
+	if x != nil {
+		return x.Format
+	}
+	return ReportFormat_REPORT_FORMAT_UNSPECIFIED
+}
+
+// Response of ExportAccountabilityReport.
+type ExportAccountabilityReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The file.
+	File          *ExportedFile `protobuf:"bytes,1,opt,name=file,proto3" json:"file,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportAccountabilityReportResponse) Reset() {
+	*x = ExportAccountabilityReportResponse{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportAccountabilityReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportAccountabilityReportResponse) ProtoMessage() {}
+
+func (x *ExportAccountabilityReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportAccountabilityReportResponse.ProtoReflect.Descriptor instead.
+func (*ExportAccountabilityReportResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ExportAccountabilityReportResponse) GetFile() *ExportedFile {
+	if x != nil {
+		return x.File
+	}
+	return nil
+}
+
 var File_par_accountability_v1_explanations_proto protoreflect.FileDescriptor
 
 const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\n" +
-	"(par/accountability/v1/explanations.proto\x12\x15par.accountability.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"par/accountability/v1/events.proto\"\x8f\x01\n" +
+	"(par/accountability/v1/explanations.proto\x12\x15par.accountability.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a*par/accountability/v1/accountability.proto\x1a'par/accountability/v1/evaluations.proto\x1a\"par/accountability/v1/events.proto\"\x8f\x01\n" +
 	"\x0eIssuedDocument\x12\x1f\n" +
 	"\x06number\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18dR\x06number\x12:\n" +
 	"\x04date\x18\x02 \x01(\tB&\xbaH#r!2\x1f^$|^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x04date\x12 \n" +
@@ -2611,7 +3120,41 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\x80\x01\n" +
 	"\x18ListAuditRecordsResponse\x12<\n" +
 	"\arecords\x18\x01 \x03(\v2\".par.accountability.v1.AuditRecordR\arecords\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken*q\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xca\x01\n" +
+	"\vScoreChange\x12\x12\n" +
+	"\x04code\x18\x01 \x01(\tR\x04code\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12%\n" +
+	"\x0eprevious_score\x18\x03 \x01(\tR\rpreviousScore\x12\x14\n" +
+	"\x05score\x18\x04 \x01(\tR\x05score\x12\x14\n" +
+	"\x05delta\x18\x05 \x01(\tR\x05delta\x12\x1c\n" +
+	"\tdirection\x18\x06 \x01(\tR\tdirection\x12\"\n" +
+	"\rowner_unit_id\x18\a \x01(\tR\vownerUnitId\"\xa3\x04\n" +
+	"\x14AccountabilityReport\x12(\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tR\x0eprovinceUnitId\x12\x12\n" +
+	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x1a\n" +
+	"\bdecision\x18\x03 \x01(\tR\bdecision\x12!\n" +
+	"\fpublish_date\x18\x04 \x01(\tR\vpublishDate\x12\x1a\n" +
+	"\bdeadline\x18\x05 \x01(\tR\bdeadline\x12\x14\n" +
+	"\x05total\x18\x06 \x01(\tR\x05total\x12%\n" +
+	"\x0eprevious_total\x18\a \x01(\tR\rpreviousTotal\x12<\n" +
+	"\achanges\x18\b \x03(\v2\".par.accountability.v1.ScoreChangeR\achanges\x12F\n" +
+	"\fexplanations\x18\t \x03(\v2\".par.accountability.v1.ExplanationR\fexplanations\x12G\n" +
+	"\vevaluations\x18\n" +
+	" \x03(\v2%.par.accountability.v1.HeadEvaluationR\vevaluations\x12E\n" +
+	"\tproposals\x18\v \x03(\v2'.par.accountability.v1.SanctionProposalR\tproposals\x12\x1f\n" +
+	"\vlegal_basis\x18\f \x01(\tR\n" +
+	"legalBasis\"u\n" +
+	"\x1eGetAccountabilityReportRequest\x122\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\"f\n" +
+	"\x1fGetAccountabilityReportResponse\x12C\n" +
+	"\x06report\x18\x01 \x01(\v2+.par.accountability.v1.AccountabilityReportR\x06report\"\xbf\x01\n" +
+	"!ExportAccountabilityReportRequest\x122\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12E\n" +
+	"\x06format\x18\x03 \x01(\x0e2#.par.accountability.v1.ReportFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06format\"]\n" +
+	"\"ExportAccountabilityReportResponse\x127\n" +
+	"\x04file\x18\x01 \x01(\v2#.par.accountability.v1.ExportedFileR\x04file*q\n" +
 	"\x0fExplanationKind\x12 \n" +
 	"\x1cEXPLANATION_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEXPLANATION_KIND_SCORE_FELL\x10\x01\x12\x1b\n" +
@@ -2625,7 +3168,11 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\tCauseKind\x12\x1a\n" +
 	"\x16CAUSE_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14CAUSE_KIND_OBJECTIVE\x10\x01\x12\x19\n" +
-	"\x15CAUSE_KIND_SUBJECTIVE\x10\x022\xa3\x0e\n" +
+	"\x15CAUSE_KIND_SUBJECTIVE\x10\x02*]\n" +
+	"\fReportFormat\x12\x1d\n" +
+	"\x19REPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12REPORT_FORMAT_XLSX\x10\x01\x12\x16\n" +
+	"\x12REPORT_FORMAT_HTML\x10\x022\xd9\x11\n" +
 	"\x12ExplanationService\x12\x96\x01\n" +
 	"\x12RequestExplanation\x120.par.accountability.v1.RequestExplanationRequest\x1a1.par.accountability.v1.RequestExplanationResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/explanations\x12\x8c\x01\n" +
 	"\x0eGetExplanation\x12,.par.accountability.v1.GetExplanationRequest\x1a-.par.accountability.v1.GetExplanationResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/explanations/{id}\x12\x8d\x01\n" +
@@ -2636,7 +3183,9 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\x11ReturnExplanation\x12/.par.accountability.v1.ReturnExplanationRequest\x1a0.par.accountability.v1.ReturnExplanationResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/explanations/{id}:return\x12\xa7\x01\n" +
 	"\x13ConcludeExplanation\x121.par.accountability.v1.ConcludeExplanationRequest\x1a2.par.accountability.v1.ConcludeExplanationResponse\")\x82\xd3\xe4\x93\x02#:\x01*\"\x1e/v1/explanations/{id}:conclude\x12\xa3\x01\n" +
 	"\x12PublishExplanation\x120.par.accountability.v1.PublishExplanationRequest\x1a1.par.accountability.v1.PublishExplanationResponse\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/v1/explanations/{id}:publish\x12\xd2\x01\n" +
-	"\x16RunExplanationTriggers\x124.par.accountability.v1.RunExplanationTriggersRequest\x1a5.par.accountability.v1.RunExplanationTriggersResponse\"K\x82\xd3\xe4\x93\x02E:\x01*\"@/v1/provinces/{province_unit_id}/explanation-triggers/{year}:run\x12\x8e\x01\n" +
+	"\x16RunExplanationTriggers\x124.par.accountability.v1.RunExplanationTriggersRequest\x1a5.par.accountability.v1.RunExplanationTriggersResponse\"K\x82\xd3\xe4\x93\x02E:\x01*\"@/v1/provinces/{province_unit_id}/explanation-triggers/{year}:run\x12\xd0\x01\n" +
+	"\x17GetAccountabilityReport\x125.par.accountability.v1.GetAccountabilityReportRequest\x1a6.par.accountability.v1.GetAccountabilityReportResponse\"F\x82\xd3\xe4\x93\x02@\x12>/v1/provinces/{province_unit_id}/accountability-reports/{year}\x12\xe0\x01\n" +
+	"\x1aExportAccountabilityReport\x128.par.accountability.v1.ExportAccountabilityReportRequest\x1a9.par.accountability.v1.ExportAccountabilityReportResponse\"M\x82\xd3\xe4\x93\x02G\x12E/v1/provinces/{province_unit_id}/accountability-reports/{year}:export\x12\x8e\x01\n" +
 	"\x10ListAuditRecords\x12..par.accountability.v1.ListAuditRecordsRequest\x1a/.par.accountability.v1.ListAuditRecordsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/audit-recordsBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
 
 var (
@@ -2651,111 +3200,132 @@ func file_par_accountability_v1_explanations_proto_rawDescGZIP() []byte {
 	return file_par_accountability_v1_explanations_proto_rawDescData
 }
 
-var file_par_accountability_v1_explanations_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_par_accountability_v1_explanations_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_par_accountability_v1_explanations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_par_accountability_v1_explanations_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
 var file_par_accountability_v1_explanations_proto_goTypes = []any{
-	(ExplanationKind)(0),                   // 0: par.accountability.v1.ExplanationKind
-	(ExplanationStatus)(0),                 // 1: par.accountability.v1.ExplanationStatus
-	(CauseKind)(0),                         // 2: par.accountability.v1.CauseKind
-	(*IssuedDocument)(nil),                 // 3: par.accountability.v1.IssuedDocument
-	(*WorkAssignment)(nil),                 // 4: par.accountability.v1.WorkAssignment
-	(*Cause)(nil),                          // 5: par.accountability.v1.Cause
-	(*Shortcoming)(nil),                    // 6: par.accountability.v1.Shortcoming
-	(*ExplanationContent)(nil),             // 7: par.accountability.v1.ExplanationContent
-	(*ExplanationPart)(nil),                // 8: par.accountability.v1.ExplanationPart
-	(*DeterminedCause)(nil),                // 9: par.accountability.v1.DeterminedCause
-	(*RemediationTask)(nil),                // 10: par.accountability.v1.RemediationTask
-	(*Explanation)(nil),                    // 11: par.accountability.v1.Explanation
-	(*RequestExplanationRequest)(nil),      // 12: par.accountability.v1.RequestExplanationRequest
-	(*RequestExplanationResponse)(nil),     // 13: par.accountability.v1.RequestExplanationResponse
-	(*GetExplanationRequest)(nil),          // 14: par.accountability.v1.GetExplanationRequest
-	(*GetExplanationResponse)(nil),         // 15: par.accountability.v1.GetExplanationResponse
-	(*ListExplanationsRequest)(nil),        // 16: par.accountability.v1.ListExplanationsRequest
-	(*ListExplanationsResponse)(nil),       // 17: par.accountability.v1.ListExplanationsResponse
-	(*SaveExplanationDraftRequest)(nil),    // 18: par.accountability.v1.SaveExplanationDraftRequest
-	(*SaveExplanationDraftResponse)(nil),   // 19: par.accountability.v1.SaveExplanationDraftResponse
-	(*SaveExplanationPartRequest)(nil),     // 20: par.accountability.v1.SaveExplanationPartRequest
-	(*SaveExplanationPartResponse)(nil),    // 21: par.accountability.v1.SaveExplanationPartResponse
-	(*SubmitExplanationRequest)(nil),       // 22: par.accountability.v1.SubmitExplanationRequest
-	(*SubmitExplanationResponse)(nil),      // 23: par.accountability.v1.SubmitExplanationResponse
-	(*ReturnExplanationRequest)(nil),       // 24: par.accountability.v1.ReturnExplanationRequest
-	(*ReturnExplanationResponse)(nil),      // 25: par.accountability.v1.ReturnExplanationResponse
-	(*ConcludeExplanationRequest)(nil),     // 26: par.accountability.v1.ConcludeExplanationRequest
-	(*ConcludeExplanationResponse)(nil),    // 27: par.accountability.v1.ConcludeExplanationResponse
-	(*PublishExplanationRequest)(nil),      // 28: par.accountability.v1.PublishExplanationRequest
-	(*PublishExplanationResponse)(nil),     // 29: par.accountability.v1.PublishExplanationResponse
-	(*RunExplanationTriggersRequest)(nil),  // 30: par.accountability.v1.RunExplanationTriggersRequest
-	(*RunExplanationTriggersResponse)(nil), // 31: par.accountability.v1.RunExplanationTriggersResponse
-	(*AuditRecord)(nil),                    // 32: par.accountability.v1.AuditRecord
-	(*ListAuditRecordsRequest)(nil),        // 33: par.accountability.v1.ListAuditRecordsRequest
-	(*ListAuditRecordsResponse)(nil),       // 34: par.accountability.v1.ListAuditRecordsResponse
-	(*RoadmapAction)(nil),                  // 35: par.accountability.v1.RoadmapAction
-	(*timestamppb.Timestamp)(nil),          // 36: google.protobuf.Timestamp
+	(ExplanationKind)(0),                       // 0: par.accountability.v1.ExplanationKind
+	(ExplanationStatus)(0),                     // 1: par.accountability.v1.ExplanationStatus
+	(CauseKind)(0),                             // 2: par.accountability.v1.CauseKind
+	(ReportFormat)(0),                          // 3: par.accountability.v1.ReportFormat
+	(*IssuedDocument)(nil),                     // 4: par.accountability.v1.IssuedDocument
+	(*WorkAssignment)(nil),                     // 5: par.accountability.v1.WorkAssignment
+	(*Cause)(nil),                              // 6: par.accountability.v1.Cause
+	(*Shortcoming)(nil),                        // 7: par.accountability.v1.Shortcoming
+	(*ExplanationContent)(nil),                 // 8: par.accountability.v1.ExplanationContent
+	(*ExplanationPart)(nil),                    // 9: par.accountability.v1.ExplanationPart
+	(*DeterminedCause)(nil),                    // 10: par.accountability.v1.DeterminedCause
+	(*RemediationTask)(nil),                    // 11: par.accountability.v1.RemediationTask
+	(*Explanation)(nil),                        // 12: par.accountability.v1.Explanation
+	(*RequestExplanationRequest)(nil),          // 13: par.accountability.v1.RequestExplanationRequest
+	(*RequestExplanationResponse)(nil),         // 14: par.accountability.v1.RequestExplanationResponse
+	(*GetExplanationRequest)(nil),              // 15: par.accountability.v1.GetExplanationRequest
+	(*GetExplanationResponse)(nil),             // 16: par.accountability.v1.GetExplanationResponse
+	(*ListExplanationsRequest)(nil),            // 17: par.accountability.v1.ListExplanationsRequest
+	(*ListExplanationsResponse)(nil),           // 18: par.accountability.v1.ListExplanationsResponse
+	(*SaveExplanationDraftRequest)(nil),        // 19: par.accountability.v1.SaveExplanationDraftRequest
+	(*SaveExplanationDraftResponse)(nil),       // 20: par.accountability.v1.SaveExplanationDraftResponse
+	(*SaveExplanationPartRequest)(nil),         // 21: par.accountability.v1.SaveExplanationPartRequest
+	(*SaveExplanationPartResponse)(nil),        // 22: par.accountability.v1.SaveExplanationPartResponse
+	(*SubmitExplanationRequest)(nil),           // 23: par.accountability.v1.SubmitExplanationRequest
+	(*SubmitExplanationResponse)(nil),          // 24: par.accountability.v1.SubmitExplanationResponse
+	(*ReturnExplanationRequest)(nil),           // 25: par.accountability.v1.ReturnExplanationRequest
+	(*ReturnExplanationResponse)(nil),          // 26: par.accountability.v1.ReturnExplanationResponse
+	(*ConcludeExplanationRequest)(nil),         // 27: par.accountability.v1.ConcludeExplanationRequest
+	(*ConcludeExplanationResponse)(nil),        // 28: par.accountability.v1.ConcludeExplanationResponse
+	(*PublishExplanationRequest)(nil),          // 29: par.accountability.v1.PublishExplanationRequest
+	(*PublishExplanationResponse)(nil),         // 30: par.accountability.v1.PublishExplanationResponse
+	(*RunExplanationTriggersRequest)(nil),      // 31: par.accountability.v1.RunExplanationTriggersRequest
+	(*RunExplanationTriggersResponse)(nil),     // 32: par.accountability.v1.RunExplanationTriggersResponse
+	(*AuditRecord)(nil),                        // 33: par.accountability.v1.AuditRecord
+	(*ListAuditRecordsRequest)(nil),            // 34: par.accountability.v1.ListAuditRecordsRequest
+	(*ListAuditRecordsResponse)(nil),           // 35: par.accountability.v1.ListAuditRecordsResponse
+	(*ScoreChange)(nil),                        // 36: par.accountability.v1.ScoreChange
+	(*AccountabilityReport)(nil),               // 37: par.accountability.v1.AccountabilityReport
+	(*GetAccountabilityReportRequest)(nil),     // 38: par.accountability.v1.GetAccountabilityReportRequest
+	(*GetAccountabilityReportResponse)(nil),    // 39: par.accountability.v1.GetAccountabilityReportResponse
+	(*ExportAccountabilityReportRequest)(nil),  // 40: par.accountability.v1.ExportAccountabilityReportRequest
+	(*ExportAccountabilityReportResponse)(nil), // 41: par.accountability.v1.ExportAccountabilityReportResponse
+	(*RoadmapAction)(nil),                      // 42: par.accountability.v1.RoadmapAction
+	(*timestamppb.Timestamp)(nil),              // 43: google.protobuf.Timestamp
+	(*HeadEvaluation)(nil),                     // 44: par.accountability.v1.HeadEvaluation
+	(*SanctionProposal)(nil),                   // 45: par.accountability.v1.SanctionProposal
+	(*ExportedFile)(nil),                       // 46: par.accountability.v1.ExportedFile
 }
 var file_par_accountability_v1_explanations_proto_depIdxs = []int32{
 	2,  // 0: par.accountability.v1.Cause.kind:type_name -> par.accountability.v1.CauseKind
-	5,  // 1: par.accountability.v1.Shortcoming.causes:type_name -> par.accountability.v1.Cause
-	3,  // 2: par.accountability.v1.ExplanationContent.documents:type_name -> par.accountability.v1.IssuedDocument
-	4,  // 3: par.accountability.v1.ExplanationContent.work_assigned:type_name -> par.accountability.v1.WorkAssignment
-	6,  // 4: par.accountability.v1.ExplanationContent.shortcomings:type_name -> par.accountability.v1.Shortcoming
-	35, // 5: par.accountability.v1.ExplanationContent.roadmap:type_name -> par.accountability.v1.RoadmapAction
-	7,  // 6: par.accountability.v1.ExplanationPart.content:type_name -> par.accountability.v1.ExplanationContent
-	36, // 7: par.accountability.v1.ExplanationPart.update_time:type_name -> google.protobuf.Timestamp
+	6,  // 1: par.accountability.v1.Shortcoming.causes:type_name -> par.accountability.v1.Cause
+	4,  // 2: par.accountability.v1.ExplanationContent.documents:type_name -> par.accountability.v1.IssuedDocument
+	5,  // 3: par.accountability.v1.ExplanationContent.work_assigned:type_name -> par.accountability.v1.WorkAssignment
+	7,  // 4: par.accountability.v1.ExplanationContent.shortcomings:type_name -> par.accountability.v1.Shortcoming
+	42, // 5: par.accountability.v1.ExplanationContent.roadmap:type_name -> par.accountability.v1.RoadmapAction
+	8,  // 6: par.accountability.v1.ExplanationPart.content:type_name -> par.accountability.v1.ExplanationContent
+	43, // 7: par.accountability.v1.ExplanationPart.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 8: par.accountability.v1.DeterminedCause.cause:type_name -> par.accountability.v1.CauseKind
 	0,  // 9: par.accountability.v1.Explanation.kind:type_name -> par.accountability.v1.ExplanationKind
 	1,  // 10: par.accountability.v1.Explanation.status:type_name -> par.accountability.v1.ExplanationStatus
-	7,  // 11: par.accountability.v1.Explanation.content:type_name -> par.accountability.v1.ExplanationContent
-	8,  // 12: par.accountability.v1.Explanation.parts:type_name -> par.accountability.v1.ExplanationPart
-	9,  // 13: par.accountability.v1.Explanation.determined_causes:type_name -> par.accountability.v1.DeterminedCause
-	36, // 14: par.accountability.v1.Explanation.submit_time:type_name -> google.protobuf.Timestamp
-	36, // 15: par.accountability.v1.Explanation.conclude_time:type_name -> google.protobuf.Timestamp
-	36, // 16: par.accountability.v1.Explanation.publish_time:type_name -> google.protobuf.Timestamp
-	36, // 17: par.accountability.v1.Explanation.create_time:type_name -> google.protobuf.Timestamp
-	36, // 18: par.accountability.v1.Explanation.update_time:type_name -> google.protobuf.Timestamp
-	10, // 19: par.accountability.v1.Explanation.remediation:type_name -> par.accountability.v1.RemediationTask
-	11, // 20: par.accountability.v1.RequestExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	11, // 21: par.accountability.v1.GetExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	8,  // 11: par.accountability.v1.Explanation.content:type_name -> par.accountability.v1.ExplanationContent
+	9,  // 12: par.accountability.v1.Explanation.parts:type_name -> par.accountability.v1.ExplanationPart
+	10, // 13: par.accountability.v1.Explanation.determined_causes:type_name -> par.accountability.v1.DeterminedCause
+	43, // 14: par.accountability.v1.Explanation.submit_time:type_name -> google.protobuf.Timestamp
+	43, // 15: par.accountability.v1.Explanation.conclude_time:type_name -> google.protobuf.Timestamp
+	43, // 16: par.accountability.v1.Explanation.publish_time:type_name -> google.protobuf.Timestamp
+	43, // 17: par.accountability.v1.Explanation.create_time:type_name -> google.protobuf.Timestamp
+	43, // 18: par.accountability.v1.Explanation.update_time:type_name -> google.protobuf.Timestamp
+	11, // 19: par.accountability.v1.Explanation.remediation:type_name -> par.accountability.v1.RemediationTask
+	12, // 20: par.accountability.v1.RequestExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	12, // 21: par.accountability.v1.GetExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
 	1,  // 22: par.accountability.v1.ListExplanationsRequest.status:type_name -> par.accountability.v1.ExplanationStatus
-	11, // 23: par.accountability.v1.ListExplanationsResponse.explanations:type_name -> par.accountability.v1.Explanation
-	7,  // 24: par.accountability.v1.SaveExplanationDraftRequest.content:type_name -> par.accountability.v1.ExplanationContent
-	11, // 25: par.accountability.v1.SaveExplanationDraftResponse.explanation:type_name -> par.accountability.v1.Explanation
-	7,  // 26: par.accountability.v1.SaveExplanationPartRequest.content:type_name -> par.accountability.v1.ExplanationContent
-	11, // 27: par.accountability.v1.SaveExplanationPartResponse.explanation:type_name -> par.accountability.v1.Explanation
-	11, // 28: par.accountability.v1.SubmitExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	11, // 29: par.accountability.v1.ReturnExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	9,  // 30: par.accountability.v1.ConcludeExplanationRequest.determined_causes:type_name -> par.accountability.v1.DeterminedCause
-	11, // 31: par.accountability.v1.ConcludeExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	11, // 32: par.accountability.v1.PublishExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	11, // 33: par.accountability.v1.RunExplanationTriggersResponse.opened:type_name -> par.accountability.v1.Explanation
-	36, // 34: par.accountability.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
-	32, // 35: par.accountability.v1.ListAuditRecordsResponse.records:type_name -> par.accountability.v1.AuditRecord
-	12, // 36: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
-	14, // 37: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
-	16, // 38: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
-	18, // 39: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
-	20, // 40: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
-	22, // 41: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
-	24, // 42: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
-	26, // 43: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
-	28, // 44: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
-	30, // 45: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
-	33, // 46: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
-	13, // 47: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
-	15, // 48: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
-	17, // 49: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
-	19, // 50: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
-	21, // 51: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
-	23, // 52: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
-	25, // 53: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
-	27, // 54: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
-	29, // 55: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
-	31, // 56: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
-	34, // 57: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
-	47, // [47:58] is the sub-list for method output_type
-	36, // [36:47] is the sub-list for method input_type
-	36, // [36:36] is the sub-list for extension type_name
-	36, // [36:36] is the sub-list for extension extendee
-	0,  // [0:36] is the sub-list for field type_name
+	12, // 23: par.accountability.v1.ListExplanationsResponse.explanations:type_name -> par.accountability.v1.Explanation
+	8,  // 24: par.accountability.v1.SaveExplanationDraftRequest.content:type_name -> par.accountability.v1.ExplanationContent
+	12, // 25: par.accountability.v1.SaveExplanationDraftResponse.explanation:type_name -> par.accountability.v1.Explanation
+	8,  // 26: par.accountability.v1.SaveExplanationPartRequest.content:type_name -> par.accountability.v1.ExplanationContent
+	12, // 27: par.accountability.v1.SaveExplanationPartResponse.explanation:type_name -> par.accountability.v1.Explanation
+	12, // 28: par.accountability.v1.SubmitExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	12, // 29: par.accountability.v1.ReturnExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	10, // 30: par.accountability.v1.ConcludeExplanationRequest.determined_causes:type_name -> par.accountability.v1.DeterminedCause
+	12, // 31: par.accountability.v1.ConcludeExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	12, // 32: par.accountability.v1.PublishExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	12, // 33: par.accountability.v1.RunExplanationTriggersResponse.opened:type_name -> par.accountability.v1.Explanation
+	43, // 34: par.accountability.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
+	33, // 35: par.accountability.v1.ListAuditRecordsResponse.records:type_name -> par.accountability.v1.AuditRecord
+	36, // 36: par.accountability.v1.AccountabilityReport.changes:type_name -> par.accountability.v1.ScoreChange
+	12, // 37: par.accountability.v1.AccountabilityReport.explanations:type_name -> par.accountability.v1.Explanation
+	44, // 38: par.accountability.v1.AccountabilityReport.evaluations:type_name -> par.accountability.v1.HeadEvaluation
+	45, // 39: par.accountability.v1.AccountabilityReport.proposals:type_name -> par.accountability.v1.SanctionProposal
+	37, // 40: par.accountability.v1.GetAccountabilityReportResponse.report:type_name -> par.accountability.v1.AccountabilityReport
+	3,  // 41: par.accountability.v1.ExportAccountabilityReportRequest.format:type_name -> par.accountability.v1.ReportFormat
+	46, // 42: par.accountability.v1.ExportAccountabilityReportResponse.file:type_name -> par.accountability.v1.ExportedFile
+	13, // 43: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
+	15, // 44: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
+	17, // 45: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
+	19, // 46: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
+	21, // 47: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
+	23, // 48: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
+	25, // 49: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
+	27, // 50: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
+	29, // 51: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
+	31, // 52: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
+	38, // 53: par.accountability.v1.ExplanationService.GetAccountabilityReport:input_type -> par.accountability.v1.GetAccountabilityReportRequest
+	40, // 54: par.accountability.v1.ExplanationService.ExportAccountabilityReport:input_type -> par.accountability.v1.ExportAccountabilityReportRequest
+	34, // 55: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
+	14, // 56: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
+	16, // 57: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
+	18, // 58: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
+	20, // 59: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
+	22, // 60: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
+	24, // 61: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
+	26, // 62: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
+	28, // 63: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
+	30, // 64: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
+	32, // 65: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
+	39, // 66: par.accountability.v1.ExplanationService.GetAccountabilityReport:output_type -> par.accountability.v1.GetAccountabilityReportResponse
+	41, // 67: par.accountability.v1.ExplanationService.ExportAccountabilityReport:output_type -> par.accountability.v1.ExportAccountabilityReportResponse
+	35, // 68: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
+	56, // [56:69] is the sub-list for method output_type
+	43, // [43:56] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_explanations_proto_init() }
@@ -2763,14 +3333,16 @@ func file_par_accountability_v1_explanations_proto_init() {
 	if File_par_accountability_v1_explanations_proto != nil {
 		return
 	}
+	file_par_accountability_v1_accountability_proto_init()
+	file_par_accountability_v1_evaluations_proto_init()
 	file_par_accountability_v1_events_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_accountability_v1_explanations_proto_rawDesc), len(file_par_accountability_v1_explanations_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   32,
+			NumEnums:      4,
+			NumMessages:   38,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -483,6 +483,130 @@ func local_request_ExplanationService_RunExplanationTriggers_0(ctx context.Conte
 	return msg, metadata, err
 }
 
+func request_ExplanationService_GetAccountabilityReport_0(ctx context.Context, marshaler runtime.Marshaler, client ExplanationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetAccountabilityReportRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.GetAccountabilityReport(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ExplanationService_GetAccountabilityReport_0(ctx context.Context, marshaler runtime.Marshaler, server ExplanationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq GetAccountabilityReportRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	msg, err := server.GetAccountabilityReport(ctx, &protoReq)
+	return msg, metadata, err
+}
+
+var filter_ExplanationService_ExportAccountabilityReport_0 = &utilities.DoubleArray{Encoding: map[string]int{"province_unit_id": 0, "year": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
+
+func request_ExplanationService_ExportAccountabilityReport_0(ctx context.Context, marshaler runtime.Marshaler, client ExplanationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportAccountabilityReportRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ExplanationService_ExportAccountabilityReport_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ExportAccountabilityReport(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_ExplanationService_ExportAccountabilityReport_0(ctx context.Context, marshaler runtime.Marshaler, server ExplanationServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ExportAccountabilityReportRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["province_unit_id"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "province_unit_id")
+	}
+	protoReq.ProvinceUnitId, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "province_unit_id", err)
+	}
+	val, ok = pathParams["year"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "year")
+	}
+	protoReq.Year, err = runtime.Int32(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "year", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_ExplanationService_ExportAccountabilityReport_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ExportAccountabilityReport(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 var filter_ExplanationService_ListAuditRecords_0 = &utilities.DoubleArray{Encoding: map[string]int{}, Base: []int(nil), Check: []int(nil)}
 
 func request_ExplanationService_ListAuditRecords_0(ctx context.Context, marshaler runtime.Marshaler, client ExplanationServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
@@ -724,6 +848,46 @@ func RegisterExplanationServiceHandlerServer(ctx context.Context, mux *runtime.S
 		}
 		forward_ExplanationService_RunExplanationTriggers_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ExplanationService_GetAccountabilityReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.accountability.v1.ExplanationService/GetAccountabilityReport", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/accountability-reports/{year}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ExplanationService_GetAccountabilityReport_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ExplanationService_GetAccountabilityReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ExplanationService_ExportAccountabilityReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.accountability.v1.ExplanationService/ExportAccountabilityReport", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/accountability-reports/{year}:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_ExplanationService_ExportAccountabilityReport_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ExplanationService_ExportAccountabilityReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ExplanationService_ListAuditRecords_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -954,6 +1118,40 @@ func RegisterExplanationServiceHandlerClient(ctx context.Context, mux *runtime.S
 		}
 		forward_ExplanationService_RunExplanationTriggers_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_ExplanationService_GetAccountabilityReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.accountability.v1.ExplanationService/GetAccountabilityReport", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/accountability-reports/{year}"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ExplanationService_GetAccountabilityReport_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ExplanationService_GetAccountabilityReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
+	mux.Handle(http.MethodGet, pattern_ExplanationService_ExportAccountabilityReport_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.accountability.v1.ExplanationService/ExportAccountabilityReport", runtime.WithHTTPPathPattern("/v1/provinces/{province_unit_id}/accountability-reports/{year}:export"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_ExplanationService_ExportAccountabilityReport_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_ExplanationService_ExportAccountabilityReport_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	mux.Handle(http.MethodGet, pattern_ExplanationService_ListAuditRecords_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
@@ -975,29 +1173,33 @@ func RegisterExplanationServiceHandlerClient(ctx context.Context, mux *runtime.S
 }
 
 var (
-	pattern_ExplanationService_RequestExplanation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "explanations"}, ""))
-	pattern_ExplanationService_GetExplanation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, ""))
-	pattern_ExplanationService_ListExplanations_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "explanations"}, ""))
-	pattern_ExplanationService_SaveExplanationDraft_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "explanations", "id", "content"}, ""))
-	pattern_ExplanationService_SaveExplanationPart_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "explanations", "id", "parts", "unit_id"}, ""))
-	pattern_ExplanationService_SubmitExplanation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "submit"))
-	pattern_ExplanationService_ReturnExplanation_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "return"))
-	pattern_ExplanationService_ConcludeExplanation_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "conclude"))
-	pattern_ExplanationService_PublishExplanation_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "publish"))
-	pattern_ExplanationService_RunExplanationTriggers_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "explanation-triggers", "year"}, "run"))
-	pattern_ExplanationService_ListAuditRecords_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "audit-records"}, ""))
+	pattern_ExplanationService_RequestExplanation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "explanations"}, ""))
+	pattern_ExplanationService_GetExplanation_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, ""))
+	pattern_ExplanationService_ListExplanations_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "explanations"}, ""))
+	pattern_ExplanationService_SaveExplanationDraft_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "explanations", "id", "content"}, ""))
+	pattern_ExplanationService_SaveExplanationPart_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "explanations", "id", "parts", "unit_id"}, ""))
+	pattern_ExplanationService_SubmitExplanation_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "submit"))
+	pattern_ExplanationService_ReturnExplanation_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "return"))
+	pattern_ExplanationService_ConcludeExplanation_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "conclude"))
+	pattern_ExplanationService_PublishExplanation_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "explanations", "id"}, "publish"))
+	pattern_ExplanationService_RunExplanationTriggers_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "explanation-triggers", "year"}, "run"))
+	pattern_ExplanationService_GetAccountabilityReport_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "accountability-reports", "year"}, ""))
+	pattern_ExplanationService_ExportAccountabilityReport_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3, 1, 0, 4, 1, 5, 4}, []string{"v1", "provinces", "province_unit_id", "accountability-reports", "year"}, "export"))
+	pattern_ExplanationService_ListAuditRecords_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "audit-records"}, ""))
 )
 
 var (
-	forward_ExplanationService_RequestExplanation_0     = runtime.ForwardResponseMessage
-	forward_ExplanationService_GetExplanation_0         = runtime.ForwardResponseMessage
-	forward_ExplanationService_ListExplanations_0       = runtime.ForwardResponseMessage
-	forward_ExplanationService_SaveExplanationDraft_0   = runtime.ForwardResponseMessage
-	forward_ExplanationService_SaveExplanationPart_0    = runtime.ForwardResponseMessage
-	forward_ExplanationService_SubmitExplanation_0      = runtime.ForwardResponseMessage
-	forward_ExplanationService_ReturnExplanation_0      = runtime.ForwardResponseMessage
-	forward_ExplanationService_ConcludeExplanation_0    = runtime.ForwardResponseMessage
-	forward_ExplanationService_PublishExplanation_0     = runtime.ForwardResponseMessage
-	forward_ExplanationService_RunExplanationTriggers_0 = runtime.ForwardResponseMessage
-	forward_ExplanationService_ListAuditRecords_0       = runtime.ForwardResponseMessage
+	forward_ExplanationService_RequestExplanation_0         = runtime.ForwardResponseMessage
+	forward_ExplanationService_GetExplanation_0             = runtime.ForwardResponseMessage
+	forward_ExplanationService_ListExplanations_0           = runtime.ForwardResponseMessage
+	forward_ExplanationService_SaveExplanationDraft_0       = runtime.ForwardResponseMessage
+	forward_ExplanationService_SaveExplanationPart_0        = runtime.ForwardResponseMessage
+	forward_ExplanationService_SubmitExplanation_0          = runtime.ForwardResponseMessage
+	forward_ExplanationService_ReturnExplanation_0          = runtime.ForwardResponseMessage
+	forward_ExplanationService_ConcludeExplanation_0        = runtime.ForwardResponseMessage
+	forward_ExplanationService_PublishExplanation_0         = runtime.ForwardResponseMessage
+	forward_ExplanationService_RunExplanationTriggers_0     = runtime.ForwardResponseMessage
+	forward_ExplanationService_GetAccountabilityReport_0    = runtime.ForwardResponseMessage
+	forward_ExplanationService_ExportAccountabilityReport_0 = runtime.ForwardResponseMessage
+	forward_ExplanationService_ListAuditRecords_0           = runtime.ForwardResponseMessage
 )

@@ -19,17 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ExplanationService_RequestExplanation_FullMethodName     = "/par.accountability.v1.ExplanationService/RequestExplanation"
-	ExplanationService_GetExplanation_FullMethodName         = "/par.accountability.v1.ExplanationService/GetExplanation"
-	ExplanationService_ListExplanations_FullMethodName       = "/par.accountability.v1.ExplanationService/ListExplanations"
-	ExplanationService_SaveExplanationDraft_FullMethodName   = "/par.accountability.v1.ExplanationService/SaveExplanationDraft"
-	ExplanationService_SaveExplanationPart_FullMethodName    = "/par.accountability.v1.ExplanationService/SaveExplanationPart"
-	ExplanationService_SubmitExplanation_FullMethodName      = "/par.accountability.v1.ExplanationService/SubmitExplanation"
-	ExplanationService_ReturnExplanation_FullMethodName      = "/par.accountability.v1.ExplanationService/ReturnExplanation"
-	ExplanationService_ConcludeExplanation_FullMethodName    = "/par.accountability.v1.ExplanationService/ConcludeExplanation"
-	ExplanationService_PublishExplanation_FullMethodName     = "/par.accountability.v1.ExplanationService/PublishExplanation"
-	ExplanationService_RunExplanationTriggers_FullMethodName = "/par.accountability.v1.ExplanationService/RunExplanationTriggers"
-	ExplanationService_ListAuditRecords_FullMethodName       = "/par.accountability.v1.ExplanationService/ListAuditRecords"
+	ExplanationService_RequestExplanation_FullMethodName         = "/par.accountability.v1.ExplanationService/RequestExplanation"
+	ExplanationService_GetExplanation_FullMethodName             = "/par.accountability.v1.ExplanationService/GetExplanation"
+	ExplanationService_ListExplanations_FullMethodName           = "/par.accountability.v1.ExplanationService/ListExplanations"
+	ExplanationService_SaveExplanationDraft_FullMethodName       = "/par.accountability.v1.ExplanationService/SaveExplanationDraft"
+	ExplanationService_SaveExplanationPart_FullMethodName        = "/par.accountability.v1.ExplanationService/SaveExplanationPart"
+	ExplanationService_SubmitExplanation_FullMethodName          = "/par.accountability.v1.ExplanationService/SubmitExplanation"
+	ExplanationService_ReturnExplanation_FullMethodName          = "/par.accountability.v1.ExplanationService/ReturnExplanation"
+	ExplanationService_ConcludeExplanation_FullMethodName        = "/par.accountability.v1.ExplanationService/ConcludeExplanation"
+	ExplanationService_PublishExplanation_FullMethodName         = "/par.accountability.v1.ExplanationService/PublishExplanation"
+	ExplanationService_RunExplanationTriggers_FullMethodName     = "/par.accountability.v1.ExplanationService/RunExplanationTriggers"
+	ExplanationService_GetAccountabilityReport_FullMethodName    = "/par.accountability.v1.ExplanationService/GetAccountabilityReport"
+	ExplanationService_ExportAccountabilityReport_FullMethodName = "/par.accountability.v1.ExplanationService/ExportAccountabilityReport"
+	ExplanationService_ListAuditRecords_FullMethodName           = "/par.accountability.v1.ExplanationService/ListAuditRecords"
 )
 
 // ExplanationServiceClient is the client API for ExplanationService service.
@@ -66,6 +68,12 @@ type ExplanationServiceClient interface {
 	// Re-runs the Art. 14.1 trigger on the stored published results of a province and year,
 	// e.g. after the year's matrix was imported late. Requests already open are kept.
 	RunExplanationTriggers(ctx context.Context, in *RunExplanationTriggersRequest, opts ...grpc.CallOption) (*RunExplanationTriggersResponse, error)
+	// Returns the report of Art. 20.2 for a province and year: rises and falls per node, who
+	// must explain, the explanations and their status, evaluations and proposals.
+	// Secretariat and provincial leadership.
+	GetAccountabilityReport(ctx context.Context, in *GetAccountabilityReportRequest, opts ...grpc.CallOption) (*GetAccountabilityReportResponse, error)
+	// Exports the same report as an XLSX workbook or a printable HTML document.
+	ExportAccountabilityReport(ctx context.Context, in *ExportAccountabilityReportRequest, opts ...grpc.CallOption) (*ExportAccountabilityReportResponse, error)
 	// Lists the audit trail of an entity (every state change, immutable). Secretariat only.
 	ListAuditRecords(ctx context.Context, in *ListAuditRecordsRequest, opts ...grpc.CallOption) (*ListAuditRecordsResponse, error)
 }
@@ -178,6 +186,26 @@ func (c *explanationServiceClient) RunExplanationTriggers(ctx context.Context, i
 	return out, nil
 }
 
+func (c *explanationServiceClient) GetAccountabilityReport(ctx context.Context, in *GetAccountabilityReportRequest, opts ...grpc.CallOption) (*GetAccountabilityReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetAccountabilityReportResponse)
+	err := c.cc.Invoke(ctx, ExplanationService_GetAccountabilityReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *explanationServiceClient) ExportAccountabilityReport(ctx context.Context, in *ExportAccountabilityReportRequest, opts ...grpc.CallOption) (*ExportAccountabilityReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ExportAccountabilityReportResponse)
+	err := c.cc.Invoke(ctx, ExplanationService_ExportAccountabilityReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *explanationServiceClient) ListAuditRecords(ctx context.Context, in *ListAuditRecordsRequest, opts ...grpc.CallOption) (*ListAuditRecordsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAuditRecordsResponse)
@@ -222,6 +250,12 @@ type ExplanationServiceServer interface {
 	// Re-runs the Art. 14.1 trigger on the stored published results of a province and year,
 	// e.g. after the year's matrix was imported late. Requests already open are kept.
 	RunExplanationTriggers(context.Context, *RunExplanationTriggersRequest) (*RunExplanationTriggersResponse, error)
+	// Returns the report of Art. 20.2 for a province and year: rises and falls per node, who
+	// must explain, the explanations and their status, evaluations and proposals.
+	// Secretariat and provincial leadership.
+	GetAccountabilityReport(context.Context, *GetAccountabilityReportRequest) (*GetAccountabilityReportResponse, error)
+	// Exports the same report as an XLSX workbook or a printable HTML document.
+	ExportAccountabilityReport(context.Context, *ExportAccountabilityReportRequest) (*ExportAccountabilityReportResponse, error)
 	// Lists the audit trail of an entity (every state change, immutable). Secretariat only.
 	ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error)
 	mustEmbedUnimplementedExplanationServiceServer()
@@ -263,6 +297,12 @@ func (UnimplementedExplanationServiceServer) PublishExplanation(context.Context,
 }
 func (UnimplementedExplanationServiceServer) RunExplanationTriggers(context.Context, *RunExplanationTriggersRequest) (*RunExplanationTriggersResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RunExplanationTriggers not implemented")
+}
+func (UnimplementedExplanationServiceServer) GetAccountabilityReport(context.Context, *GetAccountabilityReportRequest) (*GetAccountabilityReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetAccountabilityReport not implemented")
+}
+func (UnimplementedExplanationServiceServer) ExportAccountabilityReport(context.Context, *ExportAccountabilityReportRequest) (*ExportAccountabilityReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ExportAccountabilityReport not implemented")
 }
 func (UnimplementedExplanationServiceServer) ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditRecords not implemented")
@@ -468,6 +508,42 @@ func _ExplanationService_RunExplanationTriggers_Handler(srv interface{}, ctx con
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ExplanationService_GetAccountabilityReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetAccountabilityReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExplanationServiceServer).GetAccountabilityReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExplanationService_GetAccountabilityReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExplanationServiceServer).GetAccountabilityReport(ctx, req.(*GetAccountabilityReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ExplanationService_ExportAccountabilityReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ExportAccountabilityReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExplanationServiceServer).ExportAccountabilityReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExplanationService_ExportAccountabilityReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExplanationServiceServer).ExportAccountabilityReport(ctx, req.(*ExportAccountabilityReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _ExplanationService_ListAuditRecords_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAuditRecordsRequest)
 	if err := dec(in); err != nil {
@@ -532,6 +608,14 @@ var ExplanationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "RunExplanationTriggers",
 			Handler:    _ExplanationService_RunExplanationTriggers_Handler,
+		},
+		{
+			MethodName: "GetAccountabilityReport",
+			Handler:    _ExplanationService_GetAccountabilityReport_Handler,
+		},
+		{
+			MethodName: "ExportAccountabilityReport",
+			Handler:    _ExplanationService_ExportAccountabilityReport_Handler,
 		},
 		{
 			MethodName: "ListAuditRecords",
