@@ -46,7 +46,7 @@ func demoUnitID(code string) string {
 }
 
 // demoUnits reads the devstack demo directory's units.
-func demoUnits(t *testing.T) []*directoryv1.Unit {
+func demoUnits(t testing.TB) []*directoryv1.Unit {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "deploy", "devstack", "demo", "data", "directory.json"))
 	if err != nil {
@@ -86,7 +86,7 @@ type batchCall struct {
 }
 
 // startFakeDirectory serves units on 127.0.0.1 and returns the fake and its address.
-func startFakeDirectory(t *testing.T, units map[string]string) (*fakeDirectory, string) {
+func startFakeDirectory(t testing.TB, units map[string]string) (*fakeDirectory, string) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -113,7 +113,7 @@ func start(t *testing.T) *env {
 }
 
 // startWith is start with a change to the configuration (clock, limits) before Run.
-func startWith(t *testing.T, configure func(*server.Config)) *env {
+func startWith(t testing.TB, configure func(*server.Config)) *env {
 	t.Helper()
 	signer, _ := authtest.NewIssuer(t)
 	keyFile := filepath.Join(t.TempDir(), "auth.pub.pem")
@@ -173,7 +173,7 @@ func startWith(t *testing.T, configure func(*server.Config)) *env {
 }
 
 // as returns ctx carrying a token for p.
-func (e *env) as(ctx context.Context, t *testing.T, p auth.Principal) context.Context {
+func (e *env) as(ctx context.Context, t testing.TB, p auth.Principal) context.Context {
 	t.Helper()
 	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+authtest.Token(t, e.signer, p))
 }
