@@ -28,6 +28,7 @@ import (
 	"github.com/parindex/platform/services/kit/grpcclient"
 	"github.com/parindex/platform/services/kit/natsx"
 
+	"github.com/parindex/platform/gateway/internal/docs"
 	"github.com/parindex/platform/gateway/internal/openapi"
 )
 
@@ -144,6 +145,8 @@ func New(ctx context.Context, cfg Config, log *slog.Logger, verifier auth.Verifi
 		return nil, err
 	}
 	registerEvidence(root, ttConn, log)
+	root.Handle("GET /docs/", docs.Handler("/docs/"))
+	root.Handle("GET /docs", http.RedirectHandler("/docs/", http.StatusMovedPermanently))
 	root.Handle("/", mux)
 
 	if cfg.PublicRatePerMinute <= 0 {
