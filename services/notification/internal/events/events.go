@@ -193,6 +193,8 @@ var decoders = map[string]decoder{
 			return occurrenceFacts(ev.GetOccurrence(), ev.GetTaskContent(), ev.GetDocumentNumber(), ev.GetDocumentTitle(), ev.GetDueTime())
 		},
 	},
+	"tasktracking.v1.obligation.report_due": obligationDue(),
+	"tasktracking.v1.obligation.overdue":    obligationDue(),
 	"tasktracking.v1.extension.decided": {
 		msg: func() proto.Message { return &tasktrackingv1.ExtensionDecided{} },
 		facts: func(pm proto.Message) (notice.Facts, error) {
@@ -289,6 +291,57 @@ func occurrenceFacts(o *tasktrackingv1.Occurrence, content, docNumber, docTitle 
 		DocumentNumber: docNumber, DocumentTitle: strings.TrimSpace(docTitle),
 		LeadUnitIDs: o.GetLeadUnitIds(), CooperatingUnitIDs: o.GetCooperatingUnitIds(), Due: due,
 	}, nil
+}
+
+// obligationDue decodes the notices of a periodic report a document requires of a unit
+// (tasktracking's ObligationReportDue, sent both when it comes due and when it is overdue):
+// the reporting unit is told, as the lead of that report.
+func obligationDue() decoder {
+	return decoder{
+		msg: func() proto.Message { return &tasktrackingv1.ObligationReportDue{} },
+		facts: func(pm proto.Message) (notice.Facts, error) {
+			ev := pm.(*tasktrackingv1.ObligationReportDue)
+			d := ev.GetDueReport()
+			if d.GetId() == "" || d.GetUnitId() == "" {
+				return notice.Facts{}, errors.New("event carries no due report or reporting unit")
+			}
+			due, err := when(d.GetDueTime())
+			if err != nil {
+				return notice.Facts{}, err
+			}
+			return notice.Facts{
+				RecordID: d.GetId(), UnitID: d.GetUnitId(), LeadUnitIDs: []string{d.GetUnitId()},
+				DocumentNumber: ev.GetDocumentNumber(), DocumentTitle: strings.TrimSpace(ev.GetDocumentTitle()),
+				Title: periodLabel(d.GetPeriod()), Due: due, Year: d.GetPeriod().GetYear(),
+			}, nil
+		},
+	}
+}
+
+// periodLabel words a reporting period as Vietnamese reports name them.
+func periodLabel(p *tasktrackingv1.Period) string {
+	switch p.GetKind() {
+	case tasktrackingv1.PeriodKind_PERIOD_KIND_QUARTER:
+		return fmt.Sprintf("quý %s/%d", romanQuarter(p.GetNumber()), p.GetYear())
+	case tasktrackingv1.PeriodKind_PERIOD_KIND_HALF_YEAR:
+		if p.GetNumber() == 2 {
+			return fmt.Sprintf("6 tháng cuối năm %d", p.GetYear())
+		}
+		return fmt.Sprintf("6 tháng đầu năm %d", p.GetYear())
+	case tasktrackingv1.PeriodKind_PERIOD_KIND_YEAR:
+		return fmt.Sprintf("năm %d", p.GetYear())
+	}
+	if p.GetYear() > 0 {
+		return fmt.Sprintf("kỳ năm %d", p.GetYear())
+	}
+	return "định kỳ"
+}
+
+func romanQuarter(n int32) string {
+	if n >= 1 && n <= 4 {
+		return [...]string{"I", "II", "III", "IV"}[n-1]
+	}
+	return fmt.Sprint(n)
 }
 
 func when(ts *timestamppb.Timestamp) (time.Time, error) {

@@ -54,6 +54,18 @@ var templates = map[string]eventTemplate{
 		body:  `Đơn vị cần gửi báo cáo kết quả thực hiện nhiệm vụ {{.TaskCode}} theo {{.DocumentLabel}}; hạn báo cáo: {{.Deadline}}.`,
 		link:  `/nhiem-vu/{{.TaskID}}`,
 	},
+	// Periodic reports a directing document requires of a unit (chế độ báo cáo định kỳ);
+	// Title carries the period ("quý II/2026").
+	"tasktracking.v1.obligation.report_due": {
+		title: `Đến hạn báo cáo định kỳ {{.Title}} — {{.DocumentLabel}}`,
+		body:  `Đơn vị cần gửi báo cáo {{.Title}} theo {{.DocumentLabel}}{{with .DocumentTitle}} ({{.}}){{end}}; hạn gửi báo cáo: {{.Deadline}}.`,
+		link:  `/bao-cao-dinh-ky/{{.RecordID}}`,
+	},
+	"tasktracking.v1.obligation.overdue": {
+		title: `Quá hạn báo cáo định kỳ {{.Title}} — {{.DocumentLabel}}`,
+		body:  `Đơn vị chưa gửi báo cáo {{.Title}} theo {{.DocumentLabel}}{{with .DocumentTitle}} ({{.}}){{end}}; hạn gửi báo cáo là ngày {{.Deadline}}.`,
+		link:  `/bao-cao-dinh-ky/{{.RecordID}}`,
+	},
 	"parscoring.v1.results.published": {
 		title: `Công bố kết quả Chỉ số cải cách hành chính năm {{.Year}}`,
 		body: `Kết quả Chỉ số cải cách hành chính (PAR INDEX) năm {{.Year}} đã được công bố` +
