@@ -15,6 +15,7 @@ import (
 
 	"github.com/parindex/platform/services/accountability/internal/app"
 	"github.com/parindex/platform/services/accountability/internal/responsibility"
+	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/outbox"
 	"github.com/parindex/platform/services/kit/pg"
 )
@@ -48,6 +49,13 @@ var entryColumns = []string{"province_unit_id", "year", "node_code", "ordinal", 
 // leave in the same order.
 func (s *Store) PutMatrix(ctx context.Context, m responsibility.Matrix) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+		// The previous version, for the audit trail (nil on creation).
+		var before any
+		if old, err := readMatrix(ctx, tx, m.ProvinceUnitID, m.Year); err == nil {
+			before = old
+		} else if !errors.Is(err, responsibility.ErrNotFound) {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO responsibility_matrix (province_unit_id, year, units_own_index, updated_at)
 			VALUES ($1, $2, $3, $4)
@@ -83,6 +91,12 @@ func (s *Store) PutMatrix(ctx context.Context, m responsibility.Matrix) error {
 			return fmt.Errorf("insert %d entries: %w", len(rows), err)
 		}
 
+		// The actor is the request's caller: the use case runs on its behalf.
+		p, _ := auth.FromContext(ctx)
+		c := app.Change{Action: "matrix_replaced", Actor: app.Actor{UserID: p.UserID, Name: p.Name}}
+		if err := addAudit(ctx, tx, "responsibility_matrix", fmt.Sprintf("%s/%d", m.ProvinceUnitID, m.Year), c, before, m); err != nil {
+			return err
+		}
 		if _, err := outbox.Add(ctx, tx, SubjectMatrixChanged, matrixChanged(m)); err != nil {
 			return fmt.Errorf("record %s: %w", SubjectMatrixChanged, err)
 		}

@@ -116,6 +116,16 @@ func TestImportExportMatrix(t *testing.T) {
 		}
 	})
 
+	t.Run("audited", func(t *testing.T) {
+		res, err := h.explanations.ListAuditRecords(ctx(t, secretariat), &accountabilityv1.ListAuditRecordsRequest{Entity: "responsibility_matrix", EntityId: province + "/2024"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.GetRecords()) != 1 || res.GetRecords()[0].GetAction() != "matrix_replaced" || res.GetRecords()[0].GetBeforeJson() != "" || !strings.Contains(res.GetRecords()[0].GetAfterJson(), ppcOffice) {
+			t.Errorf("audit = %v", res.GetRecords())
+		}
+	})
+
 	t.Run("staff may not import", func(t *testing.T) {
 		_, err := h.client.ImportResponsibilityMatrix(ctx(t, h.token(t, auth.RoleUnitHead)), &accountabilityv1.ImportResponsibilityMatrixRequest{
 			ProvinceUnitId: province, Year: 2024, Source: &accountabilityv1.ImportResponsibilityMatrixRequest_UseDefault{UseDefault: true},
