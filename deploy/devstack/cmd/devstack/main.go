@@ -125,6 +125,9 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("demo data: %w", err)
 	}
+	if _, err := demo.LoadTargets(ctx, log, sum.UnitIDs, taskConn); err != nil {
+		return fmt.Errorf("demo targets: %w", err)
+	}
 	scoringConn, err := grpcclient.Dial(st.GRPCAddr("parscoring"), creds)
 	if err != nil {
 		return err
