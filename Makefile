@@ -88,3 +88,7 @@ token: build ## Mint a dev token: make token ARGS="-unit SNV -roles secretariat"
 .PHONY: clean
 clean: ## Remove built binaries (keeps .data/).
 	rm -rf $(BIN)
+
+.PHONY: fuzz
+fuzz: ## Fuzz targets, each for a bounded time (FUZZTIME, default 20s).
+	cd gateway && go test -run '^$$' -fuzz FuzzJSONToProtoValidation -fuzztime $${FUZZTIME:-20s} ./internal/gateway/
