@@ -92,3 +92,6 @@ clean: ## Remove built binaries (keeps .data/).
 .PHONY: fuzz
 fuzz: ## Fuzz targets, each for a bounded time (FUZZTIME, default 20s).
 	cd gateway && go test -run '^$$' -fuzz FuzzJSONToProtoValidation -fuzztime $${FUZZTIME:-20s} ./internal/gateway/
+	cd services/tasktracking && go test -run '^$$' -fuzz FuzzAppendixImport -fuzztime $${FUZZTIME:-20s} ./internal/importer/
+	cd services/tasktracking && go test -run '^$$' -fuzz FuzzParseTiming -fuzztime $${FUZZTIME:-20s} ./internal/importer/
+	cd services/accountability && go test -run '^$$' -fuzz FuzzParseRows -fuzztime $${FUZZTIME:-20s} ./internal/responsibility/

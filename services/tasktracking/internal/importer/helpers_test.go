@@ -11,7 +11,7 @@ import (
 
 // demoUnits reads the devstack demo directory (Tuyên Quang, the province of seed 001), with
 // each unit's code standing in for its id (and its parent's code for the parent id).
-func demoUnits(t *testing.T) []importer.Unit {
+func demoUnits(t testing.TB) []importer.Unit {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "deploy", "devstack", "demo", "data", "directory.json"))
 	if err != nil {
@@ -43,7 +43,7 @@ func demoUnits(t *testing.T) []importer.Unit {
 	return units
 }
 
-func demoMatcher(t *testing.T) *importer.Matcher {
+func demoMatcher(t testing.TB) *importer.Matcher {
 	t.Helper()
 	return importer.NewMatcher(demoUnits(t))
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -37,6 +38,11 @@ func ReadCSV(r io.Reader) ([][]string, error) {
 		return nil, fmt.Errorf("%w: %w", ErrUnreadableTable, err)
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	// A file saved in a legacy code page (TCVN3, VNI, Windows-1258) would otherwise import
+	// as mojibake: task contents and unit names silently wrong. Refuse it, naming the row.
+	if !utf8.Valid(data) {
+		return nil, fmt.Errorf("%w: tệp không phải mã UTF-8 (lỗi mã ký tự ở dòng %d); hãy lưu lại tệp dưới dạng CSV UTF-8", ErrUnreadableTable, invalidUTF8Line(data))
+	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
@@ -64,6 +70,22 @@ func ReadCSV(r io.Reader) ([][]string, error) {
 		}
 	}
 	return rows, nil
+}
+
+// invalidUTF8Line returns the 1-based line of the first byte that is not UTF-8.
+func invalidUTF8Line(data []byte) int {
+	line := 1
+	for len(data) > 0 {
+		r, size := utf8.DecodeRune(data)
+		if r == utf8.RuneError && size <= 1 {
+			return line
+		}
+		if r == '\n' {
+			line++
+		}
+		data = data[size:]
+	}
+	return line
 }
 
 // ReadXLSX reads the first visible sheet of an XLSX workbook into rows of cells as the
