@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -11,7 +10,6 @@ import (
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/outbox"
-	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/tasktracking/internal/app"
 	"github.com/parindex/platform/services/tasktracking/internal/protoconv"
 	"github.com/parindex/platform/services/tasktracking/internal/tracking"
@@ -54,40 +52,7 @@ const dueReportCandidates = `SELECT ` + dueReportColumns + `, d.number, d.title`
 // event per notice inserted and meant to be sent. The rules are tracking.Notices applied to
 // the due report as open work (report due before, overdue after).
 func (s *Store) EmitDueReportNotices(ctx context.Context, p app.NoticePass) (app.NoticeCounts, error) {
-	var total app.NoticeCounts
-	if len(p.Leads) == 0 {
-		p.Leads = tracking.DefaultLeadTimes
-	}
-	batch := p.Batch
-	if batch <= 0 {
-		batch = DefaultNoticeBatch
-	}
-	now := p.Now.Truncate(time.Microsecond)
-	leadSecs := make([]int64, len(p.Leads))
-	for i, l := range p.Leads {
-		leadSecs[i] = int64(l / time.Second)
-	}
-	maxLead := slices.Max(leadSecs)
-	for {
-		var c app.NoticeCounts
-		err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-			var err error
-			c, err = emitDueReportBatch(ctx, tx, now, p.Leads, leadSecs, maxLead, batch)
-			return err
-		})
-		if err != nil {
-			return total, err
-		}
-		total.Candidates += c.Candidates
-		total.ReportDue += c.ReportDue
-		total.Overdue += c.Overdue
-		total.Superseded += c.Superseded
-		// Every candidate reaches at least one notice that is not yet made (the query says
-		// so), so a full batch always makes progress; a short one drains the window.
-		if c.Candidates < batch || c.ReportDue+c.Overdue+c.Superseded == 0 {
-			return total, nil
-		}
-	}
+	return s.runNoticePass(ctx, "due report notices", p, emitDueReportBatch)
 }
 
 type dueRow struct {

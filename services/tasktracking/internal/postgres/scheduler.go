@@ -73,6 +73,16 @@ const noticeCandidates = `SELECT ` + occurrenceColumns + `,
 // by another replica, by an earlier pass or before a clock jump back conflicts and writes
 // nothing.
 func (s *Store) EmitDeadlineNotices(ctx context.Context, p app.NoticePass) (app.NoticeCounts, error) {
+	return s.runNoticePass(ctx, "deadline notices", p, emitNoticeBatch)
+}
+
+// noticeBatch makes the notices of one batch of candidates in tx: the deadline notices of
+// occurrences, or those of due periodic reports.
+type noticeBatch func(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int) (app.NoticeCounts, error)
+
+// runNoticePass runs emit one transaction per batch until the window at p.Now is drained:
+// the exactly-once mechanism shared by every kind of notice.
+func (s *Store) runNoticePass(ctx context.Context, what string, p app.NoticePass, emit noticeBatch) (app.NoticeCounts, error) {
 	var total app.NoticeCounts
 	if len(p.Leads) == 0 {
 		p.Leads = tracking.DefaultLeadTimes
@@ -94,7 +104,7 @@ func (s *Store) EmitDeadlineNotices(ctx context.Context, p app.NoticePass) (app.
 		var c app.NoticeCounts
 		err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
 			var err error
-			c, err = emitNoticeBatch(ctx, tx, now, p.Leads, leadSecs, maxLead, batch)
+			c, err = emit(ctx, tx, now, p.Leads, leadSecs, maxLead, batch)
 			return err
 		})
 		if err != nil {
@@ -114,7 +124,7 @@ func (s *Store) EmitDeadlineNotices(ctx context.Context, p app.NoticePass) (app.
 		if c.DueSoon+c.ReportDue+c.Overdue+c.Superseded > 0 {
 			barren = 0
 		} else if barren++; barren == 3 {
-			return total, fmt.Errorf("deadline notices: %d candidates reached no notice three times in a row", batch)
+			return total, fmt.Errorf("%s: %d candidates reached no notice three times in a row", what, batch)
 		}
 	}
 }
