@@ -52,7 +52,7 @@ const dueReportCandidates = `SELECT ` + dueReportColumns + `, d.number, d.title`
 // event per notice inserted and meant to be sent. The rules are tracking.Notices applied to
 // the due report as open work (report due before, overdue after).
 func (s *Store) EmitDueReportNotices(ctx context.Context, p app.NoticePass) (app.NoticeCounts, error) {
-	return s.runNoticePass(ctx, "due report notices", p, emitDueReportBatch)
+	return s.runNoticePass(ctx, p, emitDueReportBatch)
 }
 
 type dueRow struct {
