@@ -81,6 +81,9 @@ type Round struct {
 	Name          string
 	// SelfDeadline ends the self-assessment.
 	SelfDeadline time.Time
+	// AppraisalDeadline ends the appraisers' first review (decisions and their completion).
+	// Zero only on rounds opened before the deadline existed: those have none.
+	AppraisalDeadline time.Time
 	// ResponseDeadline ends the unit's answers; zero means no response round.
 	ResponseDeadline time.Time
 	OpenedBy         string
@@ -192,6 +195,25 @@ func CheckRange(n methodology.Node, score Points) error {
 	return nil
 }
 
+// vietnamTime is the province's local time (UTC+7, no daylight saving), in which people
+// read deadlines.
+var vietnamTime = time.FixedZone("ICT", 7*60*60)
+
+// deadlinePassed says which step's deadline is over and when it was, as people read it:
+// "đã quá hạn: hạn thẩm định là 17:00 ngày 15/02/2025 (giờ Việt Nam)".
+func deadlinePassed(step string, deadline time.Time) error {
+	return fmt.Errorf("%w: hạn %s là %s (giờ Việt Nam)", ErrDeadlinePassed, step, deadline.In(vietnamTime).Format("15:04 ngày 02/01/2006"))
+}
+
+// checkAppraisalDeadline refuses the first review's steps after the round's appraisal
+// deadline. Rounds opened before appraisal deadlines existed have none.
+func checkAppraisalDeadline(r Round, now time.Time) error {
+	if !r.AppraisalDeadline.IsZero() && now.After(r.AppraisalDeadline) {
+		return deadlinePassed("thẩm định", r.AppraisalDeadline)
+	}
+	return nil
+}
+
 // SelfInput is one item of a self-assessment draft.
 type SelfInput struct {
 	Code            string
@@ -222,7 +244,17 @@ func NewRound(r Round, set methodology.CriteriaSet) (Round, error) {
 	if r.SelfDeadline.IsZero() {
 		v = append(v, methodology.ValidationError{Field: "self_assessment_deadline", Reason: "cần hạn tự đánh giá"})
 	}
-	if !r.ResponseDeadline.IsZero() && !r.ResponseDeadline.After(r.SelfDeadline) {
+	switch {
+	case r.AppraisalDeadline.IsZero():
+		v = append(v, methodology.ValidationError{Field: "appraisal_deadline", Reason: "cần hạn thẩm định"})
+	case !r.SelfDeadline.IsZero() && !r.AppraisalDeadline.After(r.SelfDeadline):
+		v = append(v, methodology.ValidationError{Field: "appraisal_deadline", Reason: "hạn thẩm định phải sau hạn tự đánh giá"})
+	}
+	switch {
+	case r.ResponseDeadline.IsZero():
+	case !r.AppraisalDeadline.IsZero() && !r.ResponseDeadline.After(r.AppraisalDeadline):
+		v = append(v, methodology.ValidationError{Field: "response_deadline", Reason: "hạn giải trình của đơn vị phải sau hạn thẩm định"})
+	case !r.ResponseDeadline.After(r.SelfDeadline):
 		v = append(v, methodology.ValidationError{Field: "response_deadline", Reason: "hạn giải trình của đơn vị phải sau hạn tự đánh giá"})
 	}
 	if len(v) > 0 {
@@ -242,7 +274,7 @@ func SaveSelf(a *Assessment, set methodology.CriteriaSet, in []SelfInput, actor 
 		return Step{}, fmt.Errorf("%w: bản tự đánh giá đã nộp và bị khóa", ErrWrongState)
 	}
 	if now.After(a.Round.SelfDeadline) {
-		return Step{}, fmt.Errorf("%w: hạn tự đánh giá là %s", ErrDeadlinePassed, a.Round.SelfDeadline.Format(time.RFC3339))
+		return Step{}, deadlinePassed("tự đánh giá", a.Round.SelfDeadline)
 	}
 	leaves := leafIndex(set)
 	var v methodology.ValidationErrors
@@ -292,7 +324,7 @@ func Submit(a *Assessment, set methodology.CriteriaSet, actor string, now time.T
 		return fmt.Errorf("%w: bản tự đánh giá đã nộp", ErrWrongState)
 	}
 	if now.After(a.Round.SelfDeadline) {
-		return fmt.Errorf("%w: hạn tự đánh giá là %s", ErrDeadlinePassed, a.Round.SelfDeadline.Format(time.RFC3339))
+		return deadlinePassed("tự đánh giá", a.Round.SelfDeadline)
 	}
 	var v methodology.ValidationErrors
 	for _, n := range set.Leaves() {
@@ -329,6 +361,9 @@ type AppraisalInput struct {
 func Appraise(a *Assessment, set methodology.CriteriaSet, in []AppraisalInput, actor string, now time.Time) (Step, error) {
 	if a.Subject.State != StateSubmitted {
 		return Step{}, fmt.Errorf("%w: chỉ thẩm định bản tự đánh giá đã nộp", ErrWrongState)
+	}
+	if err := checkAppraisalDeadline(a.Round, now); err != nil {
+		return Step{}, err
 	}
 	leaves := leafIndex(set)
 	var v methodology.ValidationErrors
@@ -381,6 +416,9 @@ func CompleteAppraisal(a *Assessment, set methodology.CriteriaSet, now time.Time
 	if a.Subject.State != StateSubmitted {
 		return fmt.Errorf("%w: chỉ kết thúc thẩm định bản đã nộp", ErrWrongState)
 	}
+	if err := checkAppraisalDeadline(a.Round, now); err != nil {
+		return err
+	}
 	var missing []string
 	for _, n := range set.Leaves() {
 		if n.PointSource != methodology.SourceAppraised {
@@ -413,7 +451,7 @@ func Respond(a *Assessment, in []ResponseInput, actor string, now time.Time) (St
 		return Step{}, fmt.Errorf("%w: đợt đánh giá này không có vòng phản hồi", ErrWrongState)
 	}
 	if now.After(a.Round.ResponseDeadline) {
-		return Step{}, fmt.Errorf("%w: hạn phản hồi là %s", ErrDeadlinePassed, a.Round.ResponseDeadline.Format(time.RFC3339))
+		return Step{}, deadlinePassed("phản hồi kết quả thẩm định", a.Round.ResponseDeadline)
 	}
 	var v methodology.ValidationErrors
 	for i, x := range in {

@@ -50,7 +50,8 @@ func roundToProto(r assessment.Round, onlyUnit string) *parscoringv1.AssessmentR
 	m := &parscoringv1.AssessmentRound{
 		Id: r.ID, Year: int32(r.Year), Level: r.Level, CriteriaSetId: r.CriteriaSetID, Name: r.Name,
 		SelfAssessmentDeadline: timestamppb.New(r.SelfDeadline), ResponseDeadline: optTimestamp(r.ResponseDeadline),
-		SubjectKind: r.SubjectKind, OpenedBy: r.OpenedBy, CreateTime: timestamppb.New(r.CreateTime),
+		AppraisalDeadline: optTimestamp(r.AppraisalDeadline),
+		SubjectKind:       r.SubjectKind, OpenedBy: r.OpenedBy, CreateTime: timestamppb.New(r.CreateTime),
 	}
 	for _, u := range r.Subjects {
 		if onlyUnit == "" || u.UnitID == onlyUnit {

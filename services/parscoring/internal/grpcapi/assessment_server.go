@@ -131,6 +131,9 @@ func (s *AssessmentServer) OpenRound(ctx context.Context, req *parscoringv1.Open
 	if m.GetResponseDeadline() != nil {
 		draft.ResponseDeadline = m.GetResponseDeadline().AsTime()
 	}
+	if m.GetAppraisalDeadline() != nil {
+		draft.AppraisalDeadline = m.GetAppraisalDeadline().AsTime()
+	}
 	r, err := s.svc.OpenRound(ctx, draft, actor(p))
 	if err != nil {
 		return nil, s.status(ctx, err, prefix)

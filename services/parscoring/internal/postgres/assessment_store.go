@@ -22,15 +22,12 @@ var _ app.AssessmentStore = (*Store)(nil)
 // CreateRound implements app.AssessmentStore.
 func (s *Store) CreateRound(ctx context.Context, r assessment.Round) error {
 	return pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
-		var resp *time.Time
-		if !r.ResponseDeadline.IsZero() {
-			resp = &r.ResponseDeadline
-		}
 		if _, err := tx.Exec(ctx, `
 			INSERT INTO assessment_round (id, year, level, criteria_set_id, subject_kind, name,
-			    self_assessment_deadline, response_deadline, opened_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			r.ID, r.Year, r.Level, r.CriteriaSetID, r.SubjectKind, r.Name, r.SelfDeadline, resp, r.OpenedBy, r.CreateTime); err != nil {
+			    self_assessment_deadline, response_deadline, opened_by, created_at, appraisal_deadline)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			r.ID, r.Year, r.Level, r.CriteriaSetID, r.SubjectKind, r.Name, r.SelfDeadline, optTime(r.ResponseDeadline),
+			r.OpenedBy, r.CreateTime, optTime(r.AppraisalDeadline)); err != nil {
 			return fmt.Errorf("insert round: %w", err)
 		}
 		rows := make([][]any, len(r.Subjects))
@@ -55,20 +52,23 @@ func (s *Store) CreateRound(ctx context.Context, r assessment.Round) error {
 }
 
 const roundColumns = `id::text, year, level, criteria_set_id::text, subject_kind, name,
-	self_assessment_deadline, response_deadline, opened_by, created_at`
+	self_assessment_deadline, response_deadline, opened_by, created_at, appraisal_deadline`
 
 func scanRound(row pgx.Row) (assessment.Round, error) {
 	var (
-		r    assessment.Round
-		resp *time.Time
+		r               assessment.Round
+		resp, appraisal *time.Time
 	)
 	if err := row.Scan(&r.ID, &r.Year, &r.Level, &r.CriteriaSetID, &r.SubjectKind, &r.Name,
-		&r.SelfDeadline, &resp, &r.OpenedBy, &r.CreateTime); err != nil {
+		&r.SelfDeadline, &resp, &r.OpenedBy, &r.CreateTime, &appraisal); err != nil {
 		return assessment.Round{}, err
 	}
 	r.SelfDeadline, r.CreateTime = r.SelfDeadline.UTC(), r.CreateTime.UTC()
 	if resp != nil {
 		r.ResponseDeadline = resp.UTC()
+	}
+	if appraisal != nil {
+		r.AppraisalDeadline = appraisal.UTC()
 	}
 	return r, nil
 }
@@ -268,6 +268,7 @@ func (s *Store) UpdateAssessment(ctx context.Context, roundID, unitID string, fn
 	return a, nil
 }
 
+// optTime is nil for the zero time (a NULL column), else t.
 func optTime(t time.Time) *time.Time {
 	if t.IsZero() {
 		return nil

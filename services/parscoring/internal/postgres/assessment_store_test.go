@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,7 +49,8 @@ type cycle struct {
 }
 
 // newCycle stores validSet and opens a round on it whose self-assessment ends on
-// 31/01/2025 (UTC+7), with a response round until 15/02/2025.
+// 31/01/2025 (UTC+7), whose appraisal ends on 07/02/2025, with a response round until
+// 15/02/2025.
 func newCycle(t *testing.T) *cycle {
 	t.Helper()
 	pool := pgtest.NewPool(t, Migrations())
@@ -60,8 +62,9 @@ func newCycle(t *testing.T) *cycle {
 	c.svc = app.NewAssessments(c.store, c.store, memDirectory{units: []assessment.Subject{unitSTP, unitSTC}}, c.clock.now)
 	r, err := c.svc.OpenRound(t.Context(), assessment.Round{
 		Year: 2024, Level: "province", CriteriaSetID: c.set.ID, Name: "Chấm điểm CCHC các sở năm 2024",
-		SelfDeadline:     time.Date(2025, 1, 31, 16, 59, 59, 0, time.UTC),
-		ResponseDeadline: time.Date(2025, 2, 15, 16, 59, 59, 0, time.UTC),
+		SelfDeadline:      time.Date(2025, 1, 31, 16, 59, 59, 0, time.UTC),
+		AppraisalDeadline: time.Date(2025, 2, 7, 16, 59, 59, 0, time.UTC),
+		ResponseDeadline:  time.Date(2025, 2, 15, 16, 59, 59, 0, time.UTC),
 	}, "snv.cv01")
 	if err != nil {
 		t.Fatalf("OpenRound: %v", err)
@@ -95,13 +98,13 @@ func TestOpenRoundResolvesSubjects(t *testing.T) {
 	}
 	// A level without units of the set's kind cannot be opened.
 	_, err = c.svc.OpenRound(t.Context(), assessment.Round{Year: 2024, Level: "district", CriteriaSetID: c.set.ID, Name: "x",
-		SelfDeadline: c.clock.t.Add(time.Hour)}, "snv.cv01")
+		SelfDeadline: c.clock.t.Add(time.Hour), AppraisalDeadline: c.clock.t.Add(2 * time.Hour)}, "snv.cv01")
 	if !errors.Is(err, assessment.ErrNoSubjects) {
 		t.Errorf("empty level: %v", err)
 	}
 	// A year other than the set's is refused with the field named.
 	_, err = c.svc.OpenRound(t.Context(), assessment.Round{Year: 2025, Level: "province", CriteriaSetID: c.set.ID, Name: "x",
-		SelfDeadline: c.clock.t.Add(time.Hour)}, "snv.cv01")
+		SelfDeadline: c.clock.t.Add(time.Hour), AppraisalDeadline: c.clock.t.Add(2 * time.Hour)}, "snv.cv01")
 	if f := fieldsOf(err); !slices.Contains(f, "criteria_set_id") {
 		t.Errorf("wrong year: %v", err)
 	}
@@ -250,6 +253,58 @@ func TestDeadlineRefusal(t *testing.T) {
 	}
 	if _, err := c.svc.Assessment(t.Context(), c.round.ID, uuid.NewString()); !errors.Is(err, assessment.ErrNotSubject) {
 		t.Errorf("unit outside the round: %v", err)
+	}
+}
+
+// TestAppraisalDeadlineRefusal: after the appraisal deadline the appraisers' decisions and
+// the end of their review are refused and nothing of them is stored.
+func TestAppraisalDeadlineRefusal(t *testing.T) {
+	c := newCycle(t)
+	ctx := t.Context()
+	r, u := c.round.ID, unitSTP.UnitID
+	got, err := c.svc.Round(ctx, r)
+	if err != nil || !got.AppraisalDeadline.Equal(c.round.AppraisalDeadline) {
+		t.Fatalf("round read back: %+v, %v", got, err)
+	}
+	var opened parscoringv1.RoundOpened
+	lastPayload(t, c.pool, SubjectRoundOpened, &opened)
+	if !opened.GetAppraisalDeadline().AsTime().Equal(c.round.AppraisalDeadline) {
+		t.Errorf("RoundOpened.appraisal_deadline = %v", opened.GetAppraisalDeadline())
+	}
+	if _, err := c.svc.SaveSelfAssessment(ctx, r, u, []assessment.SelfInput{
+		{Code: "1.1", Score: pts("3"), Evidence: []string{"Quyết định 12/QĐ-STP"}},
+		{Code: "1.3", Score: pts("0.5"), Explanation: "Sáng kiến đang chờ công nhận"},
+		{Code: "1.4", Score: pts("0"), Explanation: "Không có báo cáo chậm"},
+	}, "stp.cv01"); err != nil {
+		t.Fatal(err)
+	}
+	if err := submit(c, u); err != nil {
+		t.Fatal(err)
+	}
+	decisions := []assessment.AppraisalInput{
+		{Code: "1.1", Decision: assessment.DecisionAdjusted, Score: pts("2.5"), Reason: "Kế hoạch ban hành chậm"},
+		{Code: "1.3", Decision: assessment.DecisionAccepted},
+	}
+	// One item decided on time; the rest too late.
+	if _, err := c.svc.AppraiseItems(ctx, r, u, decisions[1:], "snv.td01"); err != nil {
+		t.Fatal(err)
+	}
+	c.clock.t = c.round.AppraisalDeadline.Add(time.Second)
+	_, err = c.svc.AppraiseItems(ctx, r, u, decisions[:1], "snv.td01")
+	if !errors.Is(err, assessment.ErrDeadlinePassed) || !strings.Contains(err.Error(), "hạn thẩm định là 23:59 ngày 07/02/2025") {
+		t.Errorf("appraise after the deadline: %v", err)
+	}
+	if _, err := c.svc.CompleteAppraisal(ctx, r, u); !errors.Is(err, assessment.ErrDeadlinePassed) {
+		t.Errorf("complete after the deadline: %v", err)
+	}
+	var late int
+	if err := c.pool.QueryRow(ctx, `SELECT count(*) FROM score_change WHERE round_id = $1 AND stage = 'appraisal' AND at > $2`,
+		r, c.round.AppraisalDeadline).Scan(&late); err != nil || late != 0 {
+		t.Errorf("late appraisal changes stored: %d, %v", late, err)
+	}
+	a, err := c.svc.Assessment(ctx, r, u)
+	if err != nil || a.Assessment.Subject.State != assessment.StateSubmitted || a.Assessment.Items["1.1"].Decision != assessment.DecisionNone {
+		t.Errorf("after refusals: %+v, %v", a.Assessment.Subject, err)
 	}
 }
 

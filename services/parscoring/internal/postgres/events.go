@@ -43,11 +43,15 @@ func roundOpened(r assessment.Round) *parscoringv1.RoundOpened {
 	for i, u := range r.Subjects {
 		ids[i] = u.UnitID
 	}
-	return &parscoringv1.RoundOpened{
+	ev := &parscoringv1.RoundOpened{
 		RoundId: r.ID, Year: int32(r.Year), Level: r.Level, SubjectKind: r.SubjectKind,
 		CriteriaSetId: r.CriteriaSetID, Name: r.Name,
 		SelfAssessmentDeadline: timestamppb.New(r.SelfDeadline), SubjectUnitIds: ids,
 	}
+	if !r.AppraisalDeadline.IsZero() {
+		ev.AppraisalDeadline = timestamppb.New(r.AppraisalDeadline)
+	}
+	return ev
 }
 
 func selfAssessmentSubmitted(a assessment.Assessment) *parscoringv1.SelfAssessmentSubmitted {

@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -132,7 +133,15 @@ func roundSet() *parscoringv1.CriteriaSet {
 	}
 }
 
+// openRound opens a round of roundSet whose self-assessment ends at deadline and whose
+// appraisal ends a day later.
 func (h *assessmentHarness) openRound(t *testing.T, deadline time.Time) (*parscoringv1.CriteriaSet, *parscoringv1.AssessmentRound) {
+	t.Helper()
+	return h.openRoundWith(t, deadline, deadline.Add(24*time.Hour))
+}
+
+// openRoundWith opens a round of roundSet with the given self-assessment and appraisal deadlines.
+func (h *assessmentHarness) openRoundWith(t *testing.T, self, appraisal time.Time) (*parscoringv1.CriteriaSet, *parscoringv1.AssessmentRound) {
 	t.Helper()
 	set, err := h.client.CreateCriteriaSet(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: roundSet()}, grpc.WaitForReady(true))
 	if err != nil {
@@ -140,7 +149,7 @@ func (h *assessmentHarness) openRound(t *testing.T, deadline time.Time) (*parsco
 	}
 	res, err := h.assessments.OpenRound(h.as(t, auth.RoleSecretariat), &parscoringv1.OpenRoundRequest{Round: &parscoringv1.AssessmentRound{
 		Year: 2025, Level: "province", CriteriaSetId: set.GetCriteriaSet().GetId(), Name: "Chấm điểm CCHC các sở năm 2025",
-		SelfAssessmentDeadline: timestamppb.New(deadline),
+		SelfAssessmentDeadline: timestamppb.New(self), AppraisalDeadline: timestamppb.New(appraisal),
 	}})
 	if err != nil {
 		t.Fatalf("OpenRound: %v", err)
@@ -278,5 +287,57 @@ func TestSelfAssessmentDeadline(t *testing.T) {
 	})
 	if code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "quá hạn") {
 		t.Errorf("save after deadline: %v, want FailedPrecondition", err)
+	}
+}
+
+// TestAppraisalDeadline: once the appraisal deadline is over, the appraiser's decisions are
+// refused with FailedPrecondition and a message naming the deadline in Vietnamese time.
+func TestAppraisalDeadline(t *testing.T) {
+	h := startAssessments(t)
+	// The server's clock is the real one: the self-assessment ends in a few seconds, the
+	// appraisal one second later.
+	start := time.Now().Truncate(time.Second)
+	_, round := h.openRoundWith(t, start.Add(4*time.Second), start.Add(5*time.Second))
+	if got := round.GetAppraisalDeadline().AsTime(); !got.Equal(start.Add(5 * time.Second)) {
+		t.Errorf("appraisal_deadline = %v", got)
+	}
+	stp, r := demoUnitID("TQ-STP"), round.GetId()
+	if _, err := h.assessments.SaveSelfAssessment(h.asMember(t, "TQ-STP", auth.RoleUnitStaff), &parscoringv1.SaveSelfAssessmentRequest{RoundId: r, UnitId: stp, Items: []*parscoringv1.SelfScoreInput{
+		{Code: "1.1.1", Score: "2.5", Evidence: []string{"Kế hoạch số 05/KH-STP"}},
+		{Code: "1.1.2", Score: "1.5", Evidence: []string{"Báo cáo số 20/BC-STP"}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.assessments.SubmitSelfAssessment(h.asMember(t, "TQ-STP", auth.RoleUnitHead), &parscoringv1.SubmitSelfAssessmentRequest{RoundId: r, UnitId: stp}); err != nil {
+		t.Fatal(err)
+	}
+	// Wait for the deadline itself, not a guess of how long the calls take.
+	time.Sleep(time.Until(round.GetAppraisalDeadline().AsTime().Add(10 * time.Millisecond)))
+	_, err := h.assessments.AppraiseItems(h.as(t, auth.RoleAppraiser), &parscoringv1.AppraiseItemsRequest{RoundId: r, UnitId: stp, Items: []*parscoringv1.AppraisalInput{
+		{Code: "1.1.1", Decision: parscoringv1.AppraisalDecision_APPRAISAL_DECISION_ACCEPTED},
+	}})
+	want := "đã quá hạn: hạn thẩm định là " + round.GetAppraisalDeadline().AsTime().In(time.FixedZone("ICT", 7*3600)).Format("15:04 ngày 02/01/2006") + " (giờ Việt Nam)"
+	if code(err) != codes.FailedPrecondition || status.Convert(err).Message() != want {
+		t.Errorf("appraise after the deadline: %v, want FailedPrecondition %q", err, want)
+	}
+	if _, err := h.assessments.CompleteAppraisal(h.as(t, auth.RoleSecretariat), &parscoringv1.CompleteAppraisalRequest{RoundId: r, UnitId: stp}); code(err) != codes.FailedPrecondition {
+		t.Errorf("complete after the deadline: %v, want FailedPrecondition", err)
+	}
+
+	// A round whose appraisal would end before its self-assessment is refused.
+	set, err := h.client.CreateCriteriaSet(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: func() *parscoringv1.CriteriaSet {
+		s := roundSet()
+		s.Decision = "100/QĐ-UBND"
+		return s
+	}()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = h.assessments.OpenRound(h.as(t, auth.RoleSecretariat), &parscoringv1.OpenRoundRequest{Round: &parscoringv1.AssessmentRound{
+		Year: 2025, Level: "province", CriteriaSetId: set.GetCriteriaSet().GetId(), Name: "Đợt chấm điểm bổ sung",
+		SelfAssessmentDeadline: timestamppb.New(start.Add(48 * time.Hour)), AppraisalDeadline: timestamppb.New(start.Add(24 * time.Hour)),
+	}})
+	if v := apierr.Violations(err); code(err) != codes.InvalidArgument || len(v) != 1 || v[0].Field != "round.appraisal_deadline" {
+		t.Errorf("appraisal before self-assessment: %v", err)
 	}
 }

@@ -153,7 +153,8 @@ type AssessmentRound struct {
 	Name string `protobuf:"bytes,5,opt,name=name,proto3" json:"name,omitempty"`
 	// Self-assessments are refused after this instant.
 	SelfAssessmentDeadline *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=self_assessment_deadline,json=selfAssessmentDeadline,proto3" json:"self_assessment_deadline,omitempty"`
-	// Units may answer adjustments until this instant; unset means no response round.
+	// Units may answer adjustments until this instant, after the appraisal deadline; unset
+	// means no response round.
 	ResponseDeadline *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=response_deadline,json=responseDeadline,proto3" json:"response_deadline,omitempty"`
 	// Output only: the criteria set's subject kind, e.g. `department`.
 	SubjectKind string `protobuf:"bytes,8,opt,name=subject_kind,json=subjectKind,proto3" json:"subject_kind,omitempty"`
@@ -162,9 +163,13 @@ type AssessmentRound struct {
 	// Output only: who opened it (token subject).
 	OpenedBy string `protobuf:"bytes,10,opt,name=opened_by,json=openedBy,proto3" json:"opened_by,omitempty"`
 	// Output only: when it was opened.
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Appraisal decisions and the end of the first review are refused after this instant;
+	// it falls after the self-assessment deadline and before the response deadline. Unset
+	// only on rounds opened before it existed.
+	AppraisalDeadline *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=appraisal_deadline,json=appraisalDeadline,proto3" json:"appraisal_deadline,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *AssessmentRound) Reset() {
@@ -270,6 +275,13 @@ func (x *AssessmentRound) GetOpenedBy() string {
 func (x *AssessmentRound) GetCreateTime() *timestamppb.Timestamp {
 	if x != nil {
 		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *AssessmentRound) GetAppraisalDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AppraisalDeadline
 	}
 	return nil
 }
@@ -2979,7 +2991,7 @@ var File_par_parscoring_v1_assessment_proto protoreflect.FileDescriptor
 
 const file_par_parscoring_v1_assessment_proto_rawDesc = "" +
 	"\n" +
-	"\"par/parscoring/v1/assessment.proto\x12\x11par.parscoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"par/parscoring/v1/parscoring.proto\x1a\x1fpar/parscoring/v1/results.proto\"\x96\x04\n" +
+	"\"par/parscoring/v1/assessment.proto\x12\x11par.parscoring.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"par/parscoring/v1/parscoring.proto\x1a\x1fpar/parscoring/v1/results.proto\"\xe9\x04\n" +
 	"\x0fAssessmentRound\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12\x1f\n" +
@@ -2994,7 +3006,8 @@ const file_par_parscoring_v1_assessment_proto_rawDesc = "" +
 	"\topened_by\x18\n" +
 	" \x01(\tR\bopenedBy\x12;\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x9b\x01\n" +
+	"createTime\x12Q\n" +
+	"\x12appraisal_deadline\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x06\xbaH\x03\xc8\x01\x01R\x11appraisalDeadline\"\x9b\x01\n" +
 	"\fRoundSubject\x12\x17\n" +
 	"\aunit_id\x18\x01 \x01(\tR\x06unitId\x12\x1b\n" +
 	"\tunit_code\x18\x02 \x01(\tR\bunitCode\x12\x1b\n" +
@@ -3291,78 +3304,79 @@ var file_par_parscoring_v1_assessment_proto_depIdxs = []int32{
 	47, // 1: par.parscoring.v1.AssessmentRound.response_deadline:type_name -> google.protobuf.Timestamp
 	3,  // 2: par.parscoring.v1.AssessmentRound.subjects:type_name -> par.parscoring.v1.RoundSubject
 	47, // 3: par.parscoring.v1.AssessmentRound.create_time:type_name -> google.protobuf.Timestamp
-	0,  // 4: par.parscoring.v1.RoundSubject.state:type_name -> par.parscoring.v1.AssessmentState
-	48, // 5: par.parscoring.v1.AssessmentItem.point_source:type_name -> par.parscoring.v1.PointSource
-	1,  // 6: par.parscoring.v1.AssessmentItem.decision:type_name -> par.parscoring.v1.AppraisalDecision
-	3,  // 7: par.parscoring.v1.Assessment.subject:type_name -> par.parscoring.v1.RoundSubject
-	4,  // 8: par.parscoring.v1.Assessment.items:type_name -> par.parscoring.v1.AssessmentItem
-	47, // 9: par.parscoring.v1.Assessment.submit_time:type_name -> google.protobuf.Timestamp
-	47, // 10: par.parscoring.v1.Assessment.finalise_time:type_name -> google.protobuf.Timestamp
-	2,  // 11: par.parscoring.v1.OpenRoundRequest.round:type_name -> par.parscoring.v1.AssessmentRound
-	2,  // 12: par.parscoring.v1.OpenRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
-	2,  // 13: par.parscoring.v1.GetRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
-	2,  // 14: par.parscoring.v1.ListRoundsResponse.rounds:type_name -> par.parscoring.v1.AssessmentRound
-	5,  // 15: par.parscoring.v1.GetAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	14, // 16: par.parscoring.v1.SaveSelfAssessmentRequest.items:type_name -> par.parscoring.v1.SelfScoreInput
-	5,  // 17: par.parscoring.v1.SaveSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	5,  // 18: par.parscoring.v1.SubmitSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	1,  // 19: par.parscoring.v1.AppraisalInput.decision:type_name -> par.parscoring.v1.AppraisalDecision
-	19, // 20: par.parscoring.v1.AppraiseItemsRequest.items:type_name -> par.parscoring.v1.AppraisalInput
-	5,  // 21: par.parscoring.v1.AppraiseItemsResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	5,  // 22: par.parscoring.v1.CompleteAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	24, // 23: par.parscoring.v1.RespondToAppraisalRequest.items:type_name -> par.parscoring.v1.ResponseInput
-	5,  // 24: par.parscoring.v1.RespondToAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	27, // 25: par.parscoring.v1.FinaliseAppraisalRequest.adjustments:type_name -> par.parscoring.v1.FinalAdjustment
-	5,  // 26: par.parscoring.v1.FinaliseAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
-	47, // 27: par.parscoring.v1.ScoreChange.change_time:type_name -> google.protobuf.Timestamp
-	30, // 28: par.parscoring.v1.ListScoreChangesResponse.changes:type_name -> par.parscoring.v1.ScoreChange
-	49, // 29: par.parscoring.v1.ImportSurveyScoresRequest.format:type_name -> par.parscoring.v1.FileFormat
-	50, // 30: par.parscoring.v1.ImportSurveyScoresResponse.problems:type_name -> par.parscoring.v1.ImportProblem
-	47, // 31: par.parscoring.v1.FeedbackCode.create_time:type_name -> google.protobuf.Timestamp
-	47, // 32: par.parscoring.v1.FeedbackCode.revoke_time:type_name -> google.protobuf.Timestamp
-	35, // 33: par.parscoring.v1.CreateFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
-	35, // 34: par.parscoring.v1.ListFeedbackCodesResponse.feedback_codes:type_name -> par.parscoring.v1.FeedbackCode
-	35, // 35: par.parscoring.v1.RevokeFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
-	46, // 36: par.parscoring.v1.GetSatisfactionResponse.desks:type_name -> par.parscoring.v1.DeskSatisfaction
-	6,  // 37: par.parscoring.v1.AssessmentService.OpenRound:input_type -> par.parscoring.v1.OpenRoundRequest
-	8,  // 38: par.parscoring.v1.AssessmentService.GetRound:input_type -> par.parscoring.v1.GetRoundRequest
-	10, // 39: par.parscoring.v1.AssessmentService.ListRounds:input_type -> par.parscoring.v1.ListRoundsRequest
-	12, // 40: par.parscoring.v1.AssessmentService.GetAssessment:input_type -> par.parscoring.v1.GetAssessmentRequest
-	15, // 41: par.parscoring.v1.AssessmentService.SaveSelfAssessment:input_type -> par.parscoring.v1.SaveSelfAssessmentRequest
-	17, // 42: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:input_type -> par.parscoring.v1.SubmitSelfAssessmentRequest
-	20, // 43: par.parscoring.v1.AssessmentService.AppraiseItems:input_type -> par.parscoring.v1.AppraiseItemsRequest
-	22, // 44: par.parscoring.v1.AssessmentService.CompleteAppraisal:input_type -> par.parscoring.v1.CompleteAppraisalRequest
-	25, // 45: par.parscoring.v1.AssessmentService.RespondToAppraisal:input_type -> par.parscoring.v1.RespondToAppraisalRequest
-	28, // 46: par.parscoring.v1.AssessmentService.FinaliseAppraisal:input_type -> par.parscoring.v1.FinaliseAppraisalRequest
-	31, // 47: par.parscoring.v1.AssessmentService.ListScoreChanges:input_type -> par.parscoring.v1.ListScoreChangesRequest
-	33, // 48: par.parscoring.v1.AssessmentService.ImportSurveyScores:input_type -> par.parscoring.v1.ImportSurveyScoresRequest
-	36, // 49: par.parscoring.v1.AssessmentService.CreateFeedbackCode:input_type -> par.parscoring.v1.CreateFeedbackCodeRequest
-	38, // 50: par.parscoring.v1.AssessmentService.ListFeedbackCodes:input_type -> par.parscoring.v1.ListFeedbackCodesRequest
-	40, // 51: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:input_type -> par.parscoring.v1.RevokeFeedbackCodeRequest
-	42, // 52: par.parscoring.v1.AssessmentService.SubmitFeedback:input_type -> par.parscoring.v1.SubmitFeedbackRequest
-	44, // 53: par.parscoring.v1.AssessmentService.GetSatisfaction:input_type -> par.parscoring.v1.GetSatisfactionRequest
-	7,  // 54: par.parscoring.v1.AssessmentService.OpenRound:output_type -> par.parscoring.v1.OpenRoundResponse
-	9,  // 55: par.parscoring.v1.AssessmentService.GetRound:output_type -> par.parscoring.v1.GetRoundResponse
-	11, // 56: par.parscoring.v1.AssessmentService.ListRounds:output_type -> par.parscoring.v1.ListRoundsResponse
-	13, // 57: par.parscoring.v1.AssessmentService.GetAssessment:output_type -> par.parscoring.v1.GetAssessmentResponse
-	16, // 58: par.parscoring.v1.AssessmentService.SaveSelfAssessment:output_type -> par.parscoring.v1.SaveSelfAssessmentResponse
-	18, // 59: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:output_type -> par.parscoring.v1.SubmitSelfAssessmentResponse
-	21, // 60: par.parscoring.v1.AssessmentService.AppraiseItems:output_type -> par.parscoring.v1.AppraiseItemsResponse
-	23, // 61: par.parscoring.v1.AssessmentService.CompleteAppraisal:output_type -> par.parscoring.v1.CompleteAppraisalResponse
-	26, // 62: par.parscoring.v1.AssessmentService.RespondToAppraisal:output_type -> par.parscoring.v1.RespondToAppraisalResponse
-	29, // 63: par.parscoring.v1.AssessmentService.FinaliseAppraisal:output_type -> par.parscoring.v1.FinaliseAppraisalResponse
-	32, // 64: par.parscoring.v1.AssessmentService.ListScoreChanges:output_type -> par.parscoring.v1.ListScoreChangesResponse
-	34, // 65: par.parscoring.v1.AssessmentService.ImportSurveyScores:output_type -> par.parscoring.v1.ImportSurveyScoresResponse
-	37, // 66: par.parscoring.v1.AssessmentService.CreateFeedbackCode:output_type -> par.parscoring.v1.CreateFeedbackCodeResponse
-	39, // 67: par.parscoring.v1.AssessmentService.ListFeedbackCodes:output_type -> par.parscoring.v1.ListFeedbackCodesResponse
-	41, // 68: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:output_type -> par.parscoring.v1.RevokeFeedbackCodeResponse
-	43, // 69: par.parscoring.v1.AssessmentService.SubmitFeedback:output_type -> par.parscoring.v1.SubmitFeedbackResponse
-	45, // 70: par.parscoring.v1.AssessmentService.GetSatisfaction:output_type -> par.parscoring.v1.GetSatisfactionResponse
-	54, // [54:71] is the sub-list for method output_type
-	37, // [37:54] is the sub-list for method input_type
-	37, // [37:37] is the sub-list for extension type_name
-	37, // [37:37] is the sub-list for extension extendee
-	0,  // [0:37] is the sub-list for field type_name
+	47, // 4: par.parscoring.v1.AssessmentRound.appraisal_deadline:type_name -> google.protobuf.Timestamp
+	0,  // 5: par.parscoring.v1.RoundSubject.state:type_name -> par.parscoring.v1.AssessmentState
+	48, // 6: par.parscoring.v1.AssessmentItem.point_source:type_name -> par.parscoring.v1.PointSource
+	1,  // 7: par.parscoring.v1.AssessmentItem.decision:type_name -> par.parscoring.v1.AppraisalDecision
+	3,  // 8: par.parscoring.v1.Assessment.subject:type_name -> par.parscoring.v1.RoundSubject
+	4,  // 9: par.parscoring.v1.Assessment.items:type_name -> par.parscoring.v1.AssessmentItem
+	47, // 10: par.parscoring.v1.Assessment.submit_time:type_name -> google.protobuf.Timestamp
+	47, // 11: par.parscoring.v1.Assessment.finalise_time:type_name -> google.protobuf.Timestamp
+	2,  // 12: par.parscoring.v1.OpenRoundRequest.round:type_name -> par.parscoring.v1.AssessmentRound
+	2,  // 13: par.parscoring.v1.OpenRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
+	2,  // 14: par.parscoring.v1.GetRoundResponse.round:type_name -> par.parscoring.v1.AssessmentRound
+	2,  // 15: par.parscoring.v1.ListRoundsResponse.rounds:type_name -> par.parscoring.v1.AssessmentRound
+	5,  // 16: par.parscoring.v1.GetAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	14, // 17: par.parscoring.v1.SaveSelfAssessmentRequest.items:type_name -> par.parscoring.v1.SelfScoreInput
+	5,  // 18: par.parscoring.v1.SaveSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	5,  // 19: par.parscoring.v1.SubmitSelfAssessmentResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	1,  // 20: par.parscoring.v1.AppraisalInput.decision:type_name -> par.parscoring.v1.AppraisalDecision
+	19, // 21: par.parscoring.v1.AppraiseItemsRequest.items:type_name -> par.parscoring.v1.AppraisalInput
+	5,  // 22: par.parscoring.v1.AppraiseItemsResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	5,  // 23: par.parscoring.v1.CompleteAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	24, // 24: par.parscoring.v1.RespondToAppraisalRequest.items:type_name -> par.parscoring.v1.ResponseInput
+	5,  // 25: par.parscoring.v1.RespondToAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	27, // 26: par.parscoring.v1.FinaliseAppraisalRequest.adjustments:type_name -> par.parscoring.v1.FinalAdjustment
+	5,  // 27: par.parscoring.v1.FinaliseAppraisalResponse.assessment:type_name -> par.parscoring.v1.Assessment
+	47, // 28: par.parscoring.v1.ScoreChange.change_time:type_name -> google.protobuf.Timestamp
+	30, // 29: par.parscoring.v1.ListScoreChangesResponse.changes:type_name -> par.parscoring.v1.ScoreChange
+	49, // 30: par.parscoring.v1.ImportSurveyScoresRequest.format:type_name -> par.parscoring.v1.FileFormat
+	50, // 31: par.parscoring.v1.ImportSurveyScoresResponse.problems:type_name -> par.parscoring.v1.ImportProblem
+	47, // 32: par.parscoring.v1.FeedbackCode.create_time:type_name -> google.protobuf.Timestamp
+	47, // 33: par.parscoring.v1.FeedbackCode.revoke_time:type_name -> google.protobuf.Timestamp
+	35, // 34: par.parscoring.v1.CreateFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
+	35, // 35: par.parscoring.v1.ListFeedbackCodesResponse.feedback_codes:type_name -> par.parscoring.v1.FeedbackCode
+	35, // 36: par.parscoring.v1.RevokeFeedbackCodeResponse.feedback_code:type_name -> par.parscoring.v1.FeedbackCode
+	46, // 37: par.parscoring.v1.GetSatisfactionResponse.desks:type_name -> par.parscoring.v1.DeskSatisfaction
+	6,  // 38: par.parscoring.v1.AssessmentService.OpenRound:input_type -> par.parscoring.v1.OpenRoundRequest
+	8,  // 39: par.parscoring.v1.AssessmentService.GetRound:input_type -> par.parscoring.v1.GetRoundRequest
+	10, // 40: par.parscoring.v1.AssessmentService.ListRounds:input_type -> par.parscoring.v1.ListRoundsRequest
+	12, // 41: par.parscoring.v1.AssessmentService.GetAssessment:input_type -> par.parscoring.v1.GetAssessmentRequest
+	15, // 42: par.parscoring.v1.AssessmentService.SaveSelfAssessment:input_type -> par.parscoring.v1.SaveSelfAssessmentRequest
+	17, // 43: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:input_type -> par.parscoring.v1.SubmitSelfAssessmentRequest
+	20, // 44: par.parscoring.v1.AssessmentService.AppraiseItems:input_type -> par.parscoring.v1.AppraiseItemsRequest
+	22, // 45: par.parscoring.v1.AssessmentService.CompleteAppraisal:input_type -> par.parscoring.v1.CompleteAppraisalRequest
+	25, // 46: par.parscoring.v1.AssessmentService.RespondToAppraisal:input_type -> par.parscoring.v1.RespondToAppraisalRequest
+	28, // 47: par.parscoring.v1.AssessmentService.FinaliseAppraisal:input_type -> par.parscoring.v1.FinaliseAppraisalRequest
+	31, // 48: par.parscoring.v1.AssessmentService.ListScoreChanges:input_type -> par.parscoring.v1.ListScoreChangesRequest
+	33, // 49: par.parscoring.v1.AssessmentService.ImportSurveyScores:input_type -> par.parscoring.v1.ImportSurveyScoresRequest
+	36, // 50: par.parscoring.v1.AssessmentService.CreateFeedbackCode:input_type -> par.parscoring.v1.CreateFeedbackCodeRequest
+	38, // 51: par.parscoring.v1.AssessmentService.ListFeedbackCodes:input_type -> par.parscoring.v1.ListFeedbackCodesRequest
+	40, // 52: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:input_type -> par.parscoring.v1.RevokeFeedbackCodeRequest
+	42, // 53: par.parscoring.v1.AssessmentService.SubmitFeedback:input_type -> par.parscoring.v1.SubmitFeedbackRequest
+	44, // 54: par.parscoring.v1.AssessmentService.GetSatisfaction:input_type -> par.parscoring.v1.GetSatisfactionRequest
+	7,  // 55: par.parscoring.v1.AssessmentService.OpenRound:output_type -> par.parscoring.v1.OpenRoundResponse
+	9,  // 56: par.parscoring.v1.AssessmentService.GetRound:output_type -> par.parscoring.v1.GetRoundResponse
+	11, // 57: par.parscoring.v1.AssessmentService.ListRounds:output_type -> par.parscoring.v1.ListRoundsResponse
+	13, // 58: par.parscoring.v1.AssessmentService.GetAssessment:output_type -> par.parscoring.v1.GetAssessmentResponse
+	16, // 59: par.parscoring.v1.AssessmentService.SaveSelfAssessment:output_type -> par.parscoring.v1.SaveSelfAssessmentResponse
+	18, // 60: par.parscoring.v1.AssessmentService.SubmitSelfAssessment:output_type -> par.parscoring.v1.SubmitSelfAssessmentResponse
+	21, // 61: par.parscoring.v1.AssessmentService.AppraiseItems:output_type -> par.parscoring.v1.AppraiseItemsResponse
+	23, // 62: par.parscoring.v1.AssessmentService.CompleteAppraisal:output_type -> par.parscoring.v1.CompleteAppraisalResponse
+	26, // 63: par.parscoring.v1.AssessmentService.RespondToAppraisal:output_type -> par.parscoring.v1.RespondToAppraisalResponse
+	29, // 64: par.parscoring.v1.AssessmentService.FinaliseAppraisal:output_type -> par.parscoring.v1.FinaliseAppraisalResponse
+	32, // 65: par.parscoring.v1.AssessmentService.ListScoreChanges:output_type -> par.parscoring.v1.ListScoreChangesResponse
+	34, // 66: par.parscoring.v1.AssessmentService.ImportSurveyScores:output_type -> par.parscoring.v1.ImportSurveyScoresResponse
+	37, // 67: par.parscoring.v1.AssessmentService.CreateFeedbackCode:output_type -> par.parscoring.v1.CreateFeedbackCodeResponse
+	39, // 68: par.parscoring.v1.AssessmentService.ListFeedbackCodes:output_type -> par.parscoring.v1.ListFeedbackCodesResponse
+	41, // 69: par.parscoring.v1.AssessmentService.RevokeFeedbackCode:output_type -> par.parscoring.v1.RevokeFeedbackCodeResponse
+	43, // 70: par.parscoring.v1.AssessmentService.SubmitFeedback:output_type -> par.parscoring.v1.SubmitFeedbackResponse
+	45, // 71: par.parscoring.v1.AssessmentService.GetSatisfaction:output_type -> par.parscoring.v1.GetSatisfactionResponse
+	55, // [55:72] is the sub-list for method output_type
+	38, // [38:55] is the sub-list for method input_type
+	38, // [38:38] is the sub-list for extension type_name
+	38, // [38:38] is the sub-list for extension extendee
+	0,  // [0:38] is the sub-list for field type_name
 }
 
 func init() { file_par_parscoring_v1_assessment_proto_init() }

@@ -615,8 +615,10 @@ type RoundOpened struct {
 	SelfAssessmentDeadline *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=self_assessment_deadline,json=selfAssessmentDeadline,proto3" json:"self_assessment_deadline,omitempty"`
 	// Directory ids of the units scored.
 	SubjectUnitIds []string `protobuf:"bytes,8,rep,name=subject_unit_ids,json=subjectUnitIds,proto3" json:"subject_unit_ids,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Deadline of the appraisers' first review.
+	AppraisalDeadline *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=appraisal_deadline,json=appraisalDeadline,proto3" json:"appraisal_deadline,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *RoundOpened) Reset() {
@@ -701,6 +703,13 @@ func (x *RoundOpened) GetSelfAssessmentDeadline() *timestamppb.Timestamp {
 func (x *RoundOpened) GetSubjectUnitIds() []string {
 	if x != nil {
 		return x.SubjectUnitIds
+	}
+	return nil
+}
+
+func (x *RoundOpened) GetAppraisalDeadline() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AppraisalDeadline
 	}
 	return nil
 }
@@ -964,7 +973,7 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x04fell\x18\x1f \x01(\bR\x04fell\x12!\n" +
 	"\fscore_change\x18  \x01(\tR\vscoreChange\x12\x1f\n" +
 	"\vrank_change\x18! \x01(\x05R\n" +
-	"rankChange\"\xb1\x02\n" +
+	"rankChange\"\xfc\x02\n" +
 	"\vRoundOpened\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x14\n" +
@@ -973,7 +982,8 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x0fcriteria_set_id\x18\x05 \x01(\tR\rcriteriaSetId\x12\x12\n" +
 	"\x04name\x18\x06 \x01(\tR\x04name\x12T\n" +
 	"\x18self_assessment_deadline\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x16selfAssessmentDeadline\x12(\n" +
-	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\xe0\x01\n" +
+	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\x12I\n" +
+	"\x12appraisal_deadline\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\x11appraisalDeadline\"\xe0\x01\n" +
 	"\x17SelfAssessmentSubmitted\x12\x19\n" +
 	"\bround_id\x18\x01 \x01(\tR\aroundId\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x17\n" +
@@ -1025,20 +1035,21 @@ var file_par_parscoring_v1_events_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
 }
 var file_par_parscoring_v1_events_proto_depIdxs = []int32{
-	8, // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
-	0, // 1: par.parscoring.v1.ResultsPublished.source:type_name -> par.parscoring.v1.ResultSource
-	9, // 2: par.parscoring.v1.ResultsPublished.publish_time:type_name -> google.protobuf.Timestamp
-	0, // 3: par.parscoring.v1.SubjectResultPublished.source:type_name -> par.parscoring.v1.ResultSource
-	9, // 4: par.parscoring.v1.SubjectResultPublished.publish_time:type_name -> google.protobuf.Timestamp
-	4, // 5: par.parscoring.v1.SubjectResultPublished.nodes:type_name -> par.parscoring.v1.NodeResult
-	9, // 6: par.parscoring.v1.RoundOpened.self_assessment_deadline:type_name -> google.protobuf.Timestamp
-	9, // 7: par.parscoring.v1.SelfAssessmentSubmitted.submit_time:type_name -> google.protobuf.Timestamp
-	9, // 8: par.parscoring.v1.AppraisalFinalised.finalise_time:type_name -> google.protobuf.Timestamp
-	9, // [9:9] is the sub-list for method output_type
-	9, // [9:9] is the sub-list for method input_type
-	9, // [9:9] is the sub-list for extension type_name
-	9, // [9:9] is the sub-list for extension extendee
-	0, // [0:9] is the sub-list for field type_name
+	8,  // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
+	0,  // 1: par.parscoring.v1.ResultsPublished.source:type_name -> par.parscoring.v1.ResultSource
+	9,  // 2: par.parscoring.v1.ResultsPublished.publish_time:type_name -> google.protobuf.Timestamp
+	0,  // 3: par.parscoring.v1.SubjectResultPublished.source:type_name -> par.parscoring.v1.ResultSource
+	9,  // 4: par.parscoring.v1.SubjectResultPublished.publish_time:type_name -> google.protobuf.Timestamp
+	4,  // 5: par.parscoring.v1.SubjectResultPublished.nodes:type_name -> par.parscoring.v1.NodeResult
+	9,  // 6: par.parscoring.v1.RoundOpened.self_assessment_deadline:type_name -> google.protobuf.Timestamp
+	9,  // 7: par.parscoring.v1.RoundOpened.appraisal_deadline:type_name -> google.protobuf.Timestamp
+	9,  // 8: par.parscoring.v1.SelfAssessmentSubmitted.submit_time:type_name -> google.protobuf.Timestamp
+	9,  // 9: par.parscoring.v1.AppraisalFinalised.finalise_time:type_name -> google.protobuf.Timestamp
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_par_parscoring_v1_events_proto_init() }
