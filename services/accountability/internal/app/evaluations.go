@@ -26,7 +26,6 @@ type EvaluationTx interface {
 	Tx
 	LatestPolicy(ctx context.Context, province string) ([]byte, int, time.Time, error)
 	InsertPolicy(ctx context.Context, province string, policy []byte, actor Actor, at time.Time) (int, error)
-	UnitResults(ctx context.Context, year int) ([]UnitIndex, error)
 	DeterminedCause(ctx context.Context, year int, node, unit string) (cause, explanationID string, err error)
 	HasPublishedEvaluations(ctx context.Context, province string, year int) (bool, error)
 	ReplaceDraftEvaluations(ctx context.Context, province string, year int, evs []evaluation.HeadEvaluation, actor Actor) error

@@ -89,6 +89,9 @@ type HeadDirectory interface {
 	// HeadOnDate returns who answered for the unit on the local date (ISO); a zero Head when
 	// the post was vacant; ErrUnknownUnit or ErrDirectoryUnavailable.
 	HeadOnDate(ctx context.Context, unitID, date string) (Head, error)
+	// ProvinceOf returns the province a unit belongs to (the root of its branch of the unit
+	// tree; a province is its own); ErrUnknownUnit or ErrDirectoryUnavailable.
+	ProvinceOf(ctx context.Context, unitID string) (string, error)
 }
 
 // Tx is the store bound to one transaction: everything a use case changes commits
@@ -98,6 +101,8 @@ type Tx interface {
 	SaveResult(ctx context.Context, r explanation.PublishedResult) error
 	// Result returns a stored result, or explanation.ErrNotFound.
 	Result(ctx context.Context, year int, subjectKind, unitID string) (explanation.PublishedResult, error)
+	// UnitResults returns every stored result of a year other than a provincial index.
+	UnitResults(ctx context.Context, year int) ([]UnitIndex, error)
 	// MatrixInForce returns the matrix of the province for the latest year ≤ year, or
 	// responsibility.ErrNotFound.
 	MatrixInForce(ctx context.Context, provinceUnitID string, year int) (responsibility.Matrix, error)
@@ -184,33 +189,61 @@ func (s *Explanations) ApplyPublishedResult(ctx context.Context, tx Tx, r explan
 	return s.trigger(ctx, tx, r)
 }
 
-// RunTriggers re-runs the Art. 14.1 trigger on the stored provincial result of a year.
-// Secretariat only.
+// RunTriggers re-runs the Art. 14.1 and 15.7 triggers on the stored results of a year: the
+// provincial index and the own indexes of the province's units, e.g. after the year's
+// matrix was imported late. Requests already open are kept. Secretariat only.
 func (s *Explanations) RunTriggers(ctx context.Context, actor Actor, provinceUnitID string, year int) (TriggerOutcome, error) {
 	if !actor.Has(roleSecretariat) {
 		return TriggerOutcome{}, ErrForbidden
 	}
+	province := strings.ToLower(provinceUnitID)
 	var out TriggerOutcome
 	err := s.store.InTx(ctx, func(tx Tx) error {
-		r, err := tx.Result(ctx, year, "province", strings.ToLower(provinceUnitID))
+		// The Ministry may publish the provincial index after the province published its
+		// units' indexes: each part runs on what is stored.
+		r, err := tx.Result(ctx, year, "province", province)
+		switch {
+		case errors.Is(err, explanation.ErrNotFound):
+		case err != nil:
+			return err
+		default:
+			if out, err = s.trigger(ctx, tx, r); err != nil {
+				return err
+			}
+		}
+		units, err := tx.UnitResults(ctx, year)
 		if err != nil {
 			return err
 		}
-		out, err = s.trigger(ctx, tx, r)
-		return err
+		for _, u := range units {
+			if !explanation.OwnIndexCovered(u.Kind) {
+				continue
+			}
+			r, err := tx.Result(ctx, year, u.Kind, u.UnitID)
+			if err != nil {
+				return err
+			}
+			more, err := s.ownIndexTrigger(ctx, tx, r, province)
+			if err != nil {
+				return err
+			}
+			out.Opened = append(out.Opened, more.Opened...)
+			out.Unassigned = append(out.Unassigned, more.Unassigned...)
+		}
+		return nil
 	})
 	return out, err
 }
 
-// trigger opens one request per fallen node of the provincial index to the head of the
-// owning unit (Art. 14.1, 15), with the cooperating units invited. Only the provincial
-// index published by the Ministry is in scope of Art. 14.1 ("Chỉ số CCHC của tỉnh"); unit
-// indexes feed the evaluation of heads (Art. 17) instead.
+// trigger opens the requests a published result calls for: on the provincial index, one
+// per fallen node to the head of the owning unit of the matrix (Art. 14.1, 15.1–15.6), with
+// the cooperating units invited; on a unit's own index, one per fallen node to the head of
+// that unit (Art. 15.7).
 func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.PublishedResult) (TriggerOutcome, error) {
-	var out TriggerOutcome
 	if r.SubjectKind != "province" {
-		return out, nil
+		return s.ownIndexTrigger(ctx, tx, r, "")
 	}
+	var out TriggerOutcome
 	falls := explanation.Falls(r.Year, r.Nodes)
 	if len(falls) == 0 {
 		return out, nil
@@ -229,9 +262,6 @@ func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.Publish
 	if err != nil {
 		return out, fmt.Errorf("matrix in force: %w", err)
 	}
-	published := vntime.DateOf(r.PublishTime)
-	due := published.AddDays(s.dueDays).ISO()
-	now := s.clock()
 	for _, f := range falls {
 		a, err := m.Resolve(f.Node.Code)
 		if errors.Is(err, responsibility.ErrUnassigned) {
@@ -241,12 +271,6 @@ func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.Publish
 		if err != nil {
 			return out, err
 		}
-		// The person who headed the owning unit when the results were published answers
-		// (Art. 2.4: the acting head when there was one).
-		head, err := s.heads.HeadOnDate(ctx, a.OwnerUnitID, published.ISO())
-		if err != nil && !errors.Is(err, ErrUnknownUnit) {
-			return out, fmt.Errorf("head of %s on %s: %w", a.OwnerUnitID, published.ISO(), err)
-		}
 		basis := explanation.BasisScoreFell
 		if a.LegalBasis != "" {
 			basis += "; phạm vi: " + a.LegalBasis
@@ -254,18 +278,7 @@ func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.Publish
 		if m.Year != r.Year {
 			basis += fmt.Sprintf(" (ma trận trách nhiệm năm %d)", m.Year)
 		}
-		e := explanation.Explanation{
-			ID: uuid.NewString(), ProvinceUnitID: r.UnitID, Year: r.Year, Kind: explanation.KindScoreFell,
-			NodeCode: f.Node.Code, Title: f.Node.Name, Reason: f.Reason, LegalBasis: basis,
-			UnitID: a.OwnerUnitID, HeadUserID: head.UserID, HeadName: head.Name,
-			CooperatingUnitIDs: a.CooperatingUnitIDs, Score: f.Node.Score, PreviousScore: f.Node.PreviousScore,
-			SnapshotID: r.SnapshotID, DueDate: due, Status: explanation.StatusRequested,
-			CreatedBy: System.UserID, CreateTime: now, UpdateTime: now,
-		}
-		for _, id := range a.CooperatingUnitIDs {
-			e.Parts = append(e.Parts, explanation.Part{UnitID: id})
-		}
-		inserted, err := tx.InsertExplanation(ctx, e, Change{Action: "requested", Actor: System, Reason: f.Reason, Event: EventRequested})
+		e, inserted, err := s.openScoreFell(ctx, tx, r, r.UnitID, f, a.OwnerUnitID, a.CooperatingUnitIDs, basis)
 		if err != nil {
 			return out, err
 		}
@@ -274,6 +287,96 @@ func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.Publish
 		}
 	}
 	return out, nil
+}
+
+// ownIndexTrigger opens, when the province's matrix in force applies Art. 15.7, one
+// request per fallen node of a unit's own index (department, district, … as published by
+// the province) to the head of that unit. province is the unit's province when the caller
+// knows it, "" to ask the directory.
+func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, r explanation.PublishedResult, province string) (TriggerOutcome, error) {
+	var out TriggerOutcome
+	if !explanation.OwnIndexCovered(r.SubjectKind) {
+		return out, nil
+	}
+	falls := explanation.Falls(r.Year, r.Nodes)
+	if len(falls) == 0 {
+		return out, nil
+	}
+	if province == "" {
+		p, err := s.heads.ProvinceOf(ctx, r.UnitID)
+		if errors.Is(err, ErrUnknownUnit) {
+			s.log.WarnContext(ctx, "own index fell for a unit the directory does not know", slog.String("unit", r.UnitID), slog.Int("year", r.Year))
+			return out, nil
+		}
+		if err != nil {
+			return out, fmt.Errorf("province of %s: %w", r.UnitID, err)
+		}
+		province = p
+	} else if p, err := s.heads.ProvinceOf(ctx, r.UnitID); err != nil || p != province {
+		// A re-run for one province passes over the other provinces' units.
+		if err != nil && !errors.Is(err, ErrUnknownUnit) {
+			return out, fmt.Errorf("province of %s: %w", r.UnitID, err)
+		}
+		return out, nil
+	}
+	m, err := tx.MatrixInForce(ctx, province, r.Year)
+	if errors.Is(err, responsibility.ErrNotFound) || err == nil && !m.UnitsOwnIndex {
+		// Whether Art. 15.7 applies is the province's matrix to say; RunExplanationTriggers
+		// asks once it does.
+		for _, f := range falls {
+			out.Unassigned = append(out.Unassigned, f.Node.Code)
+		}
+		s.log.WarnContext(ctx, "own index fell but no matrix in force applies Art. 15.7",
+			slog.String("province", province), slog.String("unit", r.UnitID), slog.Int("year", r.Year), slog.Int("falls", len(falls)))
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("matrix in force: %w", err)
+	}
+	basis := explanation.BasisScoreFell + "; phạm vi: " + explanation.BasisOwnIndex
+	for _, f := range falls {
+		e, inserted, err := s.openScoreFell(ctx, tx, r, province, f, r.UnitID, nil, basis)
+		if err != nil {
+			return out, err
+		}
+		if inserted {
+			out.Opened = append(out.Opened, e)
+		}
+	}
+	return out, nil
+}
+
+// openScoreFell opens the request for one fallen node of r to the head of unit on the day
+// of publication (Art. 2.4: the acting head when there was one); false when it was open.
+func (s *Explanations) openScoreFell(ctx context.Context, tx Tx, r explanation.PublishedResult, province string, f explanation.Fall, unit string, coop []string, basis string) (explanation.Explanation, bool, error) {
+	published := vntime.DateOf(r.PublishTime)
+	head, err := s.heads.HeadOnDate(ctx, unit, published.ISO())
+	if err != nil && !errors.Is(err, ErrUnknownUnit) {
+		return explanation.Explanation{}, false, fmt.Errorf("head of %s on %s: %w", unit, published.ISO(), err)
+	}
+	title := f.Node.Name
+	if title == "" {
+		// Results events leave names out (they live in the criteria set).
+		title = "Mục " + f.Node.Code
+	}
+	if r.SubjectKind != "province" {
+		title += " (Chỉ số CCHC của đơn vị)"
+	}
+	now := s.clock()
+	e := explanation.Explanation{
+		ID: uuid.NewString(), ProvinceUnitID: province, Year: r.Year, Kind: explanation.KindScoreFell,
+		IndexUnitID: r.UnitID, IndexKind: r.SubjectKind, Revision: 1,
+		NodeCode: f.Node.Code, Title: title, Reason: f.Reason, LegalBasis: basis,
+		UnitID: unit, HeadUserID: head.UserID, HeadName: head.Name,
+		CooperatingUnitIDs: coop, Score: f.Node.Score, PreviousScore: f.Node.PreviousScore,
+		SnapshotID: r.SnapshotID, DueDate: published.AddDays(s.dueDays).ISO(), Status: explanation.StatusRequested,
+		CreatedBy: System.UserID, CreateTime: now, UpdateTime: now,
+	}
+	for _, id := range coop {
+		e.Parts = append(e.Parts, explanation.Part{UnitID: id})
+	}
+	inserted, err := tx.InsertExplanation(ctx, e, Change{Action: "requested", Actor: System, Reason: f.Reason, Event: EventRequested})
+	return e, inserted, err
 }
 
 // ManualRequest is a request opened by hand (Art. 12.2, 14.2).
@@ -328,7 +431,7 @@ func (s *Explanations) RequestExplanation(ctx context.Context, actor Actor, in M
 		ID: uuid.NewString(), ProvinceUnitID: strings.ToLower(in.ProvinceUnitID), Year: in.Year, Kind: explanation.KindManual,
 		NodeCode: in.NodeCode, Title: in.Title, Reason: in.Reason, LegalBasis: basis, UnitID: unit,
 		HeadUserID: head.UserID, HeadName: head.Name, CooperatingUnitIDs: lower(in.CooperatingUnitIDs),
-		DueDate: due, Status: explanation.StatusRequested, CreatedBy: actor.UserID, CreateTime: now, UpdateTime: now,
+		DueDate: due, Status: explanation.StatusRequested, CreatedBy: actor.UserID, CreateTime: now, UpdateTime: now, Revision: 1,
 	}
 	for _, id := range e.CooperatingUnitIDs {
 		e.Parts = append(e.Parts, explanation.Part{UnitID: id})

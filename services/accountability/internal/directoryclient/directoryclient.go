@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"google.golang.org/grpc"
@@ -102,6 +103,30 @@ func (c *Client) HeadOnDate(ctx context.Context, unitID, date string) (app.Head,
 	}
 	r := res.GetResponsible()
 	return app.Head{UserID: r.GetUserId(), Name: r.GetPersonName()}, nil
+}
+
+// maxDepth bounds the walk up the unit tree; a province's tree is three levels deep (two
+// since 2025), so a longer chain is a cycle in the data.
+const maxDepth = 10
+
+// ProvinceOf implements app.HeadDirectory with GetUnit, walking parent ids up to the root
+// of the unit's branch (a province has no parent).
+func (c *Client) ProvinceOf(ctx context.Context, unitID string) (string, error) {
+	id := unitID
+	for range maxDepth {
+		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+		res, err := c.units.GetUnit(callCtx, &directoryv1.GetUnitRequest{UnitId: id})
+		cancel()
+		if err != nil {
+			return "", callError("GetUnit", err)
+		}
+		parent := res.GetUnit().GetParentId()
+		if parent == "" {
+			return strings.ToLower(id), nil
+		}
+		id = parent
+	}
+	return "", fmt.Errorf("directory: unit %s is more than %d levels below a root", unitID, maxDepth)
 }
 
 // callError keeps the directory's status as the cause and marks the failures a retry can

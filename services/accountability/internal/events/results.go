@@ -26,10 +26,11 @@ const (
 )
 
 // ResultsHandler returns the Handle of the accountability-triggers consumer: each published
-// (or imported) unit result is stored and, for the provincial index, every owned node whose
-// score fell opens one explanation request (Art. 14.1). The processed-event record of
-// kit/consumer and the unique index on (year, node, unit) make redeliveries and
-// republications open nothing twice.
+// (or imported) unit result is stored; on the provincial index every owned node whose score
+// fell opens one explanation request to the owner of the matrix (Art. 14.1), on a
+// department's or district's own index every fallen node opens one to that unit's head
+// (Art. 15.7). The processed-event record of kit/consumer and the unique index on (year,
+// index, node, unit) make redeliveries and republications open nothing twice.
 func ResultsHandler(svc *app.Explanations, log *slog.Logger) func(ctx context.Context, tx pgx.Tx, m consumer.Message) error {
 	return func(ctx context.Context, tx pgx.Tx, m consumer.Message) error {
 		var ev parscoringv1.SubjectResultPublished

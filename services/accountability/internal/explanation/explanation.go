@@ -15,6 +15,7 @@ import (
 // Legal bases cited by the rules of this package; every decision about a person carries one.
 const (
 	BasisScoreFell  = "Điều 14 khoản 1 Quyết định 3373/QĐ-UBND"
+	BasisOwnIndex   = "Điều 15 khoản 7 Quyết định 3373/QĐ-UBND"
 	BasisCommittee  = "Điều 12 khoản 2 Quyết định 3373/QĐ-UBND"
 	BasisConduct    = "Điều 14 khoản 2 Quyết định 3373/QĐ-UBND"
 	BasisContent    = "Điều 16 Quyết định 3373/QĐ-UBND"
@@ -38,7 +39,7 @@ type Kind string
 
 // Kinds.
 const (
-	KindScoreFell Kind = "score_fell" // Art. 14.1
+	KindScoreFell Kind = "score_fell" // Art. 14.1 (provincial index), 15.7 (the unit's own index)
 	KindManual    Kind = "manual"     // Art. 12.2, 14.2
 )
 
@@ -128,10 +129,18 @@ type DeterminedCause struct {
 
 // Explanation is a request and its answer.
 type Explanation struct {
-	ID                 string
-	ProvinceUnitID     string
-	Year               int
-	Kind               Kind
+	ID             string
+	ProvinceUnitID string
+	Year           int
+	Kind           Kind
+	// IndexUnitID and IndexKind name the index NodeCode belongs to, for KindScoreFell: the
+	// provincial index (the province, "province"; Art. 14.1) or the unit's own index (the
+	// unit itself, e.g. "department"; Art. 15.7). Codes repeat between indexes.
+	IndexUnitID string
+	IndexKind   string
+	// Revision counts the changes of the explanation (1 when opened); a writer names the
+	// revision it read, so that concurrent drafts never overwrite each other unseen.
+	Revision           int
 	NodeCode           string
 	Title              string
 	Reason             string

@@ -44,6 +44,21 @@ func Falls(year int, nodes []NodeFigure) []Fall {
 	return out
 }
 
+// OwnIndexCovered says whether the head of a unit whose own index is of subjectKind must
+// explain the fallen nodes of that index (Art. 15.7: "Giám đốc Sở, Thủ trưởng ngành, Chủ
+// tịch Ủy ban nhân dân cấp huyện chịu trách nhiệm giải trình về … các lĩnh vực, tiêu chí,
+// tiêu chí thành phần của cơ quan, đơn vị, địa phương mình"). The provincial index is Art.
+// 14.1's, resolved through the matrix. Commune chairmen are not named by Art. 15.7 nor by
+// Chapter III at all: they are evaluated on the commune index (Art. 17.2) and sanctioned
+// by the district chairman (Art. 19.2), so a commune index that fell opens no request.
+func OwnIndexCovered(subjectKind string) bool {
+	switch subjectKind {
+	case "", "province", "commune":
+		return false
+	}
+	return true
+}
+
 // Cents parses a published figure ("12.75", "12,75", "12.7") into hundredths; false when
 // empty or not a number.
 func Cents(s string) (int64, bool) {

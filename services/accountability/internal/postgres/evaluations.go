@@ -62,12 +62,14 @@ func (t *TxStore) UnitResults(ctx context.Context, year int) ([]app.UnitIndex, e
 }
 
 // DeterminedCause implements app.Tx: the cause the secretariat determined when concluding
-// the Art. 14.1 explanation of the year, node and unit.
+// the Art. 14.1 explanation of the year, node and unit on the provincial index (the
+// unit's own index has nodes of the same codes, which Art. 17.1 and 19.1 do not count).
 func (t *TxStore) DeterminedCause(ctx context.Context, year int, node, unit string) (string, string, error) {
 	var id string
 	var causes []byte
 	err := t.tx.QueryRow(ctx, `SELECT id::text, determined_causes FROM explanation
-		WHERE kind = 'score_fell' AND year = $1 AND node_code = $2 AND unit_id = $3 AND status = 'concluded'`,
+		WHERE kind = 'score_fell' AND index_unit_id = province_unit_id AND year = $1 AND node_code = $2 AND unit_id = $3
+			AND status = 'concluded'`,
 		year, node, unit).Scan(&id, &causes)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return "", "", nil

@@ -57,6 +57,7 @@ func explanationRef(e explanation.Explanation) *accountabilityv1.ExplanationRef 
 	return &accountabilityv1.ExplanationRef{
 		Id: e.ID, Year: int32(e.Year), NodeCode: e.NodeCode, Title: e.Title, UnitId: e.UnitID,
 		HeadUserId: e.HeadUserID, HeadName: e.HeadName, CooperatingUnitIds: e.CooperatingUnitIDs, DueDate: e.DueDate,
+		IndexUnitId: e.IndexUnitID, IndexKind: e.IndexKind,
 	}
 }
 

@@ -125,7 +125,8 @@ func (t *TxStore) MatrixInForce(ctx context.Context, province string, year int) 
 const explanationColumns = `id::text, province_unit_id::text, year, kind, node_code, title, reason, legal_basis, unit_id::text,
 	head_user_id, head_name, cooperating_unit_ids::text[], coalesce(score::text,''), coalesce(previous_score::text,''),
 	coalesce(snapshot_id::text,''), due_date::text, status, content, review_comment, determined_causes, conclusion,
-	submitted_at, concluded_at, published_at, overdue_at, created_by, created_at, updated_at`
+	submitted_at, concluded_at, published_at, overdue_at, created_by, created_at, updated_at,
+	coalesce(index_unit_id::text,''), index_kind, version`
 
 func scanExplanation(row pgx.Row) (explanation.Explanation, error) {
 	var e explanation.Explanation
@@ -134,7 +135,7 @@ func scanExplanation(row pgx.Row) (explanation.Explanation, error) {
 	err := row.Scan(&e.ID, &e.ProvinceUnitID, &e.Year, &e.Kind, &e.NodeCode, &e.Title, &e.Reason, &e.LegalBasis, &e.UnitID,
 		&e.HeadUserID, &e.HeadName, &e.CooperatingUnitIDs, &e.Score, &e.PreviousScore, &e.SnapshotID, &e.DueDate, &e.Status,
 		&content, &e.ReviewComment, &causes, &e.Conclusion, &submitted, &concluded, &published, &overdue, &e.CreatedBy,
-		&e.CreateTime, &e.UpdateTime)
+		&e.CreateTime, &e.UpdateTime, &e.IndexUnitID, &e.IndexKind, &e.Revision)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return e, explanation.ErrNotFound
 	}
@@ -281,9 +282,9 @@ func (s *Store) ListExplanations(ctx context.Context, f app.ExplanationFilter) (
 	return out, withParts(ctx, s.pool, out)
 }
 
-// InsertExplanation implements app.Tx. The partial unique index on (year, node_code,
-// unit_id) for Art. 14.1 requests makes a second insert a no-op, however many times the
-// same results arrive.
+// InsertExplanation implements app.Tx. The partial unique index on (year, index_unit_id,
+// node_code, unit_id) for Art. 14.1 and 15.7 requests makes a second insert a no-op,
+// however many times the same results arrive.
 func (t *TxStore) InsertExplanation(ctx context.Context, e explanation.Explanation, c app.Change) (bool, error) {
 	content, err := json.Marshal(e.Content)
 	if err != nil {
@@ -300,12 +301,12 @@ func (t *TxStore) InsertExplanation(ctx context.Context, e explanation.Explanati
 	tag, err := t.tx.Exec(ctx, `
 		INSERT INTO explanation (id, province_unit_id, year, kind, node_code, title, reason, legal_basis, unit_id,
 			head_user_id, head_name, cooperating_unit_ids, score, previous_score, snapshot_id, due_date, status, content,
-			created_by, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::uuid[],$13,$14,$15,$16,$17,$18,$19,$20,$20)
-		ON CONFLICT (year, node_code, unit_id) WHERE kind = 'score_fell' DO NOTHING`,
+			created_by, created_at, updated_at, index_unit_id, index_kind)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12::uuid[],$13,$14,$15,$16,$17,$18,$19,$20,$20,$21,$22)
+		ON CONFLICT (year, index_unit_id, node_code, unit_id) WHERE kind = 'score_fell' DO NOTHING`,
 		e.ID, e.ProvinceUnitID, e.Year, string(e.Kind), e.NodeCode, e.Title, e.Reason, e.LegalBasis, e.UnitID,
 		e.HeadUserID, e.HeadName, coop, nullNum(e.Score), nullNum(e.PreviousScore), snapshot, e.DueDate,
-		string(e.Status), content, e.CreatedBy, e.CreateTime)
+		string(e.Status), content, e.CreatedBy, e.CreateTime, nullUUID(e.IndexUnitID), e.IndexKind)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23505" {
@@ -407,6 +408,13 @@ func (t *TxStore) MarkOverdue(ctx context.Context, e explanation.Explanation, at
 		return err
 	}
 	return recordExplanationEvent(ctx, t.tx, e, c)
+}
+
+func nullUUID(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
 }
 
 func nullTime(t time.Time) any {

@@ -60,6 +60,8 @@ type fakeDirectory struct {
 	tenures map[string][]*directoryv1.HeadTenure
 	// codes maps directory unit codes to ids, for LookupUnit and GetUnit.
 	codes map[string]string
+	// parents maps unit ids to their parent's, for GetUnit (no entry: a root).
+	parents map[string]string
 
 	mu    sync.Mutex
 	calls []string // authorization metadata per call
@@ -89,10 +91,14 @@ func (f *fakeDirectory) LookupUnit(_ context.Context, req *directoryv1.LookupUni
 }
 
 func (f *fakeDirectory) GetUnit(_ context.Context, req *directoryv1.GetUnitRequest) (*directoryv1.GetUnitResponse, error) {
-	for code, id := range f.codes {
-		if id == req.GetUnitId() {
-			return &directoryv1.GetUnitResponse{Unit: &directoryv1.Unit{Id: id, Code: code}}, nil
+	id := req.GetUnitId()
+	for code, cid := range f.codes {
+		if cid == id {
+			return &directoryv1.GetUnitResponse{Unit: &directoryv1.Unit{Id: id, Code: code, ParentId: f.parents[id]}}, nil
 		}
+	}
+	if f.units[id] {
+		return &directoryv1.GetUnitResponse{Unit: &directoryv1.Unit{Id: id, ParentId: f.parents[id]}}, nil
 	}
 	return nil, status.Error(codes.NotFound, "no unit")
 }

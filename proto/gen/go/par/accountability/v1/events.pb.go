@@ -89,7 +89,12 @@ type ExplanationRef struct {
 	// Directory ids of the cooperating units invited to contribute.
 	CooperatingUnitIds []string `protobuf:"bytes,8,rep,name=cooperating_unit_ids,json=cooperatingUnitIds,proto3" json:"cooperating_unit_ids,omitempty"`
 	// Due date, ISO `YYYY-MM-DD`, Vietnamese local date.
-	DueDate       string `protobuf:"bytes,9,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	DueDate string `protobuf:"bytes,9,opt,name=due_date,json=dueDate,proto3" json:"due_date,omitempty"`
+	// For a request opened because a score fell: whose index node_code is of, the province
+	// (Art. 14.1) or the owning unit itself (its own index, Art. 15.7). Empty otherwise.
+	IndexUnitId string `protobuf:"bytes,50,opt,name=index_unit_id,json=indexUnitId,proto3" json:"index_unit_id,omitempty"`
+	// That index's subject kind, e.g. `province` or `department`.
+	IndexKind     string `protobuf:"bytes,51,opt,name=index_kind,json=indexKind,proto3" json:"index_kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -183,6 +188,20 @@ func (x *ExplanationRef) GetCooperatingUnitIds() []string {
 func (x *ExplanationRef) GetDueDate() string {
 	if x != nil {
 		return x.DueDate
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetIndexUnitId() string {
+	if x != nil {
+		return x.IndexUnitId
+	}
+	return ""
+}
+
+func (x *ExplanationRef) GetIndexKind() string {
+	if x != nil {
+		return x.IndexKind
 	}
 	return ""
 }
@@ -821,7 +840,7 @@ const file_par_accountability_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"\"par/accountability/v1/events.proto\x12\x15par.accountability.v1\x1a*par/accountability/v1/accountability.proto\"b\n" +
 	"\x1bResponsibilityMatrixChanged\x12C\n" +
-	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrix\"\x8c\x02\n" +
+	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrix\"\xcf\x02\n" +
 	"\x0eExplanationRef\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x1b\n" +
@@ -832,7 +851,10 @@ const file_par_accountability_v1_events_proto_rawDesc = "" +
 	"headUserId\x12\x1b\n" +
 	"\thead_name\x18\a \x01(\tR\bheadName\x120\n" +
 	"\x14cooperating_unit_ids\x18\b \x03(\tR\x12cooperatingUnitIds\x12\x19\n" +
-	"\bdue_date\x18\t \x01(\tR\adueDate\"w\n" +
+	"\bdue_date\x18\t \x01(\tR\adueDate\x12\"\n" +
+	"\rindex_unit_id\x182 \x01(\tR\vindexUnitId\x12\x1d\n" +
+	"\n" +
+	"index_kind\x183 \x01(\tR\tindexKind\"w\n" +
 	"\x14ExplanationRequested\x12G\n" +
 	"\vexplanation\x18\x01 \x01(\v2%.par.accountability.v1.ExplanationRefR\vexplanation\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"_\n" +

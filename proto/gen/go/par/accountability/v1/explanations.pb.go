@@ -868,7 +868,12 @@ type Explanation struct {
 	// When last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Progress of the remediation tasks made from the roadmap (from task tracking), when known.
-	Remediation   []*RemediationTask `protobuf:"bytes,28,rep,name=remediation,proto3" json:"remediation,omitempty"`
+	Remediation []*RemediationTask `protobuf:"bytes,28,rep,name=remediation,proto3" json:"remediation,omitempty"`
+	// For a request opened because a score fell: whose index node_code is of, the province
+	// (Art. 14.1) or the owning unit itself (its own index, Art. 15.7).
+	IndexUnitId string `protobuf:"bytes,50,opt,name=index_unit_id,json=indexUnitId,proto3" json:"index_unit_id,omitempty"`
+	// That index's subject kind, e.g. `province` or `department`.
+	IndexKind     string `protobuf:"bytes,51,opt,name=index_kind,json=indexKind,proto3" json:"index_kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1097,6 +1102,20 @@ func (x *Explanation) GetRemediation() []*RemediationTask {
 		return x.Remediation
 	}
 	return nil
+}
+
+func (x *Explanation) GetIndexUnitId() string {
+	if x != nil {
+		return x.IndexUnitId
+	}
+	return ""
+}
+
+func (x *Explanation) GetIndexKind() string {
+	if x != nil {
+		return x.IndexKind
+	}
+	return ""
 }
 
 // Request of RequestExplanation.
@@ -2987,7 +3006,8 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\taction_id\x18\x02 \x01(\tR\bactionId\x12\x14\n" +
 	"\x05title\x18\x03 \x01(\tR\x05title\x12\x16\n" +
 	"\x06status\x18\x04 \x01(\tR\x06status\x12\x19\n" +
-	"\bdue_date\x18\x05 \x01(\tR\adueDate\"\xe1\t\n" +
+	"\bdue_date\x18\x05 \x01(\tR\adueDate\"\xa4\n" +
+	"\n" +
 	"\vExplanation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
 	"\x10province_unit_id\x18\x02 \x01(\tR\x0eprovinceUnitId\x12\x12\n" +
@@ -3024,7 +3044,10 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vupdate_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12H\n" +
-	"\vremediation\x18\x1c \x03(\v2&.par.accountability.v1.RemediationTaskR\vremediation\"\xdc\x03\n" +
+	"\vremediation\x18\x1c \x03(\v2&.par.accountability.v1.RemediationTaskR\vremediation\x12\"\n" +
+	"\rindex_unit_id\x182 \x01(\tR\vindexUnitId\x12\x1d\n" +
+	"\n" +
+	"index_kind\x183 \x01(\tR\tindexKind\"\xdc\x03\n" +
 	"\x19RequestExplanationRequest\x122\n" +
 	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12!\n" +

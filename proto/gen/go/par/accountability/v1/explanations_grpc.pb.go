@@ -65,8 +65,9 @@ type ExplanationServiceClient interface {
 	// Publishes a concluded explanation (Art. 12.2: objective, public, transparent): every
 	// signed-in user may then read it. Secretariat only.
 	PublishExplanation(ctx context.Context, in *PublishExplanationRequest, opts ...grpc.CallOption) (*PublishExplanationResponse, error)
-	// Re-runs the Art. 14.1 trigger on the stored published results of a province and year,
-	// e.g. after the year's matrix was imported late. Requests already open are kept.
+	// Re-runs the Art. 14.1 and 15.7 triggers on the stored published results of a province
+	// and year (the provincial index and its units' own indexes), e.g. after the year's matrix
+	// was imported late. Requests already open are kept.
 	RunExplanationTriggers(ctx context.Context, in *RunExplanationTriggersRequest, opts ...grpc.CallOption) (*RunExplanationTriggersResponse, error)
 	// Returns the report of Art. 20.2 for a province and year: rises and falls per node, who
 	// must explain, the explanations and their status, evaluations and proposals.
@@ -247,8 +248,9 @@ type ExplanationServiceServer interface {
 	// Publishes a concluded explanation (Art. 12.2: objective, public, transparent): every
 	// signed-in user may then read it. Secretariat only.
 	PublishExplanation(context.Context, *PublishExplanationRequest) (*PublishExplanationResponse, error)
-	// Re-runs the Art. 14.1 trigger on the stored published results of a province and year,
-	// e.g. after the year's matrix was imported late. Requests already open are kept.
+	// Re-runs the Art. 14.1 and 15.7 triggers on the stored published results of a province
+	// and year (the provincial index and its units' own indexes), e.g. after the year's matrix
+	// was imported late. Requests already open are kept.
 	RunExplanationTriggers(context.Context, *RunExplanationTriggersRequest) (*RunExplanationTriggersResponse, error)
 	// Returns the report of Art. 20.2 for a province and year: rises and falls per node, who
 	// must explain, the explanations and their status, evaluations and proposals.
