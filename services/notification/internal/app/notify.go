@@ -39,8 +39,12 @@ type TxStore interface {
 	ItemWriter
 	// AddDeliveries inserts deliveries, skipping any whose (event, channel, recipient) exists.
 	AddDeliveries(ctx context.Context, ds []notice.Delivery) (int, error)
-	// Modes returns the explicit preference modes of users for event: user → channel → mode.
-	Modes(ctx context.Context, userIDs []string, event string) (map[string]map[string]string, error)
+	// Modes returns the explicit preference modes of users for the event types:
+	// user → event type → channel → mode.
+	Modes(ctx context.Context, userIDs, eventTypes []string) (map[string]map[string]map[string]string, error)
+	// CopyNew writes the items and deliveries of events new in this transaction, failing
+	// (rather than skipping) if one exists already.
+	CopyNew(ctx context.Context, items []inbox.Item, ds []notice.Delivery) error
 	// Subscriptions returns the active webhook subscriptions.
 	Subscriptions(ctx context.Context) ([]notice.Subscription, error)
 	// Watch starts an escalation watch unless one with its key exists.
@@ -62,8 +66,10 @@ type Event struct {
 	ID, Type string
 	// Facts are what it tells.
 	Facts notice.Facts
-	// JSON is the event as agency systems receive it (protojson).
-	JSON []byte
+	// JSON is the event as agency systems receive it (protojson); when nil, JSONFunc makes it,
+	// so an event no agency system subscribes to is never marshalled.
+	JSON     []byte
+	JSONFunc func() []byte
 	// Trace carries the producer's trace for this event's log line when events are handled
 	// in a batch (whose context has the batch's span); nil means the call's context.
 	Trace context.Context
@@ -88,19 +94,41 @@ type recipientUser struct {
 }
 
 // Notify applies the rule of ev in tx: inbox items, e-mails, webhook calls and escalation
-// watches. An event without a rule changes nothing.
+// watches. An event without a rule changes nothing. What the event already caused (it was
+// handled before) is not written again.
 func (s *Service) Notify(ctx context.Context, tx TxStore, ev Event) error {
-	return s.NotifyBatch(ctx, tx, []Event{ev})
+	return s.notify(ctx, tx, []Event{ev}, false)
 }
 
-// NotifyBatch applies the rules of several events in tx, writing all their inbox items and
-// deliveries in one statement each.
+// NotifyBatch applies the rules of several events in tx, which must be new: recorded as
+// processed for the first time in tx (kit/consumer's batch mode). Their inbox items and
+// deliveries are copied in (TxStore.CopyNew); should one exist after all, the call fails
+// and the caller handles the events one by one with Notify.
 func (s *Service) NotifyBatch(ctx context.Context, tx TxStore, evs []Event) error {
+	return s.notify(ctx, tx, evs, true)
+}
+
+// planned is an event whose recipients are resolved.
+type planned struct {
+	ev    Event
+	rule  notice.Rule
+	units []notice.Recipient
+	users []recipientUserEntry
+}
+
+// notify resolves the recipients of every event first, then reads the preferences of all
+// their users in one query, renders each distinct message once, and writes everything in
+// one statement (or one COPY) per table: a batch costs a handful of round trips, not a few
+// per event.
+func (s *Service) notify(ctx context.Context, tx TxStore, evs []Event, fresh bool) error {
 	var (
-		items  []inbox.Item
-		ds     []notice.Delivery
-		subs   []notice.Subscription
-		subsOK bool
+		todo    []planned
+		subs    []notice.Subscription
+		subsOK  bool
+		userIDs []string
+		types   []string
+		seenU   = map[string]bool{}
+		seenT   = map[string]bool{}
 	)
 	now := s.now()
 	for _, ev := range evs {
@@ -108,6 +136,8 @@ func (s *Service) NotifyBatch(ctx context.Context, tx TxStore, evs []Event) erro
 		if !ok {
 			continue
 		}
+		// Reactions and watches keep the order of the events: a reaction ends only a watch
+		// started before it.
 		if rule.Reaction != "" {
 			if err := tx.React(ctx, rule.Reaction+":"+watchID(rule.Reaction, ev.Facts), now); err != nil {
 				return fmt.Errorf("record reaction to %s: %w", ev.ID, err)
@@ -121,11 +151,22 @@ func (s *Service) NotifyBatch(ctx context.Context, tx TxStore, evs []Event) erro
 			}
 			subsOK = true
 		}
-		evItems, evDs, err := s.plan(ctx, tx, rule, ev, subs, now)
+		units := rule.Units(ev.Facts)
+		users, err := s.users(ctx, rule, ev.Facts, units, now)
 		if err != nil {
 			return err
 		}
-		items, ds = append(items, evItems...), append(ds, evDs...)
+		for _, u := range users {
+			if !seenU[u.ID] {
+				seenU[u.ID] = true
+				userIDs = append(userIDs, u.ID)
+			}
+		}
+		if len(users) > 0 && !seenT[ev.Type] {
+			seenT[ev.Type] = true
+			types = append(types, ev.Type)
+		}
+		todo = append(todo, planned{ev: ev, rule: rule, units: units, users: users})
 		if rule.Escalate != "" {
 			m, err := notice.Render(ev.Type, notice.ChannelInbox, ev.Facts, notice.Recipient{}, s.opts.PortalBaseURL)
 			if err != nil {
@@ -137,13 +178,34 @@ func (s *Service) NotifyBatch(ctx context.Context, tx TxStore, evs []Event) erro
 				return fmt.Errorf("event %s: %w", ev.ID, err)
 			}
 		}
+	}
+	modes, err := tx.Modes(ctx, userIDs, types)
+	if err != nil {
+		return err
+	}
+	var (
+		items []inbox.Item
+		ds    []notice.Delivery
+	)
+	for _, p := range todo {
+		evItems, evDs, err := s.plan(p, modes, subs, now)
+		if err != nil {
+			return err
+		}
+		items, ds = append(items, evItems...), append(ds, evDs...)
 		logCtx := ctx
-		if ev.Trace != nil {
-			logCtx = ev.Trace
+		if p.ev.Trace != nil {
+			logCtx = p.ev.Trace
 		}
 		s.log.InfoContext(logCtx, "event notified",
-			slog.String("event_id", ev.ID), slog.String("event_type", ev.Type),
+			slog.String("event_id", p.ev.ID), slog.String("event_type", p.ev.Type),
 			slog.Int("inbox_items", len(evItems)), slog.Int("deliveries", len(evDs)))
+	}
+	if fresh {
+		if err := tx.CopyNew(ctx, items, ds); err != nil {
+			return fmt.Errorf("%d events: %w", len(evs), err)
+		}
+		return nil
 	}
 	if _, err := tx.AddItems(ctx, items); err != nil {
 		return fmt.Errorf("%d events: %w", len(evs), err)
@@ -154,24 +216,38 @@ func (s *Service) NotifyBatch(ctx context.Context, tx TxStore, evs []Event) erro
 	return nil
 }
 
-// plan returns the inbox items and deliveries one event causes.
-func (s *Service) plan(ctx context.Context, tx TxStore, rule notice.Rule, ev Event, subs []notice.Subscription, now time.Time) ([]inbox.Item, []notice.Delivery, error) {
-	units := rule.Units(ev.Facts)
-	users, err := s.users(ctx, rule, ev.Facts, units, now)
+// renderer renders the messages of one event, each (channel, role) once: the units of a
+// fan-out share their wording.
+type renderer struct {
+	ev      Event
+	baseURL string
+	done    map[[2]string]notice.Message
+}
+
+func (r *renderer) render(channel string, to notice.Recipient) (notice.Message, error) {
+	key := [2]string{channel, to.Role}
+	if m, ok := r.done[key]; ok {
+		return m, nil
+	}
+	m, err := notice.Render(r.ev.Type, channel, r.ev.Facts, to, r.baseURL)
 	if err != nil {
-		return nil, nil, err
+		return notice.Message{}, err
 	}
-	var userIDs []string
-	for _, u := range users {
-		userIDs = append(userIDs, u.ID)
+	if r.done == nil {
+		r.done = map[[2]string]notice.Message{}
 	}
-	modes, err := tx.Modes(ctx, userIDs, ev.Type)
-	if err != nil {
-		return nil, nil, err
-	}
+	r.done[key] = m
+	return m, nil
+}
+
+// plan returns the inbox items and deliveries one event causes, given the preferences
+// (user → event type → channel → mode) and the active subscriptions.
+func (s *Service) plan(p planned, modes map[string]map[string]map[string]string, subs []notice.Subscription, now time.Time) ([]inbox.Item, []notice.Delivery, error) {
+	ev, rule := p.ev, p.rule
+	rd := renderer{ev: ev, baseURL: s.opts.PortalBaseURL}
 	var items []inbox.Item
-	for _, r := range units {
-		m, err := notice.Render(ev.Type, notice.ChannelInbox, ev.Facts, r, s.opts.PortalBaseURL)
+	for _, r := range p.units {
+		m, err := rd.render(notice.ChannelInbox, r)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -179,22 +255,26 @@ func (s *Service) plan(ctx context.Context, tx TxStore, rule notice.Rule, ev Eve
 			Title: m.Title, Body: m.Body, Link: m.Link, Urgent: rule.Urgent, CreateTime: now})
 	}
 	var ds []notice.Delivery
-	for _, u := range users {
+	// Two users may share an address (a unit's mailbox): one e-mail per address and event.
+	mailed := map[string]bool{}
+	for _, u := range p.users {
 		r := notice.Recipient{UserID: u.ID, UnitID: u.UnitID, Role: u.role}
+		userModes := modes[u.ID][ev.Type]
 		// A unit's users read the unit's item; users named directly get their own.
-		if mode := modes[u.ID][notice.ChannelInbox]; u.direct && (rule.Urgent || mode != notice.ModeOff) {
-			m, err := notice.Render(ev.Type, notice.ChannelInbox, ev.Facts, r, s.opts.PortalBaseURL)
+		if mode := userModes[notice.ChannelInbox]; u.direct && (rule.Urgent || mode != notice.ModeOff) {
+			m, err := rd.render(notice.ChannelInbox, r)
 			if err != nil {
 				return nil, nil, err
 			}
 			items = append(items, inbox.Item{ID: s.newID(), UserID: u.ID, EventID: ev.ID, EventType: ev.Type,
 				Title: m.Title, Body: m.Body, Link: m.Link, Urgent: rule.Urgent, CreateTime: now})
 		}
-		if u.Email == "" {
+		addr := strings.ToLower(u.Email)
+		if addr == "" || mailed[addr] {
 			continue
 		}
 		state := notice.StatePending
-		switch modes[u.ID][notice.ChannelEmail] {
+		switch userModes[notice.ChannelEmail] {
 		case notice.ModeOff:
 			continue
 		case notice.ModeDigest:
@@ -202,20 +282,25 @@ func (s *Service) plan(ctx context.Context, tx TxStore, rule notice.Rule, ev Eve
 				state = notice.StateDigest
 			}
 		}
-		m, err := notice.Render(ev.Type, notice.ChannelEmail, ev.Facts, r, s.opts.PortalBaseURL)
+		mailed[addr] = true
+		m, err := rd.render(notice.ChannelEmail, r)
 		if err != nil {
 			return nil, nil, err
 		}
 		ds = append(ds, notice.Delivery{ID: s.newID(), EventID: ev.ID, EventType: ev.Type, Channel: notice.ChannelEmail,
-			Recipient: strings.ToLower(u.Email), Subject: m.Title, Body: []byte(m.Body), State: state,
+			Recipient: addr, Subject: m.Title, Body: []byte(m.Body), State: state,
 			NextAttempt: now, CreateTime: now})
 	}
+	var body []byte
 	for _, sub := range subs {
 		if !sub.Wants(ev.Type) {
 			continue
 		}
+		if body == nil {
+			body = webhookBody(ev)
+		}
 		ds = append(ds, notice.Delivery{ID: s.newID(), EventID: ev.ID, EventType: ev.Type, Channel: notice.ChannelWebhook,
-			Recipient: sub.ID, Body: webhookBody(ev), State: notice.StatePending, NextAttempt: now, CreateTime: now})
+			Recipient: sub.ID, Body: body, State: notice.StatePending, NextAttempt: now, CreateTime: now})
 	}
 	return items, ds, nil
 }
@@ -302,6 +387,9 @@ type recipientUserEntry struct {
 // webhookBody is the JSON an agency system receives: the event's id, type and content.
 func webhookBody(ev Event) []byte {
 	data := ev.JSON
+	if data == nil && ev.JSONFunc != nil {
+		data = ev.JSONFunc()
+	}
 	if len(data) == 0 {
 		data = []byte("{}")
 	}

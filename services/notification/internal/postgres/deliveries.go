@@ -48,27 +48,31 @@ func (s *Store) AddDeliveries(ctx context.Context, ds []notice.Delivery) (int, e
 	return int(tag.RowsAffected()), nil
 }
 
-// Modes returns the explicit preferences of users for event.
-func (s *Store) Modes(ctx context.Context, userIDs []string, event string) (map[string]map[string]string, error) {
-	out := map[string]map[string]string{}
-	if len(userIDs) == 0 {
+// Modes returns the explicit preferences of users for the event types, in one query for a
+// whole batch of events: user → event type → channel → mode.
+func (s *Store) Modes(ctx context.Context, userIDs, eventTypes []string) (map[string]map[string]map[string]string, error) {
+	out := map[string]map[string]map[string]string{}
+	if len(userIDs) == 0 || len(eventTypes) == 0 {
 		return out, nil
 	}
-	rows, err := s.db.Query(ctx, `SELECT user_id::text, channel, mode FROM preferences
-		WHERE user_id = ANY($1::uuid[]) AND event_type = $2`, userIDs, event)
+	rows, err := s.db.Query(ctx, `SELECT user_id::text, event_type, channel, mode FROM preferences
+		WHERE user_id = ANY($1::uuid[]) AND event_type = ANY($2::text[])`, userIDs, eventTypes)
 	if err != nil {
 		return nil, fmt.Errorf("select preferences: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var user, channel, mode string
-		if err := rows.Scan(&user, &channel, &mode); err != nil {
+		var user, event, channel, mode string
+		if err := rows.Scan(&user, &event, &channel, &mode); err != nil {
 			return nil, fmt.Errorf("select preferences: %w", err)
 		}
 		if out[user] == nil {
-			out[user] = map[string]string{}
+			out[user] = map[string]map[string]string{}
 		}
-		out[user][channel] = mode
+		if out[user][event] == nil {
+			out[user][event] = map[string]string{}
+		}
+		out[user][event][channel] = mode
 	}
 	return out, rows.Err()
 }
