@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -145,18 +147,64 @@ type occurrenceCursor struct {
 
 // ListOccurrences returns one page of occurrences the viewer may see, earliest deadline
 // first and those without a deadline last, found by keyset.
+//
+// The page is chosen first from narrow columns only (occurrences_task_period_key and
+// task_assignments_unit_role_idx answer a unit's list without touching a table), and only
+// the page's rows are then read in full with their task, document and pending extension:
+// a unit with a thousand tasks otherwise costs a thousand heap reads per page.
 func (s *Store) ListOccurrences(ctx context.Context, f app.OccurrenceFilter) (app.Page[tracking.Occurrence], error) {
+	sql, args, size, err := listOccurrencesSQL(f)
+	if err != nil {
+		return app.Page[tracking.Occurrence]{}, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return app.Page[tracking.Occurrence]{}, fmt.Errorf("select occurrences: %w", err)
+	}
+	list, err := pgx.CollectRows(rows, scanOccurrence)
+	if err != nil {
+		return app.Page[tracking.Occurrence]{}, fmt.Errorf("select occurrences: %w", err)
+	}
+	var p app.Page[tracking.Occurrence]
+	if len(list) > size {
+		list = list[:size]
+		last := list[size-1]
+		c := occurrenceCursor{Due: "infinity", ID: last.ID}
+		if !last.Due.IsZero() {
+			c.Due = last.Due.UTC().Format(time.RFC3339Nano)
+		}
+		p.NextPageToken = page.Encode(c)
+	}
+	p.Items = list
+	return p, nil
+}
+
+// listOccurrencesSQL is ListOccurrences' query for f, its arguments and the page size (the
+// query returns one row more when another page follows).
+func listOccurrencesSQL(f app.OccurrenceFilter) (string, []any, int, error) {
 	var cur occurrenceCursor
 	if err := page.Decode(f.PageToken, &cur); err != nil {
-		return app.Page[tracking.Occurrence]{}, err
+		return "", nil, 0, err
 	}
 	size := page.Size(f.PageSize)
 	var q query
 	if !f.Viewer.All {
 		// The same rule as grpcapi's relation: the caller's unit takes part in the task, or
-		// the caller heads the unit that issued the document.
-		q.where(`(EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = o.task_id AND a.unit_id::text = $#)
-			OR ($#::boolean AND d.issuer_unit_id::text = $#))`, f.Viewer.UnitID, f.Viewer.IssuerHead, f.Viewer.UnitID)
+		// the caller heads the unit that issued the document. Unit ids are compared as uuids
+		// (a text cast of the column would hide task_assignments' unit index); a viewer whose
+		// unit is no uuid sees nothing.
+		viewerUnit, err := uuid.Parse(f.Viewer.UnitID)
+		switch {
+		case err != nil:
+			q.where("false")
+		case sameUnit(viewerUnit, f.UnitID):
+			// Implied by the unit filter below: the viewer's own unit takes part in the task.
+		case f.Viewer.IssuerHead:
+			q.where(`(o.task_id IN (SELECT a.task_id FROM task_assignments a WHERE a.unit_id = $#::uuid)
+				OR o.document_id IN (SELECT d.id FROM documents d WHERE d.issuer_unit_id = $#::uuid))`, viewerUnit, viewerUnit)
+		default:
+			q.where("o.task_id IN (SELECT a.task_id FROM task_assignments a WHERE a.unit_id = $#::uuid)", viewerUnit)
+		}
 	}
 	if f.TaskID != "" {
 		q.where("o.task_id = $#", f.TaskID)
@@ -169,9 +217,9 @@ func (s *Store) ListOccurrences(ctx context.Context, f app.OccurrenceFilter) (ap
 	}
 	if f.UnitID != "" {
 		if f.Role != "" {
-			q.where("EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = o.task_id AND a.unit_id = $# AND a.role = $#)", f.UnitID, f.Role)
+			q.where("o.task_id IN (SELECT a.task_id FROM task_assignments a WHERE a.unit_id = $# AND a.role = $#)", f.UnitID, f.Role)
 		} else {
-			q.where("EXISTS (SELECT 1 FROM task_assignments a WHERE a.task_id = o.task_id AND a.unit_id = $#)", f.UnitID)
+			q.where("o.task_id IN (SELECT a.task_id FROM task_assignments a WHERE a.unit_id = $#)", f.UnitID)
 		}
 	}
 	if len(f.States) > 0 {
@@ -193,28 +241,18 @@ func (s *Store) ListOccurrences(ctx context.Context, f app.OccurrenceFilter) (ap
 	if f.PageToken != "" {
 		q.where("(COALESCE(o.due_time, 'infinity'::timestamptz), o.id) > ($#::text::timestamptz, $#::uuid)", cur.Due, cur.ID)
 	}
-	sql := `SELECT ` + occurrenceColumns + occurrenceFrom + q.clause() +
-		` ORDER BY COALESCE(o.due_time, 'infinity'::timestamptz), o.id LIMIT ` + fmt.Sprint(size+1)
-	rows, err := s.pool.Query(ctx, sql, q.args...)
-	if err != nil {
-		return app.Page[tracking.Occurrence]{}, fmt.Errorf("select occurrences: %w", err)
-	}
-	list, err := pgx.CollectRows(rows, scanOccurrence)
-	if err != nil {
-		return app.Page[tracking.Occurrence]{}, fmt.Errorf("select occurrences: %w", err)
-	}
-	var p app.Page[tracking.Occurrence]
-	if len(list) > size {
-		list = list[:size]
-		last := list[size-1]
-		c := occurrenceCursor{Due: "infinity", ID: last.ID}
-		if !last.Due.IsZero() {
-			c.Due = last.Due.UTC().Format(time.RFC3339Nano)
-		}
-		p.NextPageToken = page.Encode(c)
-	}
-	p.Items = list
-	return p, nil
+	sql := `SELECT ` + occurrenceColumns + ` FROM (
+		SELECT o.id, COALESCE(o.due_time, 'infinity'::timestamptz) AS due_key FROM occurrences o` + q.clause() + `
+		ORDER BY due_key, o.id LIMIT ` + fmt.Sprint(size+1) + `) p
+	JOIN occurrences o ON o.id = p.id` + strings.TrimPrefix(occurrenceFrom, " FROM occurrences o") +
+		` ORDER BY p.due_key, p.id`
+	return sql, q.args, size, nil
+}
+
+// sameUnit reports whether unit is the unit id s (in any letter case).
+func sameUnit(unit uuid.UUID, s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u == unit
 }
 
 // ChangeOccurrence locks the occurrence, applies change and writes the result: the

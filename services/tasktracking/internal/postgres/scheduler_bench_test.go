@@ -87,7 +87,9 @@ func benchDB(b *testing.B) *pgxpool.Pool {
 	if _, err := store.EmitDeadlineNotices(ctx, app.NoticePass{Now: benchNow.Add(-24 * time.Hour), Leads: tracking.DefaultLeadTimes}); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := pool.Exec(ctx, "ANALYZE"); err != nil {
+	// VACUUM as autovacuum would have by now on a table this size: it marks the pages
+	// all-visible, which index-only scans rely on, for the store and the raw queries alike.
+	if _, err := pool.Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
 	return pool
