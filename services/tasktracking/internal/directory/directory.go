@@ -4,6 +4,7 @@ package directory
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -24,26 +25,61 @@ const callTimeout = 10 * time.Second
 // Client resolves units through the directory's BatchGetUnits. The connection it is given
 // forwards the caller's token (kit/auth.PerRPCCredentials), so the directory applies the
 // caller's rights.
+//
+// Units found are remembered for a short while (WithCache), so that creating tasks for the
+// same units again and again does not cost a directory round trip each time. Only units
+// found are remembered: a unit created in the directory a moment ago is never refused
+// from a stale answer, and one dissolved is accepted for at most the cache's lifetime.
+// Every directory reader may read every unit, so one caller's answer serves another.
 type Client struct {
 	units directoryv1.DirectoryServiceClient
+
+	ttl time.Duration
+	now func() time.Time
+
+	mu    sync.Mutex
+	known map[string]time.Time // unit id → until when it is known to exist
 }
 
 var _ app.Directory = (*Client)(nil)
 
-// New returns a Client on conn.
+// DefaultCacheTTL is how long New remembers a unit found.
+const DefaultCacheTTL = time.Minute
+
+// maxKnown bounds the cache; a province has a few thousand units.
+const maxKnown = 100_000
+
+// New returns a Client on conn that remembers units found for DefaultCacheTTL.
 func New(conn grpc.ClientConnInterface) *Client {
-	return &Client{units: directoryv1.NewDirectoryServiceClient(conn)}
+	return &Client{units: directoryv1.NewDirectoryServiceClient(conn), ttl: DefaultCacheTTL, now: time.Now, known: map[string]time.Time{}}
+}
+
+// WithCache makes c remember units found for ttl by the clock now (nil: the system clock);
+// a ttl of 0 asks the directory every time.
+func (c *Client) WithCache(ttl time.Duration, now func() time.Time) *Client {
+	if now == nil {
+		now = time.Now
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ttl, c.now, c.known = ttl, now, map[string]time.Time{}
+	return c
 }
 
 // MissingUnits returns those of ids the directory does not know, in one call per 500 ids
-// (one call for any real document). A directory that is down or slow gives an error wrapping
+// not remembered (one call for any real document, none when every unit was seen within the
+// cache's lifetime). A directory that is down or slow gives an error wrapping
 // app.ErrUnavailable.
 func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, error) {
+	ask := c.unknown(ids)
+	if len(ask) == 0 {
+		return nil, nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	var missing []string
-	for start := 0; start < len(ids); start += maxBatch {
-		chunk := ids[start:min(start+maxBatch, len(ids))]
+	for start := 0; start < len(ask); start += maxBatch {
+		chunk := ask[start:min(start+maxBatch, len(ask))]
 		resp, err := c.units.BatchGetUnits(ctx, &directoryv1.BatchGetUnitsRequest{UnitIds: chunk})
 		if err != nil {
 			switch status.Code(err) {
@@ -52,9 +88,52 @@ func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, erro
 			}
 			return nil, fmt.Errorf("directory BatchGetUnits: %w", err)
 		}
+		c.remember(resp.GetUnits())
 		missing = append(missing, resp.GetMissingUnitIds()...)
 	}
 	return missing, nil
+}
+
+// unknown returns those of ids not remembered as existing, each once.
+func (c *Client) unknown(ids []string) []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := c.now()
+	var ask []string
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if until, ok := c.known[id]; !ok || !now.Before(until) {
+			ask = append(ask, id)
+		}
+	}
+	return ask
+}
+
+// remember records units as existing for the cache's lifetime.
+func (c *Client) remember(units []*directoryv1.Unit) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ttl <= 0 {
+		return
+	}
+	now := c.now()
+	if len(c.known)+len(units) > maxKnown {
+		for id, until := range c.known {
+			if !now.Before(until) {
+				delete(c.known, id)
+			}
+		}
+		if len(c.known)+len(units) > maxKnown {
+			clear(c.known)
+		}
+	}
+	for _, u := range units {
+		c.known[u.GetId()] = now.Add(c.ttl)
+	}
 }
 
 // maxPageSize is ListUnits' limit on units per page.

@@ -28,6 +28,7 @@ import (
 	"github.com/parindex/platform/services/kit/outbox"
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/tasktracking/internal/app"
+	"github.com/parindex/platform/services/tasktracking/internal/authcache"
 	"github.com/parindex/platform/services/tasktracking/internal/directory"
 	"github.com/parindex/platform/services/tasktracking/internal/events"
 	"github.com/parindex/platform/services/tasktracking/internal/grpcapi"
@@ -55,6 +56,12 @@ type Config struct {
 	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
 	// DirectoryAddr is the directory's gRPC address, where units are resolved.
 	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+	// DirectoryCacheTTL is how long a unit the directory found is taken as existing without
+	// asking again; 0 asks every time (tests that construct the Config directly).
+	DirectoryCacheTTL time.Duration `env:"DIRECTORY_CACHE_TTL" default:"1m"`
+	// TokenCacheTTL is how long a verified bearer token is accepted without checking its
+	// signature again (never past its expiry); 0 checks every call.
+	TokenCacheTTL time.Duration `env:"TOKEN_CACHE_TTL" default:"1m"`
 	// MaxExtensions is how many extensions an occurrence may be granted.
 	MaxExtensions int `env:"MAX_EXTENSIONS" default:"2"`
 	// SchedulerInterval is how often the deadline scheduler makes a pass (it also makes
@@ -112,6 +119,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	if err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
+	// Clients send the same token call after call; its signature is checked once.
+	verifier = authcache.New(verifier, cfg.TokenCacheTTL, nil)
 
 	// Directory: calls forward the caller's token, so the directory applies its rights.
 	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
@@ -133,7 +142,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		return fmt.Errorf("DUE_SOON_LEAD_TIMES: %w", err)
 	}
 	store := postgres.New(pool)
-	dirClient := directory.New(dirConn)
+	dirClient := directory.New(dirConn).WithCache(cfg.DirectoryCacheTTL, nil)
 	svc := app.New(store, dirClient, log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
 	api := grpcapi.New(svc, log)
 	blobDir := cfg.BlobDir
