@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/parindex/platform/services/kit/vntime"
+
 	"github.com/parindex/platform/services/parscoring/internal/assessment"
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
 )
@@ -16,10 +18,25 @@ import (
 // ErrUnavailable marks a failure of a peer service worth retrying later.
 var ErrUnavailable = errors.New("dịch vụ danh mục đơn vị tạm thời không phản hồi, hãy thử lại")
 
-// Directory resolves the units a round scores.
+// ErrUnitNotFound: the directory has no unit with this id.
+var ErrUnitNotFound = errors.New("không có đơn vị này trong danh mục đơn vị")
+
+// Directory resolves units: those a round scores, and single units that other records
+// (feedback codes) point to.
 type Directory interface {
 	// Units returns the units in force of a level and kind, with id, code and name.
 	Units(ctx context.Context, level, kind string) ([]assessment.Subject, error)
+	// GetUnit returns one unit, or ErrUnitNotFound; a directory that does not answer
+	// gives an error wrapping ErrUnavailable.
+	GetUnit(ctx context.Context, id string) (Unit, error)
+}
+
+// Unit is a directory unit as PAR scoring needs it.
+type Unit struct {
+	ID, Code, Name, Kind, Level string
+	// ValidTo is the last local day the unit exists (merged or dissolved); zero while
+	// it exists.
+	ValidTo vntime.Date
 }
 
 // AssessmentStore persists rounds and assessments. Writes record their events in the same

@@ -79,25 +79,40 @@ type FeedbackStore interface {
 // Feedback runs the public satisfaction channel.
 type Feedback struct {
 	store FeedbackStore
+	dir   Directory
 	now   func() time.Time
 }
 
-// NewFeedback returns the feedback use cases on store; now is the clock (nil: time.Now).
-func NewFeedback(store FeedbackStore, now func() time.Time) *Feedback {
+// NewFeedback returns the feedback use cases on store, checking units in dir; now is the
+// clock (nil: time.Now).
+func NewFeedback(store FeedbackStore, dir Directory, now func() time.Time) *Feedback {
 	if now == nil {
 		now = time.Now
 	}
-	return &Feedback{store: store, now: now}
+	return &Feedback{store: store, dir: dir, now: now}
 }
 
 // codeEncoding writes random codes in lower-case letters and digits, easy to print in a
 // QR link and to type.
 var codeEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// CreateCode makes an unguessable code (80 random bits) for a unit or desk.
+// CreateCode makes an unguessable code (80 random bits) for a unit or desk. The unit must
+// exist in the directory and not have been dissolved or merged: citizens would otherwise
+// rate a unit nobody reads the answers of.
 func (f *Feedback) CreateCode(ctx context.Context, unitID, desk, actor string) (FeedbackCode, error) {
 	if _, err := uuid.Parse(unitID); err != nil {
 		return FeedbackCode{}, methodology.ValidationErrors{{Field: "unit_id", Reason: "mã đơn vị không hợp lệ"}}
+	}
+	u, err := f.dir.GetUnit(ctx, unitID)
+	if errors.Is(err, ErrUnitNotFound) {
+		return FeedbackCode{}, methodology.ValidationErrors{{Field: "unit_id", Reason: ErrUnitNotFound.Error()}}
+	}
+	if err != nil {
+		return FeedbackCode{}, fmt.Errorf("feedback code: unit %s: %w", unitID, err)
+	}
+	if !u.ValidTo.IsZero() && u.ValidTo.Before(vntime.Today(f.now())) {
+		return FeedbackCode{}, methodology.ValidationErrors{{Field: "unit_id",
+			Reason: fmt.Sprintf("đơn vị %s (%s) không còn hoạt động sau ngày %s (đã giải thể hoặc sáp nhập)", u.Name, u.Code, u.ValidTo.VN())}}
 	}
 	b := make([]byte, 10)
 	if _, err := rand.Read(b); err != nil {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
+	"github.com/parindex/platform/services/kit/vntime"
 	"github.com/parindex/platform/services/parscoring/internal/app"
 	"github.com/parindex/platform/services/parscoring/internal/assessment"
 )
@@ -26,7 +27,7 @@ const (
 	maxPages    = 1000
 )
 
-// Client lists units through the directory's ListUnits. The connection forwards the
+// Client lists units through the directory's ListUnits and reads one through GetUnit. The connection forwards the
 // caller's token (kit/auth.PerRPCCredentials), so the directory applies the caller's rights.
 type Client struct {
 	units directoryv1.DirectoryServiceClient
@@ -71,4 +72,35 @@ func (c *Client) Units(ctx context.Context, level, kind string) ([]assessment.Su
 		}
 	}
 	return nil, fmt.Errorf("directory ListUnits: more than %d pages", maxPages)
+}
+
+// GetUnit implements app.Directory through the directory's GetUnit: a unit the directory
+// does not know (NotFound, or an id it refuses) wraps app.ErrUnitNotFound; a directory that
+// is down or slow wraps app.ErrUnavailable.
+func (c *Client) GetUnit(ctx context.Context, id string) (app.Unit, error) {
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	resp, err := c.units.GetUnit(ctx, &directoryv1.GetUnitRequest{UnitId: id})
+	if err != nil {
+		return app.Unit{}, fmt.Errorf("directory GetUnit %s: %w", id, classify(err))
+	}
+	u := resp.GetUnit()
+	out := app.Unit{ID: u.GetId(), Code: u.GetCode(), Name: u.GetName(), Kind: u.GetKind(), Level: u.GetLevel()}
+	if v := u.GetValidTo(); v != "" {
+		if out.ValidTo, err = vntime.ParseISO(v); err != nil {
+			return app.Unit{}, fmt.Errorf("directory GetUnit %s: valid_to %q: %w", id, v, err)
+		}
+	}
+	return out, nil
+}
+
+// classify wraps the app's sentinel matching a directory error's code, keeping the cause.
+func classify(err error) error {
+	switch status.Code(err) {
+	case codes.NotFound, codes.InvalidArgument:
+		return fmt.Errorf("%w: %w", app.ErrUnitNotFound, err)
+	case codes.Unavailable, codes.DeadlineExceeded, codes.ResourceExhausted, codes.Aborted:
+		return fmt.Errorf("%w: %w", app.ErrUnavailable, err)
+	}
+	return err
 }

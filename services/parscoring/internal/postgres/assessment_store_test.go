@@ -22,6 +22,15 @@ import (
 // memDirectory is the directory peer: units of one level and kind.
 type memDirectory struct{ units []assessment.Subject }
 
+func (d memDirectory) GetUnit(_ context.Context, id string) (app.Unit, error) {
+	for _, u := range d.units {
+		if u.UnitID == id {
+			return app.Unit{ID: u.UnitID, Code: u.UnitCode, Name: u.UnitName, Kind: "department", Level: "province"}, nil
+		}
+	}
+	return app.Unit{}, app.ErrUnitNotFound
+}
+
 func (d memDirectory) Units(_ context.Context, level, kind string) ([]assessment.Subject, error) {
 	if level != "province" || kind != "department" {
 		return nil, nil

@@ -36,6 +36,8 @@ type fakeDirectory struct {
 
 	mu    sync.Mutex
 	auths []string
+	// gets counts GetUnit calls.
+	gets int
 }
 
 // demoUnitID is the id the fake gives the demo unit with this code.
@@ -70,13 +72,42 @@ func startFakeDirectory(t *testing.T) (*fakeDirectory, string) {
 	return f, lis.Addr().String()
 }
 
+// addUnit adds a unit to the directory.
+func (f *fakeDirectory) addUnit(u *directoryv1.Unit) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.units = append(f.units, u)
+}
+
+// getCount returns how many GetUnit calls were made.
+func (f *fakeDirectory) getCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.gets
+}
+
+// GetUnit returns a unit by id, NotFound for an id it does not know (as the directory).
+func (f *fakeDirectory) GetUnit(ctx context.Context, req *directoryv1.GetUnitRequest) (*directoryv1.GetUnitResponse, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.auths = append(f.auths, strings.Join(md.Get("authorization"), ","))
+	f.gets++
+	for _, u := range f.units {
+		if u.GetId() == req.GetUnitId() {
+			return &directoryv1.GetUnitResponse{Unit: u}, nil
+		}
+	}
+	return nil, status.Error(codes.NotFound, "không tìm thấy đơn vị")
+}
+
 // ListUnits returns the units of the requested level and kind, three per page, so that
 // the client's paging is exercised.
 func (f *fakeDirectory) ListUnits(ctx context.Context, req *directoryv1.ListUnitsRequest) (*directoryv1.ListUnitsResponse, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	f.auths = append(f.auths, strings.Join(md.Get("authorization"), ","))
-	f.mu.Unlock()
 	var match []*directoryv1.Unit
 	for _, u := range f.units {
 		if (req.GetLevel() == "" || u.GetLevel() == req.GetLevel()) && (req.GetKind() == "" || u.GetKind() == req.GetKind()) {

@@ -1,15 +1,21 @@
 package server_test
 
 import (
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 
+	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/kit/apierr"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/parscoring/internal/server"
 	"github.com/parindex/platform/services/kit/vntime"
 )
 
@@ -140,5 +146,59 @@ func TestSurveyImport(t *testing.T) {
 	a, _ = h.assessments.GetAssessment(sec, &parscoringv1.GetAssessmentRequest{RoundId: round.GetId(), UnitId: demoUnitID("TQ-STC")})
 	if it := a.GetAssessment().GetItems()[2]; it.GetCode() != "1.2" || it.GetAppraisedScore() != "4.25" {
 		t.Errorf("survey item = %v", it)
+	}
+}
+
+// TestFeedbackCodeUnitChecked: a QR code is made only for a unit the directory knows and
+// that still exists; otherwise InvalidArgument names unit_id and nothing is stored.
+func TestFeedbackCodeUnitChecked(t *testing.T) {
+	h := startAssessments(t)
+	sec := h.as(t, auth.RoleSecretariat)
+	merged := uuid.NewSHA1(uuid.NameSpaceOID, []byte("par-demo-unit/TQ-SKHCN-cu")).String()
+	h.dir.addUnit(&directoryv1.Unit{Id: merged, Code: "TQ-SKHCN-CU", Name: "Sở Khoa học và Công nghệ (cũ)", Kind: "department", Level: "province",
+		ValidTo: "2025-02-28"})
+
+	for _, tt := range []struct {
+		name, unitID, reason string
+	}{
+		{"unknown", uuid.NewString(), "không có đơn vị này trong danh mục đơn vị"},
+		{"merged", merged, "đơn vị Sở Khoa học và Công nghệ (cũ) (TQ-SKHCN-CU) không còn hoạt động sau ngày 28/02/2025 (đã giải thể hoặc sáp nhập)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := h.assessments.CreateFeedbackCode(sec, &parscoringv1.CreateFeedbackCodeRequest{UnitId: tt.unitID, Desk: "Quầy số 1"}, grpc.WaitForReady(true))
+			v := apierr.Violations(err)
+			if code(err) != codes.InvalidArgument || len(v) != 1 || v[0].Field != "unit_id" || v[0].Description != tt.reason {
+				t.Errorf("CreateFeedbackCode: %v, violations %v", err, v)
+			}
+			list, err := h.assessments.ListFeedbackCodes(sec, &parscoringv1.ListFeedbackCodesRequest{UnitId: tt.unitID})
+			if err != nil || len(list.GetFeedbackCodes()) != 0 {
+				t.Errorf("codes stored: %v, %v", list, err)
+			}
+		})
+	}
+	// A unit in force gets its code, after asking the directory.
+	before := h.dir.getCount()
+	if _, err := h.assessments.CreateFeedbackCode(sec, &parscoringv1.CreateFeedbackCodeRequest{UnitId: demoUnitID("TQ-STP")}); err != nil {
+		t.Errorf("unit in force: %v", err)
+	}
+	if h.dir.getCount() != before+1 {
+		t.Errorf("directory GetUnit calls = %d, want %d", h.dir.getCount(), before+1)
+	}
+}
+
+// TestFeedbackCodeDirectoryDown: without an answer from the directory no code is made, and
+// the caller is told to retry (Unavailable), not that the unit is unknown.
+func TestFeedbackCodeDirectoryDown(t *testing.T) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := lis.Addr().String()
+	_ = lis.Close() // nothing listens there any more
+	h := startWith(t, func(c *server.Config) { c.DirectoryAddr = addr })
+	assessments := parscoringv1.NewAssessmentServiceClient(h.conn)
+	_, err = assessments.CreateFeedbackCode(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateFeedbackCodeRequest{UnitId: demoUnitID("TQ-STP")}, grpc.WaitForReady(true))
+	if code(err) != codes.Unavailable {
+		t.Errorf("CreateFeedbackCode with the directory down: %v, want Unavailable", err)
 	}
 }

@@ -98,8 +98,9 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 		return fmt.Errorf("directory client: %w", err)
 	}
 	defer func() { _ = dirConn.Close() }()
-	assessments := app.NewAssessments(store, store, directory.New(dirConn), nil)
-	parscoringv1.RegisterAssessmentServiceServer(srv, grpcapi.NewAssessmentServer(assessments, app.NewFeedback(store, nil), log))
+	dir := directory.New(dirConn)
+	assessments := app.NewAssessments(store, store, dir, nil)
+	parscoringv1.RegisterAssessmentServiceServer(srv, grpcapi.NewAssessmentServer(assessments, app.NewFeedback(store, dir, nil), log))
 	resultsUC := app.NewResults(store, nil)
 	resultsUC.UseRounds(assessments) // round finalisation → publication
 	parscoringv1.RegisterResultsServiceServer(srv, grpcapi.NewResults(resultsUC, log))
