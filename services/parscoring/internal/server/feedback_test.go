@@ -15,8 +15,8 @@ import (
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
 	"github.com/parindex/platform/services/kit/apierr"
 	"github.com/parindex/platform/services/kit/auth"
-	"github.com/parindex/platform/services/parscoring/internal/server"
 	"github.com/parindex/platform/services/kit/vntime"
+	"github.com/parindex/platform/services/parscoring/internal/server"
 )
 
 func TestQRFeedback(t *testing.T) {
