@@ -3,11 +3,10 @@ package app
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
+	"errors"
 	"fmt"
 
-	"github.com/xuri/excelize/v2"
-
+	"github.com/parindex/platform/services/kit/tabular"
 	"github.com/parindex/platform/services/kit/vntext"
 	"github.com/parindex/platform/services/parscoring/internal/results"
 )
@@ -73,28 +72,23 @@ func (r *Results) Import(ctx context.Context, cmd ImportCommand) (ImportOutcome,
 // readTable returns the cells of a CSV file or of the first sheet of an XLSX workbook, in
 // NFC so that Vietnamese headers and codes typed with combining marks match.
 func readTable(format FileFormat, content []byte) ([][]string, error) {
-	var table [][]string
+	var (
+		table [][]string
+		err   error
+	)
 	switch format {
 	case FormatCSV:
-		rd := csv.NewReader(bytes.NewReader(content))
-		rd.FieldsPerRecord = -1 // rows may leave trailing optional cells out
-		var err error
-		if table, err = rd.ReadAll(); err != nil {
-			return nil, fmt.Errorf("CSV: %w", err)
+		if table, err = tabular.ReadCSV(bytes.NewReader(content), tabular.Options{}); err != nil {
+			return nil, fmt.Errorf("CSV: %w", tabular.Cause(err))
 		}
 	case FormatXLSX:
-		f, err := excelize.OpenReader(bytes.NewReader(content))
-		if err != nil {
-			return nil, fmt.Errorf("XLSX: %w", err)
-		}
-		defer func() { _ = f.Close() }()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return nil, fmt.Errorf("XLSX: no sheet")
-		}
 		// Raw values: a score cell formatted to one decimal must not lose its second.
-		if table, err = f.GetRows(sheets[0], excelize.Options{RawCellValue: true}); err != nil {
-			return nil, fmt.Errorf("XLSX: %w", err)
+		table, err = tabular.ReadXLSX(bytes.NewReader(content), tabular.Options{RawValues: true, HiddenSheets: true})
+		if errors.Is(err, tabular.ErrNoSheet) {
+			return nil, errors.New("XLSX: no sheet")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("XLSX: %w", tabular.Cause(err))
 		}
 	default:
 		return nil, fmt.Errorf("unknown format %d", format)

@@ -1,50 +1,40 @@
 package grpcapi
 
 import (
-	"bytes"
 	"fmt"
 
-	"github.com/xuri/excelize/v2"
-
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
+	"github.com/parindex/platform/services/kit/tabular"
 )
 
 // xlsxContentType is the media type of the exported workbooks.
-const xlsxContentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+const xlsxContentType = tabular.MediaTypeXLSX
 
 // writeSheet writes a header and rows to a one-sheet workbook. Figures stay text with their
 // two decimals, as published, so a spreadsheet never shows 88.6 for 88.60.
 func writeSheet(sheet string, header []string, rows [][]any) ([]byte, error) {
-	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, fmt.Errorf("xlsx: %w", err)
-	}
-	sw, err := f.NewStreamWriter(sheet)
-	if err != nil {
+	w := tabular.NewXLSXWriter()
+	defer func() { _ = w.Close() }()
+	if err := w.AddSheet(sheet, tabular.SheetOptions{}); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
 	head := make([]any, len(header))
 	for i, h := range header {
 		head[i] = h
 	}
-	if err := sw.SetRow("A1", head); err != nil {
+	if err := w.WriteRow(head); err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
-	for r, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, r+2)
-		if err := sw.SetRow(cell, row); err != nil {
-			return nil, fmt.Errorf("xlsx: row %d: %w", r+2, err)
+	for _, row := range rows {
+		if err := w.WriteRow(row); err != nil {
+			return nil, fmt.Errorf("xlsx: %w", err)
 		}
 	}
-	if err := sw.Flush(); err != nil {
+	b, err := w.Bytes()
+	if err != nil {
 		return nil, fmt.Errorf("xlsx: %w", err)
 	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, fmt.Errorf("xlsx: %w", err)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // scorecardXLSX is a scorecard as a sheet: one row per node, Vietnamese headers.

@@ -9,15 +9,15 @@ package setfile
 
 import (
 	"bytes"
-	"encoding/csv"
+	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/parindex/platform/services/kit/tabular"
 	"github.com/parindex/platform/services/kit/vntext"
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
 )
@@ -399,22 +399,18 @@ func labelFor(cols []column, key string) string {
 // EncodeCSV writes a set as CSV (UTF-8 with a byte-order mark, so that spreadsheet
 // programs show the Vietnamese correctly).
 func EncodeCSV(s methodology.CriteriaSet) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	if err := w.WriteAll(EncodeTable(s)); err != nil {
+	b, err := tabular.CSV(EncodeTable(s))
+	if err != nil {
 		return nil, fmt.Errorf("encode CSV: %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // DecodeCSV reads a set from CSV.
 func DecodeCSV(b []byte) (methodology.CriteriaSet, []Problem) {
-	rd := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\ufeff"))))
-	rd.FieldsPerRecord = -1
-	rows, err := rd.ReadAll()
+	rows, err := tabular.ReadCSV(bytes.NewReader(b), tabular.Options{})
 	if err != nil {
-		return methodology.CriteriaSet{}, []Problem{{Message: "không đọc được CSV: " + err.Error()}}
+		return methodology.CriteriaSet{}, []Problem{{Message: "không đọc được CSV: " + tabular.Cause(err).Error()}}
 	}
 	return DecodeTable(rows)
 }
@@ -424,42 +420,23 @@ const SheetName = "Bộ tiêu chí"
 
 // EncodeXLSX writes a set as a workbook of one sheet laid out like the CSV.
 func EncodeXLSX(s methodology.CriteriaSet) ([]byte, error) {
-	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
-	if err := f.SetSheetName(f.GetSheetName(0), SheetName); err != nil {
+	// Text cells: "3.1" and "14.50" must stay as written, not become numbers.
+	b, err := tabular.XLSX(tabular.Sheet{Name: SheetName, Rows: tabular.Strings(EncodeTable(s))})
+	if err != nil {
 		return nil, fmt.Errorf("encode XLSX: %w", err)
 	}
-	for r, row := range EncodeTable(s) {
-		for c, v := range row {
-			name, _ := excelize.CoordinatesToCellName(c+1, r+1)
-			// Text cells: "3.1" and "14.50" must stay as written, not become numbers.
-			if err := f.SetCellStr(SheetName, name, v); err != nil {
-				return nil, fmt.Errorf("encode XLSX: %w", err)
-			}
-		}
-	}
-	var buf bytes.Buffer
-	if err := f.Write(&buf); err != nil {
-		return nil, fmt.Errorf("encode XLSX: %w", err)
-	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // DecodeXLSX reads a set from the first sheet of a workbook.
 func DecodeXLSX(b []byte) (methodology.CriteriaSet, []Problem) {
-	f, err := excelize.OpenReader(bytes.NewReader(b))
-	if err != nil {
-		return methodology.CriteriaSet{}, []Problem{{Message: "không đọc được XLSX: " + err.Error()}}
-	}
-	defer func() { _ = f.Close() }()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
+	// Raw values: a maximum formatted to one decimal must not lose its second.
+	rows, err := tabular.ReadXLSX(bytes.NewReader(b), tabular.Options{RawValues: true, HiddenSheets: true})
+	if errors.Is(err, tabular.ErrNoSheet) {
 		return methodology.CriteriaSet{}, []Problem{{Message: "tệp XLSX không có trang tính"}}
 	}
-	// Raw values: a maximum formatted to one decimal must not lose its second.
-	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
 	if err != nil {
-		return methodology.CriteriaSet{}, []Problem{{Message: "không đọc được XLSX: " + err.Error()}}
+		return methodology.CriteriaSet{}, []Problem{{Message: "không đọc được XLSX: " + tabular.Cause(err).Error()}}
 	}
 	return DecodeTable(rows)
 }
