@@ -20,6 +20,10 @@ type DeliveryStore interface {
 	// Finish records the attempt and the delivery's new state, if the lease (the lease end
 	// Claim returned) is still the caller's.
 	Finish(ctx context.Context, d notice.Delivery, lease time.Time, a Attempt) error
+	// SettleUnknown settles the deliveries of channel whose sender died mid-send (still
+	// 'sending' after their lease): with resend, back to pending while attempts are left;
+	// otherwise dead. It logs an 'unknown' attempt with detail for each.
+	SettleUnknown(ctx context.Context, channel string, resend bool, maxAttempts int, detail string, now time.Time) (int, error)
 	// Subscription returns a webhook subscription (active or not).
 	Subscription(ctx context.Context, id string) (notice.Subscription, error)
 }
@@ -56,6 +60,32 @@ type DispatcherConfig struct {
 	BackoffBase, BackoffMax time.Duration
 	// Poll is how often due deliveries are looked for.
 	Poll time.Duration
+	// ResendUnknown says what becomes of a delivery whose dispatcher died between sending
+	// it and recording the outcome (found 'sending' after its lease): true sends it again
+	// with the same delivery id; false moves it to the dead letters, outcome unknown, for an
+	// operator to check and replay. See UnknownPolicy.
+	ResendUnknown bool
+}
+
+// UnknownPolicy returns the ResendUnknown of channel, the trade-off made for each:
+//
+//   - webhook: resend. The call carries the same X-Par-Delivery-Id (and body) as the one
+//     that may have arrived, and receivers are required to drop a delivery id they have
+//     seen (docs of webhook.HeaderDeliveryID), so a resend costs them a lookup, while not
+//     resending could lose an event an agency system acts on.
+//   - email: do not resend. Mail clients do not reliably fold two messages with the same
+//     Message-ID, so a resend may put a second copy before a person; the delivery goes to
+//     the dead letters, outcome unknown, and the operator replays it after checking (the
+//     item is in the recipient's in-app inbox regardless).
+func UnknownPolicy(channel string) bool { return channel == notice.ChannelWebhook }
+
+// unknownDetail is logged with the attempt, and shown to operators, for a send whose outcome
+// is unknown.
+func unknownDetail(resend bool) string {
+	if resend {
+		return "Không rõ kết quả: dịch vụ dừng giữa lúc gửi; gửi lại với cùng mã lượt gửi (X-Par-Delivery-Id)"
+	}
+	return "Không rõ kết quả: dịch vụ dừng giữa lúc gửi, thư có thể đã đến người nhận; kiểm tra trước khi gửi lại"
 }
 
 // Dispatch sends the channel's due deliveries until ctx ends, then waits for the sends in
@@ -85,6 +115,14 @@ func Dispatch(ctx context.Context, st DeliveryStore, send Sender, cfg Dispatcher
 			busy = append(busy, r)
 		}
 		mu.Unlock()
+		if n, err := st.SettleUnknown(ctx, cfg.Channel, cfg.ResendUnknown, cfg.MaxAttempts, unknownDetail(cfg.ResendUnknown), now()); err != nil {
+			if ctx.Err() == nil {
+				log.WarnContext(ctx, "dispatcher: settling sends of unknown outcome failed", "channel", cfg.Channel, "err", err)
+			}
+		} else if n > 0 {
+			log.WarnContext(ctx, "dispatcher: sends of unknown outcome found (a dispatcher died mid-send)",
+				"channel", cfg.Channel, "deliveries", n, "resend", cfg.ResendUnknown)
+		}
 		if free > 0 {
 			ds, leases, err := st.Claim(ctx, cfg.Channel, free, cfg.PerRecipient, busy, lease, now())
 			if err != nil && ctx.Err() == nil {

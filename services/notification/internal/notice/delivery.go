@@ -7,12 +7,18 @@ import (
 
 // Delivery states.
 const (
-	StatePending  = "pending"
+	StatePending = "pending"
+	// StateSending is a delivery claimed for sending: committed before the send, so a crash
+	// between the send and its record is seen (outcome unknown), never silently resent.
+	StateSending  = "sending"
 	StateSent     = "sent"
 	StateDead     = "dead"
 	StateDigest   = "digest"
 	StateDigested = "digested"
 )
+
+// OutcomeUnknown is the outcome logged for an attempt whose process died mid-send.
+const OutcomeUnknown = "unknown"
 
 // Preference modes.
 const (

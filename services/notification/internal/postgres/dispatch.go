@@ -24,17 +24,18 @@ func scanDelivery(row pgx.CollectableRow) (notice.Delivery, error) {
 	return d, err
 }
 
-// Claim leases due deliveries, at most perRecipient of any one recipient, and counts the
-// attempt. Two replicas picking the same row is harmless: the second UPDATE waits for the
-// first and then re-checks the lease, which excludes the row. An expired lease (a replica
-// died mid-send) makes a row claimable again.
+// Claim leases due deliveries, at most perRecipient of any one recipient, marks them
+// 'sending' and counts the attempt, in a statement that commits before anything is sent.
+// Two replicas picking the same row is harmless: the second UPDATE waits for the first and
+// then re-checks the state, which excludes the row. A row whose lease runs out while
+// 'sending' (its replica died mid-send) is not claimed again: SettleUnknown decides.
 func (s *Store) Claim(ctx context.Context, channel string, limit, perRecipient int, busy []string, lease time.Duration, now time.Time) ([]notice.Delivery, []time.Time, error) {
 	if busy == nil {
 		busy = []string{}
 	}
 	until := now.Add(lease)
 	rows, err := s.db.Query(ctx, `
-		UPDATE deliveries SET lease_until = $5, attempts = attempts + 1
+		UPDATE deliveries SET state = 'sending', lease_until = $5, attempts = attempts + 1
 		WHERE id IN (
 			SELECT id FROM (
 				SELECT id, next_attempt_time,
@@ -78,7 +79,7 @@ func (s *Store) Finish(ctx context.Context, d notice.Delivery, lease time.Time, 
 	_, err := s.db.Exec(ctx, `
 		WITH upd AS (
 			UPDATE deliveries SET state = $3, next_attempt_time = $4, last_error = $5, sent_time = $6, lease_until = NULL
-			WHERE id = $1 AND lease_until = $2
+			WHERE id = $1 AND lease_until = $2 AND state = 'sending'
 			RETURNING id, attempts)
 		INSERT INTO delivery_attempts (delivery_id, attempt, outcome, detail, duration_ms, attempt_time)
 		SELECT id, attempts, $7, $8, $9, $10 FROM upd
@@ -88,6 +89,27 @@ func (s *Store) Finish(ctx context.Context, d notice.Delivery, lease time.Time, 
 		return fmt.Errorf("finish delivery %s: %w", d.ID, err)
 	}
 	return nil
+}
+
+// SettleUnknown settles the deliveries of channel left 'sending' by a process that died
+// mid-send (their lease ended before now): with resend, those with attempts left go back to
+// pending, due now, to be sent again under the same delivery id; the others (and all, without
+// resend) go to the dead letters for an operator. Either way the attempt is logged as
+// 'unknown' with detail, and the count of settled deliveries returned.
+func (s *Store) SettleUnknown(ctx context.Context, channel string, resend bool, maxAttempts int, detail string, now time.Time) (int, error) {
+	tag, err := s.db.Exec(ctx, `
+		WITH upd AS (
+			UPDATE deliveries SET state = CASE WHEN $2 AND attempts < $3 THEN 'pending' ELSE 'dead' END,
+				next_attempt_time = $4, lease_until = NULL, last_error = $5
+			WHERE channel = $1 AND state = 'sending' AND lease_until < $4
+			RETURNING id, attempts)
+		INSERT INTO delivery_attempts (delivery_id, attempt, outcome, detail, duration_ms, attempt_time)
+		SELECT id, attempts, 'unknown', $5, 0, $4 FROM upd
+		ON CONFLICT DO NOTHING`, channel, resend, maxAttempts, now, detail)
+	if err != nil {
+		return 0, fmt.Errorf("settle deliveries of unknown outcome: %w", err)
+	}
+	return int(tag.RowsAffected()), nil
 }
 
 // ErrSubscriptionNotFound is returned for an unknown subscription.

@@ -169,6 +169,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	webhookCfg := app.DispatcherConfig{
 		Channel: notice.ChannelWebhook, Concurrency: cfg.WebhookConcurrency, PerRecipient: 2, Timeout: cfg.WebhookTimeout,
 		MaxAttempts: cfg.WebhookMaxAttempts, BackoffBase: cfg.DeliveryBackoffBase, BackoffMax: cfg.DeliveryBackoffMax, Poll: cfg.DeliveryPoll,
+		ResendUnknown: app.UnknownPolicy(notice.ChannelWebhook),
 	}
 	runners = append(runners, func(ctx context.Context) error {
 		return app.Dispatch(ctx, store, webhook.New(store, &http.Client{}, time.Now), webhookCfg, log, time.Now)
@@ -182,6 +183,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 			Password: cfg.SMTPPassword, StartTLS: cfg.SMTPStartTLS, TLS: mailTLS}, time.Now)
 		mailCfg := webhookCfg
 		mailCfg.Channel, mailCfg.Concurrency, mailCfg.PerRecipient = notice.ChannelEmail, 4, 1
+		mailCfg.ResendUnknown = app.UnknownPolicy(notice.ChannelEmail)
 		runners = append(runners, func(ctx context.Context) error {
 			return app.Dispatch(ctx, store, sender, mailCfg, log, time.Now)
 		})

@@ -25,7 +25,9 @@ const (
 	// HeaderTimestamp is the Unix time of the call, in seconds.
 	HeaderTimestamp = "X-Par-Timestamp"
 	// HeaderDeliveryID identifies the delivery; the same on every retry, so a receiver can
-	// drop a repeat.
+	// drop a repeat. Receivers must do so: a call is sent again not only after a failure
+	// answer but also when the sender died before recording the answer (outcome unknown,
+	// app.UnknownPolicy), and then the first call may well have arrived.
 	HeaderDeliveryID = "X-Par-Delivery-Id"
 	// HeaderEventType is the event type (subject).
 	HeaderEventType = "X-Par-Event-Type"

@@ -1341,7 +1341,8 @@ type Delivery struct {
 	Channel string `protobuf:"bytes,4,opt,name=channel,proto3" json:"channel,omitempty"`
 	// E-mail address, or webhook subscription id.
 	Recipient string `protobuf:"bytes,5,opt,name=recipient,proto3" json:"recipient,omitempty"`
-	// `pending`, `sent`, `dead`, `digest`, `digested`.
+	// `pending`, `sending` (claimed; a sender that died mid-send leaves it so until its lease
+	// ends), `sent`, `dead`, `digest`, `digested`.
 	State string `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`
 	// Attempts made.
 	Attempts int32 `protobuf:"varint,7,opt,name=attempts,proto3" json:"attempts,omitempty"`
@@ -1635,7 +1636,7 @@ type DeliveryAttempt struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 1 for the first try.
 	Attempt int32 `protobuf:"varint,1,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	// `sent`, `failed`.
+	// `sent`, `failed`, or `unknown` (the sender died between the send and its record).
 	Outcome string `protobuf:"bytes,2,opt,name=outcome,proto3" json:"outcome,omitempty"`
 	// HTTP status or SMTP reply, and the error if any.
 	Detail string `protobuf:"bytes,3,opt,name=detail,proto3" json:"detail,omitempty"`
