@@ -373,7 +373,7 @@ func (s *Explanations) openScoreFell(ctx context.Context, tx Tx, r explanation.P
 		CreatedBy: System.UserID, CreateTime: now, UpdateTime: now,
 	}
 	for _, id := range coop {
-		e.Parts = append(e.Parts, explanation.Part{UnitID: id})
+		e.Parts = append(e.Parts, explanation.Part{UnitID: id, Revision: 1})
 	}
 	inserted, err := tx.InsertExplanation(ctx, e, Change{Action: "requested", Actor: System, Reason: f.Reason, Event: EventRequested})
 	return e, inserted, err
@@ -434,7 +434,7 @@ func (s *Explanations) RequestExplanation(ctx context.Context, actor Actor, in M
 		DueDate: due, Status: explanation.StatusRequested, CreatedBy: actor.UserID, CreateTime: now, UpdateTime: now, Revision: 1,
 	}
 	for _, id := range e.CooperatingUnitIDs {
-		e.Parts = append(e.Parts, explanation.Part{UnitID: id})
+		e.Parts = append(e.Parts, explanation.Part{UnitID: id, Revision: 1})
 	}
 	err = s.store.InTx(ctx, func(tx Tx) error {
 		_, err := tx.InsertExplanation(ctx, e, Change{Action: "requested", Actor: actor, Reason: in.Reason, Event: EventRequested})
@@ -502,9 +502,11 @@ func (s *Explanations) ListExplanations(ctx context.Context, actor Actor, f Expl
 	return s.store.ListExplanations(ctx, f)
 }
 
-// change loads id locked, checks who may act, applies fn and stores the result with its
-// audit record and event, all in one transaction.
-func (s *Explanations) change(ctx context.Context, id string, c Change, allowed func(explanation.Explanation) bool, fn func(*explanation.Explanation) error) (explanation.Explanation, error) {
+// change loads id locked, checks who may act and, when etag is given, that the caller read
+// the current revision (explanation.ErrStale otherwise: the lock orders concurrent
+// writers, the etag keeps the later one from overwriting the earlier unseen), applies fn
+// and stores the result with its audit record and event, all in one transaction.
+func (s *Explanations) change(ctx context.Context, id, etag string, c Change, allowed func(explanation.Explanation) bool, fn func(*explanation.Explanation) error) (explanation.Explanation, error) {
 	if _, err := uuid.Parse(id); err != nil {
 		return explanation.Explanation{}, explanation.ErrNotFound
 	}
@@ -519,6 +521,9 @@ func (s *Explanations) change(ctx context.Context, id string, c Change, allowed 
 		}
 		if !allowed(e) {
 			return ErrForbidden
+		}
+		if err := e.CheckETag(etag); err != nil {
+			return err
 		}
 		before := e
 		before.Parts = slices.Clone(e.Parts)
@@ -548,53 +553,57 @@ func withActionIDs(c explanation.Content) explanation.Content {
 	return c
 }
 
-// SaveDraft replaces the owning unit's content (Art. 16).
-func (s *Explanations) SaveDraft(ctx context.Context, actor Actor, id string, content explanation.Content) (explanation.Explanation, error) {
+// SaveDraft replaces the owning unit's content (Art. 16). etag, when given, is the
+// explanation's as the writer read it.
+func (s *Explanations) SaveDraft(ctx context.Context, actor Actor, id, etag string, content explanation.Content) (explanation.Explanation, error) {
 	content = withActionIDs(content)
-	return s.change(ctx, id, Change{Action: "draft_saved", Actor: actor},
+	return s.change(ctx, id, etag, Change{Action: "draft_saved", Actor: actor},
 		func(e explanation.Explanation) bool { return isOwner(actor, e) },
 		func(e *explanation.Explanation) error { return e.SaveDraft(content, s.clock()) })
 }
 
-// SavePart replaces a cooperating unit's part; only that unit writes it (Art. 21.3).
-func (s *Explanations) SavePart(ctx context.Context, actor Actor, id, unitID string, content explanation.Content) (explanation.Explanation, error) {
+// SavePart replaces a cooperating unit's part; only that unit writes it (Art. 21.3). etag,
+// when given, is the part's as the writer read it.
+func (s *Explanations) SavePart(ctx context.Context, actor Actor, id, unitID, etag string, content explanation.Content) (explanation.Explanation, error) {
 	unitID = strings.ToLower(unitID)
 	content = withActionIDs(content)
-	return s.change(ctx, id, Change{Action: "part_saved", Actor: actor, Reason: unitID},
+	return s.change(ctx, id, "", Change{Action: "part_saved", Actor: actor, Reason: unitID},
 		func(explanation.Explanation) bool {
 			return actor.UnitID == unitID && actor.Has(roleUnitHead, roleUnitStaff)
 		},
-		func(e *explanation.Explanation) error { return e.SavePart(unitID, content, actor.Name, s.clock()) })
+		func(e *explanation.Explanation) error {
+			return e.SavePart(unitID, content, actor.Name, s.clock(), etag)
+		})
 }
 
 // Submit sends the explanation to the secretariat; only the owning unit.
-func (s *Explanations) Submit(ctx context.Context, actor Actor, id string) (explanation.Explanation, error) {
-	return s.change(ctx, id, Change{Action: "submitted", Actor: actor, Event: EventSubmitted},
+func (s *Explanations) Submit(ctx context.Context, actor Actor, id, etag string) (explanation.Explanation, error) {
+	return s.change(ctx, id, etag, Change{Action: "submitted", Actor: actor, Event: EventSubmitted},
 		func(e explanation.Explanation) bool { return isOwner(actor, e) },
 		func(e *explanation.Explanation) error { return e.Submit(s.clock()) })
 }
 
 // Return sends a submitted explanation back with comments; secretariat only.
-func (s *Explanations) Return(ctx context.Context, actor Actor, id, comment string) (explanation.Explanation, error) {
-	return s.change(ctx, id, Change{Action: "returned", Actor: actor, Reason: comment, Event: EventReturned},
+func (s *Explanations) Return(ctx context.Context, actor Actor, id, etag, comment string) (explanation.Explanation, error) {
+	return s.change(ctx, id, etag, Change{Action: "returned", Actor: actor, Reason: comment, Event: EventReturned},
 		func(explanation.Explanation) bool { return actor.Has(roleSecretariat) },
 		func(e *explanation.Explanation) error { return e.Return(comment, s.clock()) })
 }
 
 // Conclude records the determined causes and the conclusion; secretariat only. The store
 // records ExplanationConcluded and, when the roadmap has actions, RoadmapCommitted.
-func (s *Explanations) Conclude(ctx context.Context, actor Actor, id string, causes []explanation.DeterminedCause, conclusion, assigningUnitID string) (explanation.Explanation, error) {
+func (s *Explanations) Conclude(ctx context.Context, actor Actor, id, etag string, causes []explanation.DeterminedCause, conclusion, assigningUnitID string) (explanation.Explanation, error) {
 	if assigningUnitID == "" {
 		assigningUnitID = actor.UnitID
 	}
-	return s.change(ctx, id, Change{Action: "concluded", Actor: actor, Reason: conclusion, Event: EventConcluded, AssigningUnitID: strings.ToLower(assigningUnitID)},
+	return s.change(ctx, id, etag, Change{Action: "concluded", Actor: actor, Reason: conclusion, Event: EventConcluded, AssigningUnitID: strings.ToLower(assigningUnitID)},
 		func(explanation.Explanation) bool { return actor.Has(roleSecretariat) },
 		func(e *explanation.Explanation) error { return e.Conclude(causes, conclusion, s.clock()) })
 }
 
 // Publish makes a concluded explanation public (Art. 12.2); secretariat only.
 func (s *Explanations) Publish(ctx context.Context, actor Actor, id string) (explanation.Explanation, error) {
-	return s.change(ctx, id, Change{Action: "published", Actor: actor, Reason: explanation.BasisPublic},
+	return s.change(ctx, id, "", Change{Action: "published", Actor: actor, Reason: explanation.BasisPublic},
 		func(explanation.Explanation) bool { return actor.Has(roleSecretariat) },
 		func(e *explanation.Explanation) error { return e.Publish(s.clock()) })
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -32,6 +33,9 @@ var (
 	ErrWrongState = errors.New("thao tác không phù hợp với trạng thái hiện tại của giải trình")
 	// ErrAlreadyRequested means the Art. 14.1 request for the year, node and unit exists.
 	ErrAlreadyRequested = errors.New("đã có yêu cầu giải trình cho mục này trong năm")
+	// ErrStale means the writer read an earlier revision (etag) than the one stored: someone
+	// else changed it in between, and overwriting that change unseen is refused.
+	ErrStale = errors.New("nội dung giải trình đã được người khác cập nhật sau khi bạn mở; vui lòng tải lại rồi lưu lại")
 )
 
 // Kind says what opened a request.
@@ -118,6 +122,27 @@ type Part struct {
 	Content    Content
 	UpdatedBy  string
 	UpdateTime time.Time // zero while nothing was written
+	// Revision counts the part's saves (1 when invited); parts are written by different
+	// units at the same time, so each has its own.
+	Revision int
+}
+
+// ETag is the part's entity tag (AIP-154): its revision as opaque text.
+func (p Part) ETag() string { return etag(p.Revision) }
+
+// ETag is the explanation's entity tag (AIP-154): the revision of the owning unit's content
+// and of the review state. Parts have their own, so that the owner and the cooperating
+// units never refuse each other's saves.
+func (e Explanation) ETag() string { return etag(e.Revision) }
+
+func etag(revision int) string { return strconv.Itoa(revision) }
+
+// CheckETag returns ErrStale when etag is given and is not the explanation's.
+func (e Explanation) CheckETag(etag string) error {
+	if etag != "" && etag != e.ETag() {
+		return fmt.Errorf("explanation %s at revision %s, writer read %q: %w", e.ID, e.ETag(), etag, ErrStale)
+	}
+	return nil
 }
 
 // DeterminedCause is the secretariat's finding on one node.
@@ -233,11 +258,13 @@ func (e *Explanation) SaveDraft(c Content, now time.Time) error {
 	}
 	e.Content = c
 	e.UpdateTime = now
+	e.Revision++
 	return nil
 }
 
-// SavePart replaces a cooperating unit's part; allowed until conclusion.
-func (e *Explanation) SavePart(unitID string, c Content, by string, now time.Time) error {
+// SavePart replaces a cooperating unit's part; allowed until conclusion. etag, when given,
+// must be the part's current one (ErrStale otherwise).
+func (e *Explanation) SavePart(unitID string, c Content, by string, now time.Time, etag string) error {
 	if e.Status == StatusConcluded {
 		return fmt.Errorf("save part after conclusion: %w", ErrWrongState)
 	}
@@ -245,10 +272,13 @@ func (e *Explanation) SavePart(unitID string, c Content, by string, now time.Tim
 	if i < 0 {
 		return ValidationErrors{{Field: "unit_id", Reason: "đơn vị không được mời phối hợp giải trình nội dung này"}}
 	}
+	if etag != "" && etag != e.Parts[i].ETag() {
+		return fmt.Errorf("part %s of %s at revision %s, writer read %q: %w", unitID, e.ID, e.Parts[i].ETag(), etag, ErrStale)
+	}
 	if err := CheckContent(c, "content"); err != nil {
 		return err
 	}
-	e.Parts[i] = Part{UnitID: unitID, Content: c, UpdatedBy: by, UpdateTime: now}
+	e.Parts[i] = Part{UnitID: unitID, Content: c, UpdatedBy: by, UpdateTime: now, Revision: e.Parts[i].Revision + 1}
 	e.UpdateTime = now
 	return nil
 }
@@ -266,6 +296,7 @@ func (e *Explanation) Submit(now time.Time) error {
 	e.Status = StatusSubmitted
 	e.SubmitTime = now
 	e.UpdateTime = now
+	e.Revision++
 	return nil
 }
 
@@ -277,6 +308,7 @@ func (e *Explanation) Return(comment string, now time.Time) error {
 	e.Status = StatusReturned
 	e.ReviewComment = comment
 	e.UpdateTime = now
+	e.Revision++
 	return nil
 }
 
@@ -308,6 +340,7 @@ func (e *Explanation) Conclude(causes []DeterminedCause, conclusion string, now 
 	e.Conclusion = conclusion
 	e.ConcludeTime = now
 	e.UpdateTime = now
+	e.Revision++
 	return nil
 }
 
@@ -321,6 +354,7 @@ func (e *Explanation) Publish(now time.Time) error {
 	}
 	e.PublishTime = now
 	e.UpdateTime = now
+	e.Revision++
 	return nil
 }
 

@@ -44,7 +44,7 @@ func TestLifecycle(t *testing.T) {
 	if err := e.SaveDraft(good, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.SavePart("stranger", good, "u", now); !errors.As(err, new(ValidationErrors)) {
+	if err := e.SavePart("stranger", good, "u", now, ""); !errors.As(err, new(ValidationErrors)) {
 		t.Errorf("part of a unit not invited: %v", err)
 	}
 	if err := e.Conclude(nil, "c", now); !errors.Is(err, ErrWrongState) {

@@ -56,6 +56,9 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.NotFound, explanation.ErrNotFound.Error())
 	case errors.Is(err, explanation.ErrWrongState):
 		return status.Error(codes.FailedPrecondition, explanation.ErrWrongState.Error())
+	case errors.Is(err, explanation.ErrStale):
+		// AIP-154: a stale etag is ABORTED; the caller reads again and retries.
+		return status.Error(codes.Aborted, explanation.ErrStale.Error())
 	case errors.Is(err, explanation.ErrAlreadyRequested):
 		return status.Error(codes.AlreadyExists, explanation.ErrAlreadyRequested.Error())
 	case errors.Is(err, evaluation.ErrInvalidPolicy):

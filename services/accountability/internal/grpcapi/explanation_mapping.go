@@ -115,10 +115,10 @@ func explanationToProto(e explanation.Explanation) *accountabilityv1.Explanation
 		Status: statusToProto[e.Status], Content: contentToProto(e.Content), ReviewComment: e.ReviewComment,
 		Conclusion: e.Conclusion, Overdue: !e.OverdueTime.IsZero(), SubmitTime: ts(e.SubmitTime), ConcludeTime: ts(e.ConcludeTime),
 		PublishTime: ts(e.PublishTime), CreateTime: ts(e.CreateTime), UpdateTime: ts(e.UpdateTime),
-		IndexUnitId: e.IndexUnitID, IndexKind: e.IndexKind,
+		IndexUnitId: e.IndexUnitID, IndexKind: e.IndexKind, Etag: e.ETag(),
 	}
 	for _, p := range e.Parts {
-		pb.Parts = append(pb.Parts, &accountabilityv1.ExplanationPart{UnitId: p.UnitID, Content: contentToProto(p.Content), UpdatedBy: p.UpdatedBy, UpdateTime: ts(p.UpdateTime)})
+		pb.Parts = append(pb.Parts, &accountabilityv1.ExplanationPart{UnitId: p.UnitID, Content: contentToProto(p.Content), UpdatedBy: p.UpdatedBy, UpdateTime: ts(p.UpdateTime), Etag: p.ETag()})
 	}
 	for _, dc := range e.DeterminedCauses {
 		pb.DeterminedCauses = append(pb.DeterminedCauses, &accountabilityv1.DeterminedCause{NodeCode: dc.NodeCode, Cause: causeToProto(dc.Cause), Note: dc.Note})

@@ -117,7 +117,7 @@ func (s *ExplanationServer) SaveExplanationDraft(ctx context.Context, req *accou
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	e, err := s.svc.SaveDraft(ctx, a, req.GetId(), contentFromProto(req.GetContent()))
+	e, err := s.svc.SaveDraft(ctx, a, req.GetId(), req.GetEtag(), contentFromProto(req.GetContent()))
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -130,7 +130,7 @@ func (s *ExplanationServer) SaveExplanationPart(ctx context.Context, req *accoun
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	e, err := s.svc.SavePart(ctx, a, req.GetId(), req.GetUnitId(), contentFromProto(req.GetContent()))
+	e, err := s.svc.SavePart(ctx, a, req.GetId(), req.GetUnitId(), req.GetEtag(), contentFromProto(req.GetContent()))
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -143,7 +143,7 @@ func (s *ExplanationServer) SubmitExplanation(ctx context.Context, req *accounta
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	e, err := s.svc.Submit(ctx, a, req.GetId())
+	e, err := s.svc.Submit(ctx, a, req.GetId(), req.GetEtag())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -156,7 +156,7 @@ func (s *ExplanationServer) ReturnExplanation(ctx context.Context, req *accounta
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	e, err := s.svc.Return(ctx, a, req.GetId(), req.GetComment())
+	e, err := s.svc.Return(ctx, a, req.GetId(), req.GetEtag(), req.GetComment())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
@@ -173,7 +173,7 @@ func (s *ExplanationServer) ConcludeExplanation(ctx context.Context, req *accoun
 	for _, c := range req.GetDeterminedCauses() {
 		causes = append(causes, explanation.DeterminedCause{NodeCode: strings.TrimSpace(c.GetNodeCode()), Cause: causeFromProto(c.GetCause()), Note: c.GetNote()})
 	}
-	e, err := s.svc.Conclude(ctx, a, req.GetId(), causes, req.GetConclusion(), req.GetAssigningUnitId())
+	e, err := s.svc.Conclude(ctx, a, req.GetId(), req.GetEtag(), causes, req.GetConclusion(), req.GetAssigningUnitId())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}

@@ -169,15 +169,15 @@ func scanExplanation(row pgx.Row) (explanation.Explanation, error) {
 }
 
 func readParts(ctx context.Context, q querier, ids []string) (map[string][]explanation.Part, error) {
-	rows, _ := q.Query(ctx, `SELECT explanation_id::text, unit_id::text, content, updated_by, updated_at
+	rows, _ := q.Query(ctx, `SELECT explanation_id::text, unit_id::text, content, updated_by, updated_at, version
 		FROM explanation_part WHERE explanation_id = ANY($1::uuid[]) ORDER BY explanation_id, unit_id`, ids)
 	out := map[string][]explanation.Part{}
 	var id string
 	var p explanation.Part
 	var content []byte
 	var at *time.Time
-	_, err := pgx.ForEachRow(rows, []any{&id, &p.UnitID, &content, &p.UpdatedBy, &at}, func() error {
-		part := explanation.Part{UnitID: p.UnitID, UpdatedBy: p.UpdatedBy}
+	_, err := pgx.ForEachRow(rows, []any{&id, &p.UnitID, &content, &p.UpdatedBy, &at, &p.Revision}, func() error {
+		part := explanation.Part{UnitID: p.UnitID, UpdatedBy: p.UpdatedBy, Revision: p.Revision}
 		if err := json.Unmarshal(content, &part.Content); err != nil {
 			return err
 		}
@@ -331,7 +331,8 @@ func (t *TxStore) InsertExplanation(ctx context.Context, e explanation.Explanati
 	return true, nil
 }
 
-// UpdateExplanation implements app.Tx.
+// UpdateExplanation implements app.Tx. The revisions stored are those the domain counted:
+// the row is locked since it was read, so no other writer moved them in between.
 func (t *TxStore) UpdateExplanation(ctx context.Context, before, e explanation.Explanation, c app.Change) error {
 	content, err := json.Marshal(e.Content)
 	if err != nil {
@@ -346,22 +347,22 @@ func (t *TxStore) UpdateExplanation(ctx context.Context, before, e explanation.E
 	}
 	if _, err := t.tx.Exec(ctx, `
 		UPDATE explanation SET status = $2, content = $3, review_comment = $4, determined_causes = $5, conclusion = $6,
-			submitted_at = $7, concluded_at = $8, published_at = $9, updated_at = $10, version = version + 1
+			submitted_at = $7, concluded_at = $8, published_at = $9, updated_at = $10, version = $11
 		WHERE id = $1`,
 		e.ID, string(e.Status), content, e.ReviewComment, causes, e.Conclusion,
-		nullTime(e.SubmitTime), nullTime(e.ConcludeTime), nullTime(e.PublishTime), e.UpdateTime); err != nil {
+		nullTime(e.SubmitTime), nullTime(e.ConcludeTime), nullTime(e.PublishTime), e.UpdateTime, e.Revision); err != nil {
 		return fmt.Errorf("update explanation: %w", err)
 	}
-	for _, p := range e.Parts {
-		if p.UpdateTime.IsZero() {
-			continue
+	for i, p := range e.Parts {
+		if p.UpdateTime.IsZero() || i < len(before.Parts) && before.Parts[i].Revision == p.Revision {
+			continue // unchanged by this step
 		}
 		pc, err := json.Marshal(p.Content)
 		if err != nil {
 			return err
 		}
-		if _, err := t.tx.Exec(ctx, `UPDATE explanation_part SET content = $3, updated_by = $4, updated_at = $5
-			WHERE explanation_id = $1 AND unit_id = $2`, e.ID, p.UnitID, pc, p.UpdatedBy, p.UpdateTime); err != nil {
+		if _, err := t.tx.Exec(ctx, `UPDATE explanation_part SET content = $3, updated_by = $4, updated_at = $5, version = $6
+			WHERE explanation_id = $1 AND unit_id = $2`, e.ID, p.UnitID, pc, p.UpdatedBy, p.UpdateTime, p.Revision); err != nil {
 			return fmt.Errorf("update part: %w", err)
 		}
 	}

@@ -601,7 +601,10 @@ type ExplanationPart struct {
 	// Who saved it last.
 	UpdatedBy string `protobuf:"bytes,3,opt,name=updated_by,json=updatedBy,proto3" json:"updated_by,omitempty"`
 	// When; empty while the unit has written nothing.
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Entity tag of the part (AIP-154): changes on every save of this part only, so the
+	// owner and each cooperating unit edit at the same time without refusing each other.
+	Etag          string `protobuf:"bytes,50,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -662,6 +665,13 @@ func (x *ExplanationPart) GetUpdateTime() *timestamppb.Timestamp {
 		return x.UpdateTime
 	}
 	return nil
+}
+
+func (x *ExplanationPart) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
 }
 
 // DeterminedCause is the secretariat's finding on one node at conclusion.
@@ -873,7 +883,11 @@ type Explanation struct {
 	// (Art. 14.1) or the owning unit itself (its own index, Art. 15.7).
 	IndexUnitId string `protobuf:"bytes,50,opt,name=index_unit_id,json=indexUnitId,proto3" json:"index_unit_id,omitempty"`
 	// That index's subject kind, e.g. `province` or `department`.
-	IndexKind     string `protobuf:"bytes,51,opt,name=index_kind,json=indexKind,proto3" json:"index_kind,omitempty"`
+	IndexKind string `protobuf:"bytes,51,opt,name=index_kind,json=indexKind,proto3" json:"index_kind,omitempty"`
+	// Entity tag (AIP-154) of the owning unit's content and the review state: changes on
+	// every step but the cooperating units' part saves (those have their own etag). Send it
+	// back with a change so that a concurrent change is not overwritten unseen.
+	Etag          string `protobuf:"bytes,52,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1114,6 +1128,13 @@ func (x *Explanation) GetIndexUnitId() string {
 func (x *Explanation) GetIndexKind() string {
 	if x != nil {
 		return x.IndexKind
+	}
+	return ""
+}
+
+func (x *Explanation) GetEtag() string {
+	if x != nil {
+		return x.Etag
 	}
 	return ""
 }
@@ -1526,7 +1547,11 @@ type SaveExplanationDraftRequest struct {
 	// Id.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The whole content (replaces the previous draft).
-	Content       *ExplanationContent `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	Content *ExplanationContent `protobuf:"bytes,2,opt,name=content,proto3" json:"content,omitempty"`
+	// The etag of the explanation as the caller read it (AIP-154). When given and no longer
+	// current, because someone saved in between, the call fails with ABORTED and changes
+	// nothing; empty: no check.
+	Etag          string `protobuf:"bytes,50,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1573,6 +1598,13 @@ func (x *SaveExplanationDraftRequest) GetContent() *ExplanationContent {
 		return x.Content
 	}
 	return nil
+}
+
+func (x *SaveExplanationDraftRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
 }
 
 // Response of SaveExplanationDraft.
@@ -1629,7 +1661,11 @@ type SaveExplanationPartRequest struct {
 	// The cooperating unit writing.
 	UnitId string `protobuf:"bytes,2,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
 	// Its content.
-	Content       *ExplanationContent `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	Content *ExplanationContent `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	// The etag of the part as the caller read it (AIP-154). When given and no longer
+	// current, because someone saved in between, the call fails with ABORTED and changes
+	// nothing; empty: no check.
+	Etag          string `protobuf:"bytes,50,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1685,6 +1721,13 @@ func (x *SaveExplanationPartRequest) GetContent() *ExplanationContent {
 	return nil
 }
 
+func (x *SaveExplanationPartRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
 // Response of SaveExplanationPart.
 type SaveExplanationPartResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1735,7 +1778,11 @@ func (x *SaveExplanationPartResponse) GetExplanation() *Explanation {
 type SubmitExplanationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The etag of the explanation as the caller read it (AIP-154). When given and no longer
+	// current, because someone saved in between, the call fails with ABORTED and changes
+	// nothing; empty: no check.
+	Etag          string `protobuf:"bytes,50,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1773,6 +1820,13 @@ func (*SubmitExplanationRequest) Descriptor() ([]byte, []int) {
 func (x *SubmitExplanationRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *SubmitExplanationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
 	}
 	return ""
 }
@@ -1829,7 +1883,11 @@ type ReturnExplanationRequest struct {
 	// Id.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// Comments for the unit.
-	Comment       string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	Comment string `protobuf:"bytes,2,opt,name=comment,proto3" json:"comment,omitempty"`
+	// The etag of the explanation as the caller read it (AIP-154). When given and no longer
+	// current, because someone saved in between, the call fails with ABORTED and changes
+	// nothing; empty: no check.
+	Etag          string `protobuf:"bytes,50,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1874,6 +1932,13 @@ func (x *ReturnExplanationRequest) GetId() string {
 func (x *ReturnExplanationRequest) GetComment() string {
 	if x != nil {
 		return x.Comment
+	}
+	return ""
+}
+
+func (x *ReturnExplanationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
 	}
 	return ""
 }
@@ -1935,8 +2000,12 @@ type ConcludeExplanationRequest struct {
 	Conclusion string `protobuf:"bytes,3,opt,name=conclusion,proto3" json:"conclusion,omitempty"`
 	// Unit assigning the remediation tasks; default the caller's unit.
 	AssigningUnitId string `protobuf:"bytes,4,opt,name=assigning_unit_id,json=assigningUnitId,proto3" json:"assigning_unit_id,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The etag of the explanation as the caller read it (AIP-154). When given and no longer
+	// current, because someone saved in between, the call fails with ABORTED and changes
+	// nothing; empty: no check.
+	Etag          string `protobuf:"bytes,50,opt,name=etag,proto3" json:"etag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ConcludeExplanationRequest) Reset() {
@@ -1993,6 +2062,13 @@ func (x *ConcludeExplanationRequest) GetConclusion() string {
 func (x *ConcludeExplanationRequest) GetAssigningUnitId() string {
 	if x != nil {
 		return x.AssigningUnitId
+	}
+	return ""
+}
+
+func (x *ConcludeExplanationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
 	}
 	return ""
 }
@@ -2988,14 +3064,15 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\fshortcomings\x18\x04 \x03(\v2\".par.accountability.v1.ShortcomingB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\fshortcomings\x12-\n" +
 	"\tsolutions\x18\x05 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10d\"\x05r\x03\x18\xa0\x1fR\tsolutions\x12-\n" +
 	"\tproposals\x18\x06 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10d\"\x05r\x03\x18\xa0\x1fR\tproposals\x12H\n" +
-	"\aroadmap\x18\a \x03(\v2$.par.accountability.v1.RoadmapActionB\b\xbaH\x05\x92\x01\x02\x10dR\aroadmap\"\xcb\x01\n" +
+	"\aroadmap\x18\a \x03(\v2$.par.accountability.v1.RoadmapActionB\b\xbaH\x05\x92\x01\x02\x10dR\aroadmap\"\xdf\x01\n" +
 	"\x0fExplanationPart\x12\x17\n" +
 	"\aunit_id\x18\x01 \x01(\tR\x06unitId\x12C\n" +
 	"\acontent\x18\x02 \x01(\v2).par.accountability.v1.ExplanationContentR\acontent\x12\x1d\n" +
 	"\n" +
 	"updated_by\x18\x03 \x01(\tR\tupdatedBy\x12;\n" +
 	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"updateTime\"\x9b\x01\n" +
+	"updateTime\x12\x12\n" +
+	"\x04etag\x182 \x01(\tR\x04etag\"\x9b\x01\n" +
 	"\x0fDeterminedCause\x12&\n" +
 	"\tnode_code\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18\x1eR\bnodeCode\x12B\n" +
 	"\x05cause\x18\x02 \x01(\x0e2 .par.accountability.v1.CauseKindB\n" +
@@ -3006,7 +3083,7 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\taction_id\x18\x02 \x01(\tR\bactionId\x12\x14\n" +
 	"\x05title\x18\x03 \x01(\tR\x05title\x12\x16\n" +
 	"\x06status\x18\x04 \x01(\tR\x06status\x12\x19\n" +
-	"\bdue_date\x18\x05 \x01(\tR\adueDate\"\xa4\n" +
+	"\bdue_date\x18\x05 \x01(\tR\adueDate\"\xb8\n" +
 	"\n" +
 	"\vExplanation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
@@ -3047,7 +3124,8 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\vremediation\x18\x1c \x03(\v2&.par.accountability.v1.RemediationTaskR\vremediation\x12\"\n" +
 	"\rindex_unit_id\x182 \x01(\tR\vindexUnitId\x12\x1d\n" +
 	"\n" +
-	"index_kind\x183 \x01(\tR\tindexKind\"\xdc\x03\n" +
+	"index_kind\x183 \x01(\tR\tindexKind\x12\x12\n" +
+	"\x04etag\x184 \x01(\tR\x04etag\"\xdc\x03\n" +
 	"\x19RequestExplanationRequest\x122\n" +
 	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12!\n" +
@@ -3077,28 +3155,32 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"page_token\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\x8a\x01\n" +
 	"\x18ListExplanationsResponse\x12F\n" +
 	"\fexplanations\x18\x01 \x03(\v2\".par.accountability.v1.ExplanationR\fexplanations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x84\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa1\x01\n" +
 	"\x1bSaveExplanationDraftRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12K\n" +
-	"\acontent\x18\x02 \x01(\v2).par.accountability.v1.ExplanationContentB\x06\xbaH\x03\xc8\x01\x01R\acontent\"d\n" +
+	"\acontent\x18\x02 \x01(\v2).par.accountability.v1.ExplanationContentB\x06\xbaH\x03\xc8\x01\x01R\acontent\x12\x1b\n" +
+	"\x04etag\x182 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"d\n" +
 	"\x1cSaveExplanationDraftResponse\x12D\n" +
-	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"\xa6\x01\n" +
+	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"\xc3\x01\n" +
 	"\x1aSaveExplanationPartRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12!\n" +
 	"\aunit_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06unitId\x12K\n" +
-	"\acontent\x18\x03 \x01(\v2).par.accountability.v1.ExplanationContentB\x06\xbaH\x03\xc8\x01\x01R\acontent\"c\n" +
+	"\acontent\x18\x03 \x01(\v2).par.accountability.v1.ExplanationContentB\x06\xbaH\x03\xc8\x01\x01R\acontent\x12\x1b\n" +
+	"\x04etag\x182 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"c\n" +
 	"\x1bSaveExplanationPartResponse\x12D\n" +
-	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"4\n" +
+	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"Q\n" +
 	"\x18SubmitExplanationRequest\x12\x18\n" +
-	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"a\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\x1b\n" +
+	"\x04etag\x182 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"a\n" +
 	"\x19SubmitExplanationResponse\x12D\n" +
-	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"Z\n" +
+	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"w\n" +
 	"\x18ReturnExplanationRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12$\n" +
 	"\acomment\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xc0>R\acomment\"a\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc0>R\acomment\x12\x1b\n" +
+	"\x04etag\x182 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"a\n" +
 	"\x19ReturnExplanationResponse\x12D\n" +
-	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"\xfb\x01\n" +
+	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"\x98\x02\n" +
 	"\x1aConcludeExplanationRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12^\n" +
 	"\x11determined_causes\x18\x02 \x03(\v2&.par.accountability.v1.DeterminedCauseB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\x10determinedCauses\x12*\n" +
@@ -3106,7 +3188,8 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"conclusion\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xc0>R\n" +
 	"conclusion\x127\n" +
-	"\x11assigning_unit_id\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x0fassigningUnitId\"c\n" +
+	"\x11assigning_unit_id\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x0fassigningUnitId\x12\x1b\n" +
+	"\x04etag\x182 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"c\n" +
 	"\x1bConcludeExplanationResponse\x12D\n" +
 	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"5\n" +
 	"\x19PublishExplanationRequest\x12\x18\n" +
