@@ -26,7 +26,8 @@ var _ app.DueReportNoticeStore = (*Store)(nil)
 // dueReportCandidates selects and locks the open due reports with a notice reached at $1 and
 // not yet made, earliest due first, like noticeCandidates for occurrences: past due without
 // an overdue notice for this due time, or a lead time in $2 (seconds) reached without its
-// report-due notice. Rows locked elsewhere are skipped and seen again by a later pass.
+// report-due notice, after the pass's cursor ($5, $6). Rows locked elsewhere are skipped and
+// seen again by a later pass.
 const dueReportCandidates = `SELECT ` + dueReportColumns + `, d.number, d.title` + dueReportFrom + `
 	WHERE r.state = 'open' AND ` + dueInPeriod + `
 	  AND r.due_time <= $1::timestamptz + $3::bigint * interval '1 second'
@@ -42,6 +43,7 @@ const dueReportCandidates = `SELECT ` + dueReportColumns + `, d.number, d.title`
 				WHERE n.due_report_id = r.id AND n.kind = 'report_due'
 				  AND n.lead_seconds = l.s AND n.due_time = r.due_time)))
 	  )
+	  AND r.due_time >= $5 AND (r.due_time, r.id) > ($5, $6::uuid)
 	ORDER BY r.due_time, r.id
 	LIMIT $4
 	FOR UPDATE OF r SKIP LOCKED`
@@ -60,9 +62,9 @@ type dueRow struct {
 	number, title string
 }
 
-func emitDueReportBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int) (app.NoticeCounts, error) {
+func emitDueReportBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int, after *noticeCursor) (app.NoticeCounts, error) {
 	var c app.NoticeCounts
-	rows, err := tx.Query(ctx, dueReportCandidates, now, leadSecs, maxLead, batch)
+	rows, err := tx.Query(ctx, dueReportCandidates, now, leadSecs, maxLead, batch, after.Due, after.ID)
 	if err != nil {
 		return c, fmt.Errorf("select due report candidates: %w", err)
 	}
@@ -76,6 +78,10 @@ func emitDueReportBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []t
 		return c, fmt.Errorf("select due report candidates: %w", err)
 	}
 	c.Candidates = len(cands)
+	if len(cands) > 0 {
+		last := cands[len(cands)-1].r
+		after.advance(last.Due, last.ID)
+	}
 	for _, d := range cands {
 		for _, n := range tracking.Notices(d.r.AsOccurrence(), true, leads, now) {
 			lead := int64(n.Lead / time.Second)

@@ -41,7 +41,8 @@ var _ app.NoticeStore = (*Store)(nil)
 // not yet made, earliest deadline first: open and overdue ($1 past the deadline; the derived
 // overdue rule of tracking.Occurrence.Overdue) without an overdue notice for this deadline,
 // or still expecting work with a lead time in $2 (seconds) reached and not noticed for this
-// deadline. It walks occurrences_open_due_idx over deadlines up to $1 + the longest lead.
+// deadline. It walks occurrences_open_due_idx over deadlines up to $1 + the longest lead,
+// from after the last candidate of the pass's previous batch (($5, $6), its deadline and id).
 //
 // Rows another transaction holds (a user's change, another replica's pass) are skipped: a
 // later pass sees them again with their new state, so nothing is noticed from a stale read.
@@ -62,6 +63,7 @@ const noticeCandidates = `SELECT ` + occurrenceColumns + `,
 				WHERE n.occurrence_id = o.id AND n.kind IN ('due_soon', 'report_due')
 				  AND n.lead_seconds = l.s AND n.due_time = o.due_time)))
 	  )
+	  AND o.due_time >= $5 AND (o.due_time, o.id) > ($5, $6::uuid)
 	ORDER BY o.due_time, o.id
 	LIMIT $4
 	FOR UPDATE OF o SKIP LOCKED`
@@ -78,7 +80,27 @@ func (s *Store) EmitDeadlineNotices(ctx context.Context, p app.NoticePass) (app.
 
 // noticeBatch makes the notices of one batch of candidates in tx: the deadline notices of
 // occurrences, or those of due periodic reports.
-type noticeBatch func(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int) (app.NoticeCounts, error)
+type noticeBatch func(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int, after *noticeCursor) (app.NoticeCounts, error)
+
+// noticeCursor is where a pass has got to: the deadline and id of the last candidate of its
+// previous batch. A batch starts after it, so a pass reads each candidate once however long
+// the backlog (re-reading from the earliest deadline made a backlog quadratic). A candidate
+// skipped because it was locked, or whose deadline moved behind the cursor, is seen by the
+// next pass.
+type noticeCursor struct {
+	Due time.Time
+	ID  string
+}
+
+// startCursor is before every candidate.
+func startCursor() *noticeCursor {
+	return &noticeCursor{Due: time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), ID: "00000000-0000-0000-0000-000000000000"}
+}
+
+// advance moves the cursor to the last candidate read.
+func (c *noticeCursor) advance(due time.Time, id string) {
+	c.Due, c.ID = due, id
+}
 
 // runNoticePass runs emit one transaction per batch until the window at p.Now is drained:
 // the exactly-once mechanism shared by every kind of notice.
@@ -100,11 +122,14 @@ func (s *Store) runNoticePass(ctx context.Context, p app.NoticePass, emit notice
 	}
 	maxLead := slices.Max(leadSecs)
 	barren := 0 // full batches in a row that made nothing
+	after := startCursor()
 	for {
 		var c app.NoticeCounts
+		from := *after
 		err := pg.InTx(ctx, s.pool, func(tx pgx.Tx) error {
+			*after = from // a retried transaction starts where this batch did
 			var err error
-			c, err = emit(ctx, tx, now, p.Leads, leadSecs, maxLead, batch)
+			c, err = emit(ctx, tx, now, p.Leads, leadSecs, maxLead, batch, after)
 			return err
 		})
 		if err != nil {
@@ -139,9 +164,9 @@ type noticeRow struct {
 	ctx        protoconv.NoticeContext
 }
 
-func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int) (app.NoticeCounts, error) {
+func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time.Duration, leadSecs []int64, maxLead int64, batch int, after *noticeCursor) (app.NoticeCounts, error) {
 	var c app.NoticeCounts
-	rows, err := tx.Query(ctx, noticeCandidates, now, leadSecs, maxLead, batch)
+	rows, err := tx.Query(ctx, noticeCandidates, now, leadSecs, maxLead, batch, after.Due, after.ID)
 	if err != nil {
 		return c, fmt.Errorf("select notice candidates: %w", err)
 	}
@@ -161,6 +186,8 @@ func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time
 	if len(cands) == 0 {
 		return c, nil
 	}
+	last := cands[len(cands)-1].occ
+	after.advance(last.Due, last.ID)
 
 	// Every notice reached, sent or superseded, in one insert; what comes back is what no
 	// one had made yet.
