@@ -21,13 +21,19 @@ type ResultsStore interface {
 	// PublishSnapshot stores a snapshot with ResultsPublished and its SubjectResultPublished
 	// events; results.ErrAlreadyPublished when the year and kind are taken.
 	PublishSnapshot(ctx context.Context, snap *results.Snapshot) error
-	// SnapshotByYear returns the snapshot of a year and kind (with its subjects when asked),
-	// or results.ErrNotFound.
+	// SnapshotByYear returns the latest version of the snapshot of a year and kind (with its
+	// subjects when asked), or results.ErrNotFound.
 	SnapshotByYear(ctx context.Context, year int, kind string, withSubjects bool) (*results.Snapshot, error)
-	// UnitResults returns a unit's rows with their snapshots, oldest year first; year 0: all.
+	// SnapshotByID returns one version, superseded or not, or results.ErrNotFound.
+	SnapshotByID(ctx context.Context, id string, withSubjects bool) (*results.Snapshot, error)
+	// UnitResults returns a unit's rows with their snapshots in the latest version of each
+	// year's results, oldest year first; year 0: all.
 	UnitResults(ctx context.Context, unitID string, year int) ([]UnitResult, error)
-	// ListSnapshots returns snapshot headers, newest year first.
-	ListSnapshots(ctx context.Context, year int, kind string) ([]*results.Snapshot, error)
+	// UnitResultIn returns a unit's row in one snapshot, or results.ErrNotFound.
+	UnitResultIn(ctx context.Context, snapshotID, unitID string) (UnitResult, error)
+	// ListSnapshots returns snapshot headers, newest year first: the latest versions, and
+	// superseded ones when asked.
+	ListSnapshots(ctx context.Context, year int, kind string, includeSuperseded bool) ([]*results.Snapshot, error)
 }
 
 // UnitResult is one unit's figures in one snapshot (the snapshot without other subjects).
@@ -106,6 +112,44 @@ func (r *Results) freeze(ctx context.Context, snap *results.Snapshot) (*results.
 	return snap, nil
 }
 
+// Correct publishes a correction of the snapshot with id (the latest version of its year's
+// results): a new version computed from the corrected leaf scores supersedes it, compared
+// with the previous year's latest version, frozen with its events.
+func (r *Results) Correct(ctx context.Context, snapshotID string, c results.Correction) (*results.Snapshot, error) {
+	if _, err := uuid.Parse(snapshotID); err != nil {
+		return nil, fmt.Errorf("correct results %q: %w", snapshotID, results.ErrNotFound)
+	}
+	old, err := r.store.SnapshotByID(ctx, snapshotID, true)
+	if err != nil {
+		return nil, fmt.Errorf("correct results %s: %w", snapshotID, err)
+	}
+	set, err := r.store.CriteriaSet(ctx, old.CriteriaSetID)
+	if err != nil {
+		return nil, fmt.Errorf("correct results %s: criteria set: %w", snapshotID, err)
+	}
+	snap, err := results.Correct(old, set, c)
+	if err != nil {
+		return nil, fmt.Errorf("correct results %s: %w", snapshotID, err)
+	}
+	return r.freeze(ctx, &snap)
+}
+
+// ScorecardIn returns a unit's results in one given snapshot of a year (e.g. a version a
+// correction superseded).
+func (r *Results) ScorecardIn(ctx context.Context, snapshotID, unitID string, year int) (UnitResult, error) {
+	if _, err := uuid.Parse(snapshotID); err != nil {
+		return UnitResult{}, fmt.Errorf("scorecard of %s in %q: %w", unitID, snapshotID, results.ErrNotFound)
+	}
+	ur, err := r.store.UnitResultIn(ctx, snapshotID, unitID)
+	if err == nil && ur.Snapshot.Year != year {
+		err = results.ErrNotFound
+	}
+	if err != nil {
+		return UnitResult{}, fmt.Errorf("scorecard of %s in %s: %w", unitID, snapshotID, err)
+	}
+	return ur, nil
+}
+
 // Scorecard returns a unit's results for a year.
 func (r *Results) Scorecard(ctx context.Context, unitID string, year int) (UnitResult, error) {
 	rs, err := r.store.UnitResults(ctx, unitID, year)
@@ -127,9 +171,10 @@ func (r *Results) History(ctx context.Context, unitID string) ([]UnitResult, err
 	return rs, nil
 }
 
-// ListSnapshots returns snapshot headers, newest year first.
-func (r *Results) ListSnapshots(ctx context.Context, year int, kind string) ([]*results.Snapshot, error) {
-	snaps, err := r.store.ListSnapshots(ctx, year, kind)
+// ListSnapshots returns snapshot headers, newest year first: the latest versions, and the
+// superseded ones too when asked.
+func (r *Results) ListSnapshots(ctx context.Context, year int, kind string, includeSuperseded bool) ([]*results.Snapshot, error) {
+	snaps, err := r.store.ListSnapshots(ctx, year, kind, includeSuperseded)
 	if err != nil {
 		return nil, fmt.Errorf("list snapshots: %w", err)
 	}

@@ -47,6 +47,10 @@ func (s *ResultsServer) status(ctx context.Context, err error, prefix string) er
 		return status.Error(codes.NotFound, results.ErrNotFound.Error())
 	case errors.Is(err, results.ErrAlreadyPublished):
 		return status.Error(codes.FailedPrecondition, results.ErrAlreadyPublished.Error())
+	case errors.Is(err, results.ErrSuperseded):
+		return status.Error(codes.FailedPrecondition, results.ErrSuperseded.Error())
+	case errors.Is(err, results.ErrNotCorrectable):
+		return status.Error(codes.FailedPrecondition, results.ErrNotCorrectable.Error())
 	case errors.Is(err, app.ErrRoundNotFinalised):
 		return status.Error(codes.FailedPrecondition, app.ErrRoundNotFinalised.Error())
 	case errors.Is(err, assessment.ErrRoundNotFound):
@@ -112,21 +116,28 @@ func publishFromProto(req *parscoringv1.PublishResultsRequest) (app.PublishComma
 	}
 	cmd.Subjects = make([]results.SubjectInput, len(req.GetSubjects()))
 	for k, sub := range req.GetSubjects() {
-		in := results.SubjectInput{UnitID: strings.ToLower(sub.GetUnitId()), Name: vntext.NFC(sub.GetName()), PeerGroup: sub.GetPeerGroup(),
-			Scores: make([]results.ItemScore, len(sub.GetScores()))}
-		for j, sc := range sub.GetScores() {
-			p, err := methodology.ParsePoints(sc.GetScore())
-			if err != nil {
-				bad = append(bad, methodology.ValidationError{Field: fmt.Sprintf("subjects[%d].scores[%d].score", k, j), Reason: methodology.ErrBadPoints.Error()})
-			}
-			in.Scores[j] = results.ItemScore{Code: sc.GetCode(), Score: p}
-		}
+		in := results.SubjectInput{UnitID: strings.ToLower(sub.GetUnitId()), Name: vntext.NFC(sub.GetName()), PeerGroup: sub.GetPeerGroup()}
+		in.Scores, bad = itemScoresFromProto(k, sub.GetScores(), bad)
 		cmd.Subjects[k] = in
 	}
 	if len(bad) > 0 {
 		return cmd, bad
 	}
 	return cmd, nil
+}
+
+// itemScoresFromProto reads the scores of subjects[k], adding a problem to bad for each
+// score that is not points with two decimals.
+func itemScoresFromProto(k int, in []*parscoringv1.ItemScore, bad methodology.ValidationErrors) ([]results.ItemScore, methodology.ValidationErrors) {
+	out := make([]results.ItemScore, len(in))
+	for j, sc := range in {
+		p, err := methodology.ParsePoints(sc.GetScore())
+		if err != nil {
+			bad = append(bad, methodology.ValidationError{Field: fmt.Sprintf("subjects[%d].scores[%d].score", k, j), Reason: methodology.ErrBadPoints.Error()})
+		}
+		out[j] = results.ItemScore{Code: sc.GetCode(), Score: p}
+	}
+	return out, bad
 }
 
 // gradesFromProto reads thresholds, highest first; they must strictly decrease.
@@ -148,6 +159,34 @@ func gradesFromProto(ts []*parscoringv1.GradeThreshold) ([]results.Grade, error)
 		return nil, bad
 	}
 	return grades, nil
+}
+
+// CorrectResults publishes a correction of a computed snapshot as a new version that
+// supersedes it. Secretariat (or a service on its behalf) only.
+func (s *ResultsServer) CorrectResults(ctx context.Context, req *parscoringv1.CorrectResultsRequest) (*parscoringv1.CorrectResultsResponse, error) {
+	p, err := authorize(ctx, auth.RoleSecretariat, auth.RoleService)
+	if err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	c := results.Correction{Reason: vntext.NFC(req.GetReason()), Actor: actor(p), Decision: vntext.NFC(strings.TrimSpace(req.GetDecision()))}
+	var bad methodology.ValidationErrors
+	if c.Grades, err = gradesFromProto(req.GetGradeThresholds()); err != nil {
+		bad = append(bad, err.(methodology.ValidationErrors)...)
+	}
+	c.Subjects = make([]results.CorrectedSubject, len(req.GetSubjects()))
+	for k, sub := range req.GetSubjects() {
+		cs := results.CorrectedSubject{UnitID: strings.ToLower(sub.GetUnitId())}
+		cs.Scores, bad = itemScoresFromProto(k, sub.GetScores(), bad)
+		c.Subjects[k] = cs
+	}
+	if len(bad) > 0 {
+		return nil, s.status(ctx, bad, "")
+	}
+	snap, err := s.res.Correct(ctx, strings.ToLower(req.GetSnapshotId()), c)
+	if err != nil {
+		return nil, s.status(ctx, err, "")
+	}
+	return &parscoringv1.CorrectResultsResponse{Snapshot: snapshotToProto(snap)}, nil
 }
 
 // ImportResults imports results published by another body. Secretariat (or a service) only.
@@ -181,7 +220,7 @@ func (s *ResultsServer) ListResultSnapshots(ctx context.Context, req *parscoring
 	if _, err := authorize(ctx); err != nil {
 		return nil, s.status(ctx, err, "")
 	}
-	snaps, err := s.res.ListSnapshots(ctx, int(req.GetYear()), req.GetSubjectKind())
+	snaps, err := s.res.ListSnapshots(ctx, int(req.GetYear()), req.GetSubjectKind(), req.GetIncludeSuperseded())
 	if err != nil {
 		return nil, s.status(ctx, err, "")
 	}
@@ -197,7 +236,15 @@ func (s *ResultsServer) GetScorecard(ctx context.Context, req *parscoringv1.GetS
 	if err := authorizeUnit(ctx, req.GetUnitId()); err != nil {
 		return nil, s.status(ctx, err, "")
 	}
-	ur, err := s.res.Scorecard(ctx, strings.ToLower(req.GetUnitId()), int(req.GetYear()))
+	var (
+		ur  app.UnitResult
+		err error
+	)
+	if id := req.GetSnapshotId(); id != "" {
+		ur, err = s.res.ScorecardIn(ctx, strings.ToLower(id), strings.ToLower(req.GetUnitId()), int(req.GetYear()))
+	} else {
+		ur, err = s.res.Scorecard(ctx, strings.ToLower(req.GetUnitId()), int(req.GetYear()))
+	}
 	if err != nil {
 		return nil, s.status(ctx, err, "")
 	}
@@ -346,6 +393,8 @@ func snapshotToProto(s *results.Snapshot) *parscoringv1.ResultSnapshot {
 		Id: s.ID, Year: int32(s.Year), SubjectKind: s.SubjectKind, CriteriaSetId: s.CriteriaSetID,
 		Source: sourceToProto(s.Source), Decision: s.Decision, PublishTime: timestamppb.New(s.PublishTime),
 		SubjectCount: int32(max(len(s.Subjects), cap(s.Subjects))), PreviousSnapshotId: s.PrevSnapshotID,
+		Version: int32(max(s.Version, 1)), SupersedesSnapshotId: s.SupersedesID, SupersededBySnapshotId: s.SupersededByID,
+		CorrectionReason: s.CorrectionReason, CorrectedBy: s.CorrectedBy,
 	}
 }
 

@@ -14,6 +14,8 @@ const (
 	SubjectResultsPublished = "parscoring.v1.results.published"
 	// SubjectSubjectResultPublished carries SubjectResultPublished.
 	SubjectSubjectResultPublished = "parscoring.v1.subject_result.published"
+	// SubjectResultsCorrected carries ResultsCorrected.
+	SubjectResultsCorrected = "parscoring.v1.results.corrected"
 )
 
 func sourceToProto(s results.Source) parscoringv1.ResultSource {
@@ -24,17 +26,27 @@ func sourceToProto(s results.Source) parscoringv1.ResultSource {
 }
 
 // resultEvents is ResultsPublished followed by one SubjectResultPublished per unit of the
-// snapshot (subjects kept only for rank context have no unit and no event). Each carries
-// every node with last year's figures beside this year's, so accountability's Art. 14
-// trigger needs no call back.
+// snapshot (subjects kept only for rank context have no unit and no event), preceded by
+// ResultsCorrected for a correction. Each carries every node with last year's figures beside
+// this year's, so accountability's Art. 14 trigger needs no call back.
 func resultEvents(snap *results.Snapshot) []outbox.Event {
 	published := timestamppb.New(snap.PublishTime)
 	source := sourceToProto(snap.Source)
+	version := int32(max(snap.Version, 1))
 	head := &parscoringv1.ResultsPublished{
 		SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID,
 		Source: source, Decision: snap.Decision, PublishTime: published,
+		Version: version, SupersedesSnapshotId: snap.SupersedesID, CorrectionReason: snap.CorrectionReason,
 	}
-	events := []outbox.Event{{Subject: SubjectResultsPublished, Msg: head}}
+	events := make([]outbox.Event, 0, len(snap.Subjects)+2)
+	if snap.SupersedesID != "" {
+		events = append(events, outbox.Event{Subject: SubjectResultsCorrected, Msg: &parscoringv1.ResultsCorrected{
+			SnapshotId: snap.ID, SupersededSnapshotId: snap.SupersedesID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind,
+			Version: version, Reason: snap.CorrectionReason, CorrectedBy: snap.CorrectedBy, CorrectTime: published,
+			CorrectedUnitIds: snap.CorrectedUnits,
+		}})
+	}
+	events = append(events, outbox.Event{Subject: SubjectResultsPublished, Msg: head})
 	// Maxima are the same for every subject: formatted once.
 	maxes, prevMaxes := make([]string, len(snap.Nodes)), make([]string, len(snap.Nodes))
 	for i, n := range snap.Nodes {
@@ -53,6 +65,7 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 			Rank:         int32(sub.Rank), RankOf: int32(sub.RankOf),
 			PreviousTotal: results.Format(sub.PrevTotal), PreviousRank: int32(sub.PrevRank),
 			PeerGroup: sub.PeerGroup, Grade: sub.Grade,
+			Version: version, SupersedesSnapshotId: snap.SupersedesID, CorrectionReason: snap.CorrectionReason,
 			Nodes: make([]*parscoringv1.NodeResult, len(snap.Nodes)),
 		}
 		for i, n := range snap.Nodes {

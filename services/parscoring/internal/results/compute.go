@@ -44,6 +44,8 @@ func Compute(set methodology.CriteriaSet, subjects []SubjectInput, grades []Grad
 		Source:        SourceAppraised,
 		MaxPoints:     set.MaxPoints,
 		Nodes:         make([]Node, len(set.Nodes)),
+		Grades:        grades,
+		Version:       1,
 	}
 	index := make(map[string]int, len(set.Nodes))
 	parent := make([]int, len(set.Nodes))

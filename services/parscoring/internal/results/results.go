@@ -39,7 +39,13 @@ var (
 	ErrNotFound = errors.New("không tìm thấy kết quả đã công bố")
 	// ErrAlreadyPublished means a snapshot for the year and subject kind exists: published
 	// results are frozen and never replaced.
-	ErrAlreadyPublished = errors.New("kết quả của năm và loại đơn vị này đã được công bố, không thể công bố lại")
+	ErrAlreadyPublished = errors.New("kết quả của năm và loại đơn vị này đã được công bố, không thể công bố lại; nếu cần sửa, hãy đính chính kết quả")
+	// ErrSuperseded means a correction already replaced this snapshot: only the latest
+	// version of a year's results is corrected.
+	ErrSuperseded = errors.New("kết quả này đã được đính chính bằng một phiên bản mới hơn; hãy đính chính phiên bản mới nhất")
+	// ErrNotCorrectable means the snapshot was imported as another body published it: its
+	// figures are that body's, not computed here.
+	ErrNotCorrectable = errors.New("chỉ đính chính được kết quả do tỉnh tính và công bố; kết quả nhập từ văn bản của cơ quan khác giữ nguyên như đã công bố")
 )
 
 // Node is a node of the tree a snapshot was scored on, copied from the criteria set so that
@@ -111,6 +117,20 @@ type Snapshot struct {
 	Nodes          []Node
 	Subjects       []Subject
 	Peers          []PeerStats
+	// Version counts the year's publications of the kind: 1, then +1 per correction.
+	Version int
+	// SupersedesID is the version this one corrects; empty for a first publication.
+	SupersedesID string
+	// SupersededByID is the version that corrected this one; empty while it is the latest.
+	SupersededByID string
+	// CorrectionReason and CorrectedBy say why and by whom a correction was made.
+	CorrectionReason, CorrectedBy string
+	// Grades are the groups the subjects were graded with; nil when not known (snapshots
+	// published before they were kept, imports).
+	Grades []Grade
+	// CorrectedUnits are the units whose scores a correction changed, known only while
+	// publishing it.
+	CorrectedUnits []string
 	// prevNodeMax holds last year's maximum per node, known only while publishing.
 	prevNodeMax []methodology.Points
 }

@@ -145,8 +145,14 @@ type ResultsPublished struct {
 	PublishTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
 	// Directory ids of every unit scored in the snapshot.
 	SubjectUnitIds []string `protobuf:"bytes,8,rep,name=subject_unit_ids,json=subjectUnitIds,proto3" json:"subject_unit_ids,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Version of the year's results: 1 as first published, +1 for each correction.
+	Version int32 `protobuf:"varint,50,opt,name=version,proto3" json:"version,omitempty"`
+	// The version this one corrects (and replaces); empty for a first publication.
+	SupersedesSnapshotId string `protobuf:"bytes,51,opt,name=supersedes_snapshot_id,json=supersedesSnapshotId,proto3" json:"supersedes_snapshot_id,omitempty"`
+	// Why the results were corrected; empty for a first publication.
+	CorrectionReason string `protobuf:"bytes,52,opt,name=correction_reason,json=correctionReason,proto3" json:"correction_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *ResultsPublished) Reset() {
@@ -235,6 +241,27 @@ func (x *ResultsPublished) GetSubjectUnitIds() []string {
 	return nil
 }
 
+func (x *ResultsPublished) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ResultsPublished) GetSupersedesSnapshotId() string {
+	if x != nil {
+		return x.SupersedesSnapshotId
+	}
+	return ""
+}
+
+func (x *ResultsPublished) GetCorrectionReason() string {
+	if x != nil {
+		return x.CorrectionReason
+	}
+	return ""
+}
+
 // SubjectResultPublished is published on `parscoring.v1.subject_result.published`, one per
 // scored unit of a published snapshot. It carries the unit's figures at every node together
 // with last year's published figures for the same node, matched by code, so that a consumer
@@ -279,9 +306,15 @@ type SubjectResultPublished struct {
 	// Peer group the rank is within, e.g. `department`.
 	PeerGroup string `protobuf:"bytes,30,opt,name=peer_group,json=peerGroup,proto3" json:"peer_group,omitempty"`
 	// Grade group by the index, e.g. `A`; empty for imported results.
-	Grade         string `protobuf:"bytes,31,opt,name=grade,proto3" json:"grade,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Grade string `protobuf:"bytes,31,opt,name=grade,proto3" json:"grade,omitempty"`
+	// Version of the year's results: 1 as first published, +1 for each correction.
+	Version int32 `protobuf:"varint,50,opt,name=version,proto3" json:"version,omitempty"`
+	// The version this one corrects (and replaces); empty for a first publication.
+	SupersedesSnapshotId string `protobuf:"bytes,51,opt,name=supersedes_snapshot_id,json=supersedesSnapshotId,proto3" json:"supersedes_snapshot_id,omitempty"`
+	// Why the results were corrected; empty for a first publication.
+	CorrectionReason string `protobuf:"bytes,52,opt,name=correction_reason,json=correctionReason,proto3" json:"correction_reason,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *SubjectResultPublished) Reset() {
@@ -440,6 +473,147 @@ func (x *SubjectResultPublished) GetGrade() string {
 	return ""
 }
 
+func (x *SubjectResultPublished) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *SubjectResultPublished) GetSupersedesSnapshotId() string {
+	if x != nil {
+		return x.SupersedesSnapshotId
+	}
+	return ""
+}
+
+func (x *SubjectResultPublished) GetCorrectionReason() string {
+	if x != nil {
+		return x.CorrectionReason
+	}
+	return ""
+}
+
+// ResultsCorrected is published on `parscoring.v1.results.corrected` when a published
+// snapshot is corrected (đính chính): a new version supersedes it, and its ResultsPublished
+// and SubjectResultPublished events follow in the same transaction.
+type ResultsCorrected struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new version.
+	SnapshotId string `protobuf:"bytes,1,opt,name=snapshot_id,json=snapshotId,proto3" json:"snapshot_id,omitempty"`
+	// The version it supersedes, kept and still readable.
+	SupersededSnapshotId string `protobuf:"bytes,2,opt,name=superseded_snapshot_id,json=supersededSnapshotId,proto3" json:"superseded_snapshot_id,omitempty"`
+	// Year scored.
+	Year int32 `protobuf:"varint,3,opt,name=year,proto3" json:"year,omitempty"`
+	// Kind of unit scored.
+	SubjectKind string `protobuf:"bytes,4,opt,name=subject_kind,json=subjectKind,proto3" json:"subject_kind,omitempty"`
+	// Version number of the new snapshot.
+	Version int32 `protobuf:"varint,5,opt,name=version,proto3" json:"version,omitempty"`
+	// Why.
+	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Who corrected (token subject or directory user id).
+	CorrectedBy string `protobuf:"bytes,7,opt,name=corrected_by,json=correctedBy,proto3" json:"corrected_by,omitempty"`
+	// When.
+	CorrectTime *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=correct_time,json=correctTime,proto3" json:"correct_time,omitempty"`
+	// Directory ids of the units whose scores were corrected (others may change rank only).
+	CorrectedUnitIds []string `protobuf:"bytes,9,rep,name=corrected_unit_ids,json=correctedUnitIds,proto3" json:"corrected_unit_ids,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *ResultsCorrected) Reset() {
+	*x = ResultsCorrected{}
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultsCorrected) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultsCorrected) ProtoMessage() {}
+
+func (x *ResultsCorrected) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultsCorrected.ProtoReflect.Descriptor instead.
+func (*ResultsCorrected) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ResultsCorrected) GetSnapshotId() string {
+	if x != nil {
+		return x.SnapshotId
+	}
+	return ""
+}
+
+func (x *ResultsCorrected) GetSupersededSnapshotId() string {
+	if x != nil {
+		return x.SupersededSnapshotId
+	}
+	return ""
+}
+
+func (x *ResultsCorrected) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ResultsCorrected) GetSubjectKind() string {
+	if x != nil {
+		return x.SubjectKind
+	}
+	return ""
+}
+
+func (x *ResultsCorrected) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ResultsCorrected) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ResultsCorrected) GetCorrectedBy() string {
+	if x != nil {
+		return x.CorrectedBy
+	}
+	return ""
+}
+
+func (x *ResultsCorrected) GetCorrectTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CorrectTime
+	}
+	return nil
+}
+
+func (x *ResultsCorrected) GetCorrectedUnitIds() []string {
+	if x != nil {
+		return x.CorrectedUnitIds
+	}
+	return nil
+}
+
 // NodeResult is one node's published figures in a SubjectResultPublished.
 type NodeResult struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -476,7 +650,7 @@ type NodeResult struct {
 
 func (x *NodeResult) Reset() {
 	*x = NodeResult{}
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[3]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +662,7 @@ func (x *NodeResult) String() string {
 func (*NodeResult) ProtoMessage() {}
 
 func (x *NodeResult) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[3]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +675,7 @@ func (x *NodeResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeResult.ProtoReflect.Descriptor instead.
 func (*NodeResult) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{3}
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *NodeResult) GetCode() string {
@@ -623,7 +797,7 @@ type RoundOpened struct {
 
 func (x *RoundOpened) Reset() {
 	*x = RoundOpened{}
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[4]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -635,7 +809,7 @@ func (x *RoundOpened) String() string {
 func (*RoundOpened) ProtoMessage() {}
 
 func (x *RoundOpened) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[4]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -648,7 +822,7 @@ func (x *RoundOpened) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RoundOpened.ProtoReflect.Descriptor instead.
 func (*RoundOpened) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{4}
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *RoundOpened) GetRoundId() string {
@@ -736,7 +910,7 @@ type SelfAssessmentSubmitted struct {
 
 func (x *SelfAssessmentSubmitted) Reset() {
 	*x = SelfAssessmentSubmitted{}
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[5]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -748,7 +922,7 @@ func (x *SelfAssessmentSubmitted) String() string {
 func (*SelfAssessmentSubmitted) ProtoMessage() {}
 
 func (x *SelfAssessmentSubmitted) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[5]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -761,7 +935,7 @@ func (x *SelfAssessmentSubmitted) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SelfAssessmentSubmitted.ProtoReflect.Descriptor instead.
 func (*SelfAssessmentSubmitted) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{5}
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SelfAssessmentSubmitted) GetRoundId() string {
@@ -832,7 +1006,7 @@ type AppraisalFinalised struct {
 
 func (x *AppraisalFinalised) Reset() {
 	*x = AppraisalFinalised{}
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[6]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +1018,7 @@ func (x *AppraisalFinalised) String() string {
 func (*AppraisalFinalised) ProtoMessage() {}
 
 func (x *AppraisalFinalised) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_events_proto_msgTypes[6]
+	mi := &file_par_parscoring_v1_events_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +1031,7 @@ func (x *AppraisalFinalised) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AppraisalFinalised.ProtoReflect.Descriptor instead.
 func (*AppraisalFinalised) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{6}
+	return file_par_parscoring_v1_events_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *AppraisalFinalised) GetRoundId() string {
@@ -922,7 +1096,7 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\n" +
 	"\x1epar/parscoring/v1/events.proto\x12\x11par.parscoring.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"par/parscoring/v1/parscoring.proto\"W\n" +
 	"\x12CriteriaSetCreated\x12A\n" +
-	"\fcriteria_set\x18\x01 \x01(\v2\x1e.par.parscoring.v1.CriteriaSetR\vcriteriaSet\"\xd0\x02\n" +
+	"\fcriteria_set\x18\x01 \x01(\v2\x1e.par.parscoring.v1.CriteriaSetR\vcriteriaSet\"\xcd\x03\n" +
 	"\x10ResultsPublished\x12\x1f\n" +
 	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
 	"snapshotId\x12\x12\n" +
@@ -932,7 +1106,10 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x06source\x18\x05 \x01(\x0e2\x1f.par.parscoring.v1.ResultSourceR\x06source\x12\x1a\n" +
 	"\bdecision\x18\x06 \x01(\tR\bdecision\x12=\n" +
 	"\fpublish_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12(\n" +
-	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\"\x82\x05\n" +
+	"\x10subject_unit_ids\x18\b \x03(\tR\x0esubjectUnitIds\x12\x18\n" +
+	"\aversion\x182 \x01(\x05R\aversion\x124\n" +
+	"\x16supersedes_snapshot_id\x183 \x01(\tR\x14supersedesSnapshotId\x12+\n" +
+	"\x11correction_reason\x184 \x01(\tR\x10correctionReason\"\xff\x05\n" +
 	"\x16SubjectResultPublished\x12\x1f\n" +
 	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
 	"snapshotId\x12\x12\n" +
@@ -955,7 +1132,21 @@ const file_par_parscoring_v1_events_proto_rawDesc = "" +
 	"\x05nodes\x18\x10 \x03(\v2\x1d.par.parscoring.v1.NodeResultR\x05nodes\x12\x1d\n" +
 	"\n" +
 	"peer_group\x18\x1e \x01(\tR\tpeerGroup\x12\x14\n" +
-	"\x05grade\x18\x1f \x01(\tR\x05grade\"\x88\x03\n" +
+	"\x05grade\x18\x1f \x01(\tR\x05grade\x12\x18\n" +
+	"\aversion\x182 \x01(\x05R\aversion\x124\n" +
+	"\x16supersedes_snapshot_id\x183 \x01(\tR\x14supersedesSnapshotId\x12+\n" +
+	"\x11correction_reason\x184 \x01(\tR\x10correctionReason\"\xe2\x02\n" +
+	"\x10ResultsCorrected\x12\x1f\n" +
+	"\vsnapshot_id\x18\x01 \x01(\tR\n" +
+	"snapshotId\x124\n" +
+	"\x16superseded_snapshot_id\x18\x02 \x01(\tR\x14supersededSnapshotId\x12\x12\n" +
+	"\x04year\x18\x03 \x01(\x05R\x04year\x12!\n" +
+	"\fsubject_kind\x18\x04 \x01(\tR\vsubjectKind\x12\x18\n" +
+	"\aversion\x18\x05 \x01(\x05R\aversion\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\x12!\n" +
+	"\fcorrected_by\x18\a \x01(\tR\vcorrectedBy\x12=\n" +
+	"\fcorrect_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vcorrectTime\x12,\n" +
+	"\x12corrected_unit_ids\x18\t \x03(\tR\x10correctedUnitIds\"\x88\x03\n" +
 	"\n" +
 	"NodeResult\x12\x12\n" +
 	"\x04code\x18\x01 \x01(\tR\x04code\x12\x1f\n" +
@@ -1021,35 +1212,37 @@ func file_par_parscoring_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_par_parscoring_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_par_parscoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_par_parscoring_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_par_parscoring_v1_events_proto_goTypes = []any{
 	(ResultSource)(0),               // 0: par.parscoring.v1.ResultSource
 	(*CriteriaSetCreated)(nil),      // 1: par.parscoring.v1.CriteriaSetCreated
 	(*ResultsPublished)(nil),        // 2: par.parscoring.v1.ResultsPublished
 	(*SubjectResultPublished)(nil),  // 3: par.parscoring.v1.SubjectResultPublished
-	(*NodeResult)(nil),              // 4: par.parscoring.v1.NodeResult
-	(*RoundOpened)(nil),             // 5: par.parscoring.v1.RoundOpened
-	(*SelfAssessmentSubmitted)(nil), // 6: par.parscoring.v1.SelfAssessmentSubmitted
-	(*AppraisalFinalised)(nil),      // 7: par.parscoring.v1.AppraisalFinalised
-	(*CriteriaSet)(nil),             // 8: par.parscoring.v1.CriteriaSet
-	(*timestamppb.Timestamp)(nil),   // 9: google.protobuf.Timestamp
+	(*ResultsCorrected)(nil),        // 4: par.parscoring.v1.ResultsCorrected
+	(*NodeResult)(nil),              // 5: par.parscoring.v1.NodeResult
+	(*RoundOpened)(nil),             // 6: par.parscoring.v1.RoundOpened
+	(*SelfAssessmentSubmitted)(nil), // 7: par.parscoring.v1.SelfAssessmentSubmitted
+	(*AppraisalFinalised)(nil),      // 8: par.parscoring.v1.AppraisalFinalised
+	(*CriteriaSet)(nil),             // 9: par.parscoring.v1.CriteriaSet
+	(*timestamppb.Timestamp)(nil),   // 10: google.protobuf.Timestamp
 }
 var file_par_parscoring_v1_events_proto_depIdxs = []int32{
-	8,  // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
+	9,  // 0: par.parscoring.v1.CriteriaSetCreated.criteria_set:type_name -> par.parscoring.v1.CriteriaSet
 	0,  // 1: par.parscoring.v1.ResultsPublished.source:type_name -> par.parscoring.v1.ResultSource
-	9,  // 2: par.parscoring.v1.ResultsPublished.publish_time:type_name -> google.protobuf.Timestamp
+	10, // 2: par.parscoring.v1.ResultsPublished.publish_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: par.parscoring.v1.SubjectResultPublished.source:type_name -> par.parscoring.v1.ResultSource
-	9,  // 4: par.parscoring.v1.SubjectResultPublished.publish_time:type_name -> google.protobuf.Timestamp
-	4,  // 5: par.parscoring.v1.SubjectResultPublished.nodes:type_name -> par.parscoring.v1.NodeResult
-	9,  // 6: par.parscoring.v1.RoundOpened.self_assessment_deadline:type_name -> google.protobuf.Timestamp
-	9,  // 7: par.parscoring.v1.RoundOpened.appraisal_deadline:type_name -> google.protobuf.Timestamp
-	9,  // 8: par.parscoring.v1.SelfAssessmentSubmitted.submit_time:type_name -> google.protobuf.Timestamp
-	9,  // 9: par.parscoring.v1.AppraisalFinalised.finalise_time:type_name -> google.protobuf.Timestamp
-	10, // [10:10] is the sub-list for method output_type
-	10, // [10:10] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	10, // 4: par.parscoring.v1.SubjectResultPublished.publish_time:type_name -> google.protobuf.Timestamp
+	5,  // 5: par.parscoring.v1.SubjectResultPublished.nodes:type_name -> par.parscoring.v1.NodeResult
+	10, // 6: par.parscoring.v1.ResultsCorrected.correct_time:type_name -> google.protobuf.Timestamp
+	10, // 7: par.parscoring.v1.RoundOpened.self_assessment_deadline:type_name -> google.protobuf.Timestamp
+	10, // 8: par.parscoring.v1.RoundOpened.appraisal_deadline:type_name -> google.protobuf.Timestamp
+	10, // 9: par.parscoring.v1.SelfAssessmentSubmitted.submit_time:type_name -> google.protobuf.Timestamp
+	10, // 10: par.parscoring.v1.AppraisalFinalised.finalise_time:type_name -> google.protobuf.Timestamp
+	11, // [11:11] is the sub-list for method output_type
+	11, // [11:11] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_par_parscoring_v1_events_proto_init() }
@@ -1064,7 +1257,7 @@ func file_par_parscoring_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_parscoring_v1_events_proto_rawDesc), len(file_par_parscoring_v1_events_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   7,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -282,8 +282,18 @@ type ResultSnapshot struct {
 	SubjectCount int32 `protobuf:"varint,8,opt,name=subject_count,json=subjectCount,proto3" json:"subject_count,omitempty"`
 	// The previous year's snapshot changes were computed against; empty when none.
 	PreviousSnapshotId string `protobuf:"bytes,9,opt,name=previous_snapshot_id,json=previousSnapshotId,proto3" json:"previous_snapshot_id,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Version of the year's results: 1 as first published, +1 for each correction.
+	Version int32 `protobuf:"varint,10,opt,name=version,proto3" json:"version,omitempty"`
+	// The version this one corrects; empty for a first publication.
+	SupersedesSnapshotId string `protobuf:"bytes,11,opt,name=supersedes_snapshot_id,json=supersedesSnapshotId,proto3" json:"supersedes_snapshot_id,omitempty"`
+	// The version that corrects this one; empty while this is the latest.
+	SupersededBySnapshotId string `protobuf:"bytes,12,opt,name=superseded_by_snapshot_id,json=supersededBySnapshotId,proto3" json:"superseded_by_snapshot_id,omitempty"`
+	// Why the results were corrected; empty for a first publication.
+	CorrectionReason string `protobuf:"bytes,13,opt,name=correction_reason,json=correctionReason,proto3" json:"correction_reason,omitempty"`
+	// Who corrected them (token subject or directory user id).
+	CorrectedBy   string `protobuf:"bytes,14,opt,name=corrected_by,json=correctedBy,proto3" json:"corrected_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ResultSnapshot) Reset() {
@@ -379,6 +389,224 @@ func (x *ResultSnapshot) GetPreviousSnapshotId() string {
 	return ""
 }
 
+func (x *ResultSnapshot) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ResultSnapshot) GetSupersedesSnapshotId() string {
+	if x != nil {
+		return x.SupersedesSnapshotId
+	}
+	return ""
+}
+
+func (x *ResultSnapshot) GetSupersededBySnapshotId() string {
+	if x != nil {
+		return x.SupersededBySnapshotId
+	}
+	return ""
+}
+
+func (x *ResultSnapshot) GetCorrectionReason() string {
+	if x != nil {
+		return x.CorrectionReason
+	}
+	return ""
+}
+
+func (x *ResultSnapshot) GetCorrectedBy() string {
+	if x != nil {
+		return x.CorrectedBy
+	}
+	return ""
+}
+
+// CorrectedSubject gives corrected leaf scores of one unit of a snapshot.
+type CorrectedSubject struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Directory id of a unit of the snapshot.
+	UnitId string `protobuf:"bytes,1,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Corrected leaf scores; the unit's other leaves keep their published score.
+	Scores        []*ItemScore `protobuf:"bytes,2,rep,name=scores,proto3" json:"scores,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectedSubject) Reset() {
+	*x = CorrectedSubject{}
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectedSubject) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectedSubject) ProtoMessage() {}
+
+func (x *CorrectedSubject) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectedSubject.ProtoReflect.Descriptor instead.
+func (*CorrectedSubject) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *CorrectedSubject) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *CorrectedSubject) GetScores() []*ItemScore {
+	if x != nil {
+		return x.Scores
+	}
+	return nil
+}
+
+// Request of CorrectResults.
+type CorrectResultsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The snapshot to correct: the latest version of its year and kind.
+	SnapshotId string `protobuf:"bytes,1,opt,name=snapshot_id,json=snapshotId,proto3" json:"snapshot_id,omitempty"`
+	// Why, e.g. "Đính chính điểm tiêu chí 2.1 của Sở Tư pháp theo Quyết định 35/QĐ-UBND".
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The correcting decision; empty keeps the corrected version's.
+	Decision string `protobuf:"bytes,3,opt,name=decision,proto3" json:"decision,omitempty"`
+	// Grade groups; empty keeps those the corrected version was graded with.
+	GradeThresholds []*GradeThreshold `protobuf:"bytes,4,rep,name=grade_thresholds,json=gradeThresholds,proto3" json:"grade_thresholds,omitempty"`
+	// The units whose scores change.
+	Subjects      []*CorrectedSubject `protobuf:"bytes,5,rep,name=subjects,proto3" json:"subjects,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectResultsRequest) Reset() {
+	*x = CorrectResultsRequest{}
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectResultsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectResultsRequest) ProtoMessage() {}
+
+func (x *CorrectResultsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectResultsRequest.ProtoReflect.Descriptor instead.
+func (*CorrectResultsRequest) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CorrectResultsRequest) GetSnapshotId() string {
+	if x != nil {
+		return x.SnapshotId
+	}
+	return ""
+}
+
+func (x *CorrectResultsRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *CorrectResultsRequest) GetDecision() string {
+	if x != nil {
+		return x.Decision
+	}
+	return ""
+}
+
+func (x *CorrectResultsRequest) GetGradeThresholds() []*GradeThreshold {
+	if x != nil {
+		return x.GradeThresholds
+	}
+	return nil
+}
+
+func (x *CorrectResultsRequest) GetSubjects() []*CorrectedSubject {
+	if x != nil {
+		return x.Subjects
+	}
+	return nil
+}
+
+// Response of CorrectResults.
+type CorrectResultsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new version.
+	Snapshot      *ResultSnapshot `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CorrectResultsResponse) Reset() {
+	*x = CorrectResultsResponse{}
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CorrectResultsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CorrectResultsResponse) ProtoMessage() {}
+
+func (x *CorrectResultsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CorrectResultsResponse.ProtoReflect.Descriptor instead.
+func (*CorrectResultsResponse) Descriptor() ([]byte, []int) {
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *CorrectResultsResponse) GetSnapshot() *ResultSnapshot {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
 // Request of PublishResults.
 type PublishResultsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -398,7 +626,7 @@ type PublishResultsRequest struct {
 
 func (x *PublishResultsRequest) Reset() {
 	*x = PublishResultsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[4]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -410,7 +638,7 @@ func (x *PublishResultsRequest) String() string {
 func (*PublishResultsRequest) ProtoMessage() {}
 
 func (x *PublishResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[4]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -423,7 +651,7 @@ func (x *PublishResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResultsRequest.ProtoReflect.Descriptor instead.
 func (*PublishResultsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{4}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PublishResultsRequest) GetYear() int32 {
@@ -472,7 +700,7 @@ type PublishResultsResponse struct {
 
 func (x *PublishResultsResponse) Reset() {
 	*x = PublishResultsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[5]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -484,7 +712,7 @@ func (x *PublishResultsResponse) String() string {
 func (*PublishResultsResponse) ProtoMessage() {}
 
 func (x *PublishResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[5]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -497,7 +725,7 @@ func (x *PublishResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishResultsResponse.ProtoReflect.Descriptor instead.
 func (*PublishResultsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{5}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PublishResultsResponse) GetSnapshot() *ResultSnapshot {
@@ -522,7 +750,7 @@ type PublishRoundResultsRequest struct {
 
 func (x *PublishRoundResultsRequest) Reset() {
 	*x = PublishRoundResultsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -534,7 +762,7 @@ func (x *PublishRoundResultsRequest) String() string {
 func (*PublishRoundResultsRequest) ProtoMessage() {}
 
 func (x *PublishRoundResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[6]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -547,7 +775,7 @@ func (x *PublishRoundResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRoundResultsRequest.ProtoReflect.Descriptor instead.
 func (*PublishRoundResultsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{6}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *PublishRoundResultsRequest) GetRoundId() string {
@@ -582,7 +810,7 @@ type PublishRoundResultsResponse struct {
 
 func (x *PublishRoundResultsResponse) Reset() {
 	*x = PublishRoundResultsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -594,7 +822,7 @@ func (x *PublishRoundResultsResponse) String() string {
 func (*PublishRoundResultsResponse) ProtoMessage() {}
 
 func (x *PublishRoundResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[7]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -607,7 +835,7 @@ func (x *PublishRoundResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PublishRoundResultsResponse.ProtoReflect.Descriptor instead.
 func (*PublishRoundResultsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{7}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PublishRoundResultsResponse) GetSnapshot() *ResultSnapshot {
@@ -646,7 +874,7 @@ type ImportResultsRequest struct {
 
 func (x *ImportResultsRequest) Reset() {
 	*x = ImportResultsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -658,7 +886,7 @@ func (x *ImportResultsRequest) String() string {
 func (*ImportResultsRequest) ProtoMessage() {}
 
 func (x *ImportResultsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[8]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -671,7 +899,7 @@ func (x *ImportResultsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResultsRequest.ProtoReflect.Descriptor instead.
 func (*ImportResultsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{8}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ImportResultsRequest) GetYear() int32 {
@@ -745,7 +973,7 @@ type ImportProblem struct {
 
 func (x *ImportProblem) Reset() {
 	*x = ImportProblem{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -757,7 +985,7 @@ func (x *ImportProblem) String() string {
 func (*ImportProblem) ProtoMessage() {}
 
 func (x *ImportProblem) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[9]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -770,7 +998,7 @@ func (x *ImportProblem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportProblem.ProtoReflect.Descriptor instead.
 func (*ImportProblem) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{9}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ImportProblem) GetRow() int32 {
@@ -809,7 +1037,7 @@ type ImportResultsResponse struct {
 
 func (x *ImportResultsResponse) Reset() {
 	*x = ImportResultsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -821,7 +1049,7 @@ func (x *ImportResultsResponse) String() string {
 func (*ImportResultsResponse) ProtoMessage() {}
 
 func (x *ImportResultsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[10]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -834,7 +1062,7 @@ func (x *ImportResultsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportResultsResponse.ProtoReflect.Descriptor instead.
 func (*ImportResultsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{10}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ImportResultsResponse) GetProblems() []*ImportProblem {
@@ -864,14 +1092,16 @@ type ListResultSnapshotsRequest struct {
 	// Only this year; 0: all.
 	Year int32 `protobuf:"varint,1,opt,name=year,proto3" json:"year,omitempty"`
 	// Only this subject kind; empty: all.
-	SubjectKind   string `protobuf:"bytes,2,opt,name=subject_kind,json=subjectKind,proto3" json:"subject_kind,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	SubjectKind string `protobuf:"bytes,2,opt,name=subject_kind,json=subjectKind,proto3" json:"subject_kind,omitempty"`
+	// Also list versions that a correction superseded.
+	IncludeSuperseded bool `protobuf:"varint,3,opt,name=include_superseded,json=includeSuperseded,proto3" json:"include_superseded,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *ListResultSnapshotsRequest) Reset() {
 	*x = ListResultSnapshotsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -883,7 +1113,7 @@ func (x *ListResultSnapshotsRequest) String() string {
 func (*ListResultSnapshotsRequest) ProtoMessage() {}
 
 func (x *ListResultSnapshotsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[11]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -896,7 +1126,7 @@ func (x *ListResultSnapshotsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResultSnapshotsRequest.ProtoReflect.Descriptor instead.
 func (*ListResultSnapshotsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{11}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListResultSnapshotsRequest) GetYear() int32 {
@@ -913,6 +1143,13 @@ func (x *ListResultSnapshotsRequest) GetSubjectKind() string {
 	return ""
 }
 
+func (x *ListResultSnapshotsRequest) GetIncludeSuperseded() bool {
+	if x != nil {
+		return x.IncludeSuperseded
+	}
+	return false
+}
+
 // Response of ListResultSnapshots.
 type ListResultSnapshotsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -924,7 +1161,7 @@ type ListResultSnapshotsResponse struct {
 
 func (x *ListResultSnapshotsResponse) Reset() {
 	*x = ListResultSnapshotsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -936,7 +1173,7 @@ func (x *ListResultSnapshotsResponse) String() string {
 func (*ListResultSnapshotsResponse) ProtoMessage() {}
 
 func (x *ListResultSnapshotsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[12]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -949,7 +1186,7 @@ func (x *ListResultSnapshotsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResultSnapshotsResponse.ProtoReflect.Descriptor instead.
 func (*ListResultSnapshotsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{12}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListResultSnapshotsResponse) GetSnapshots() []*ResultSnapshot {
@@ -996,7 +1233,7 @@ type ScorecardNode struct {
 
 func (x *ScorecardNode) Reset() {
 	*x = ScorecardNode{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1008,7 +1245,7 @@ func (x *ScorecardNode) String() string {
 func (*ScorecardNode) ProtoMessage() {}
 
 func (x *ScorecardNode) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[13]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1021,7 +1258,7 @@ func (x *ScorecardNode) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScorecardNode.ProtoReflect.Descriptor instead.
 func (*ScorecardNode) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{13}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ScorecardNode) GetCode() string {
@@ -1163,7 +1400,7 @@ type Scorecard struct {
 
 func (x *Scorecard) Reset() {
 	*x = Scorecard{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1175,7 +1412,7 @@ func (x *Scorecard) String() string {
 func (*Scorecard) ProtoMessage() {}
 
 func (x *Scorecard) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[14]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1188,7 +1425,7 @@ func (x *Scorecard) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Scorecard.ProtoReflect.Descriptor instead.
 func (*Scorecard) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{14}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Scorecard) GetSnapshot() *ResultSnapshot {
@@ -1309,14 +1546,17 @@ type GetScorecardRequest struct {
 	// Directory id of the unit.
 	UnitId string `protobuf:"bytes,1,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
 	// Year scored.
-	Year          int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// A given version of the year's results (e.g. one a correction superseded); empty: the
+	// latest.
+	SnapshotId    string `protobuf:"bytes,3,opt,name=snapshot_id,json=snapshotId,proto3" json:"snapshot_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetScorecardRequest) Reset() {
 	*x = GetScorecardRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1328,7 +1568,7 @@ func (x *GetScorecardRequest) String() string {
 func (*GetScorecardRequest) ProtoMessage() {}
 
 func (x *GetScorecardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[15]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1341,7 +1581,7 @@ func (x *GetScorecardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScorecardRequest.ProtoReflect.Descriptor instead.
 func (*GetScorecardRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{15}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetScorecardRequest) GetUnitId() string {
@@ -1358,6 +1598,13 @@ func (x *GetScorecardRequest) GetYear() int32 {
 	return 0
 }
 
+func (x *GetScorecardRequest) GetSnapshotId() string {
+	if x != nil {
+		return x.SnapshotId
+	}
+	return ""
+}
+
 // Response of GetScorecard.
 type GetScorecardResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1369,7 +1616,7 @@ type GetScorecardResponse struct {
 
 func (x *GetScorecardResponse) Reset() {
 	*x = GetScorecardResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1381,7 +1628,7 @@ func (x *GetScorecardResponse) String() string {
 func (*GetScorecardResponse) ProtoMessage() {}
 
 func (x *GetScorecardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[16]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1394,7 +1641,7 @@ func (x *GetScorecardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetScorecardResponse.ProtoReflect.Descriptor instead.
 func (*GetScorecardResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{16}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetScorecardResponse) GetScorecard() *Scorecard {
@@ -1417,7 +1664,7 @@ type GetPublishedScorecardRequest struct {
 
 func (x *GetPublishedScorecardRequest) Reset() {
 	*x = GetPublishedScorecardRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1676,7 @@ func (x *GetPublishedScorecardRequest) String() string {
 func (*GetPublishedScorecardRequest) ProtoMessage() {}
 
 func (x *GetPublishedScorecardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[17]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1689,7 @@ func (x *GetPublishedScorecardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublishedScorecardRequest.ProtoReflect.Descriptor instead.
 func (*GetPublishedScorecardRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{17}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *GetPublishedScorecardRequest) GetUnitId() string {
@@ -1470,7 +1717,7 @@ type GetPublishedScorecardResponse struct {
 
 func (x *GetPublishedScorecardResponse) Reset() {
 	*x = GetPublishedScorecardResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1729,7 @@ func (x *GetPublishedScorecardResponse) String() string {
 func (*GetPublishedScorecardResponse) ProtoMessage() {}
 
 func (x *GetPublishedScorecardResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[18]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1742,7 @@ func (x *GetPublishedScorecardResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetPublishedScorecardResponse.ProtoReflect.Descriptor instead.
 func (*GetPublishedScorecardResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{18}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetPublishedScorecardResponse) GetScorecard() *Scorecard {
@@ -1542,7 +1789,7 @@ type RankingEntry struct {
 
 func (x *RankingEntry) Reset() {
 	*x = RankingEntry{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1554,7 +1801,7 @@ func (x *RankingEntry) String() string {
 func (*RankingEntry) ProtoMessage() {}
 
 func (x *RankingEntry) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[19]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1567,7 +1814,7 @@ func (x *RankingEntry) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use RankingEntry.ProtoReflect.Descriptor instead.
 func (*RankingEntry) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{19}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *RankingEntry) GetRank() int32 {
@@ -1685,7 +1932,7 @@ type ListRankingsRequest struct {
 
 func (x *ListRankingsRequest) Reset() {
 	*x = ListRankingsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1697,7 +1944,7 @@ func (x *ListRankingsRequest) String() string {
 func (*ListRankingsRequest) ProtoMessage() {}
 
 func (x *ListRankingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[20]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1710,7 +1957,7 @@ func (x *ListRankingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRankingsRequest.ProtoReflect.Descriptor instead.
 func (*ListRankingsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{20}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ListRankingsRequest) GetYear() int32 {
@@ -1754,7 +2001,7 @@ type ListRankingsResponse struct {
 
 func (x *ListRankingsResponse) Reset() {
 	*x = ListRankingsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1766,7 +2013,7 @@ func (x *ListRankingsResponse) String() string {
 func (*ListRankingsResponse) ProtoMessage() {}
 
 func (x *ListRankingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[21]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1779,7 +2026,7 @@ func (x *ListRankingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListRankingsResponse.ProtoReflect.Descriptor instead.
 func (*ListRankingsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{21}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListRankingsResponse) GetSnapshot() *ResultSnapshot {
@@ -1813,7 +2060,7 @@ type ListPublishedRankingsRequest struct {
 
 func (x *ListPublishedRankingsRequest) Reset() {
 	*x = ListPublishedRankingsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1825,7 +2072,7 @@ func (x *ListPublishedRankingsRequest) String() string {
 func (*ListPublishedRankingsRequest) ProtoMessage() {}
 
 func (x *ListPublishedRankingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[22]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1838,7 +2085,7 @@ func (x *ListPublishedRankingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublishedRankingsRequest.ProtoReflect.Descriptor instead.
 func (*ListPublishedRankingsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{22}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListPublishedRankingsRequest) GetYear() int32 {
@@ -1882,7 +2129,7 @@ type ListPublishedRankingsResponse struct {
 
 func (x *ListPublishedRankingsResponse) Reset() {
 	*x = ListPublishedRankingsResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1894,7 +2141,7 @@ func (x *ListPublishedRankingsResponse) String() string {
 func (*ListPublishedRankingsResponse) ProtoMessage() {}
 
 func (x *ListPublishedRankingsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[23]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1907,7 +2154,7 @@ func (x *ListPublishedRankingsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListPublishedRankingsResponse.ProtoReflect.Descriptor instead.
 func (*ListPublishedRankingsResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{23}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListPublishedRankingsResponse) GetSnapshot() *ResultSnapshot {
@@ -1949,7 +2196,7 @@ type HistoryPoint struct {
 
 func (x *HistoryPoint) Reset() {
 	*x = HistoryPoint{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1961,7 +2208,7 @@ func (x *HistoryPoint) String() string {
 func (*HistoryPoint) ProtoMessage() {}
 
 func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[24]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1974,7 +2221,7 @@ func (x *HistoryPoint) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HistoryPoint.ProtoReflect.Descriptor instead.
 func (*HistoryPoint) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{24}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *HistoryPoint) GetYear() int32 {
@@ -2046,7 +2293,7 @@ type GetHistoryRequest struct {
 
 func (x *GetHistoryRequest) Reset() {
 	*x = GetHistoryRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2058,7 +2305,7 @@ func (x *GetHistoryRequest) String() string {
 func (*GetHistoryRequest) ProtoMessage() {}
 
 func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[25]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2071,7 +2318,7 @@ func (x *GetHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryRequest.ProtoReflect.Descriptor instead.
 func (*GetHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{25}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetHistoryRequest) GetUnitId() string {
@@ -2099,7 +2346,7 @@ type GetHistoryResponse struct {
 
 func (x *GetHistoryResponse) Reset() {
 	*x = GetHistoryResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2111,7 +2358,7 @@ func (x *GetHistoryResponse) String() string {
 func (*GetHistoryResponse) ProtoMessage() {}
 
 func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[26]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2124,7 +2371,7 @@ func (x *GetHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHistoryResponse.ProtoReflect.Descriptor instead.
 func (*GetHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{26}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetHistoryResponse) GetPoints() []*HistoryPoint {
@@ -2149,7 +2396,7 @@ type GapItem struct {
 
 func (x *GapItem) Reset() {
 	*x = GapItem{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2161,7 +2408,7 @@ func (x *GapItem) String() string {
 func (*GapItem) ProtoMessage() {}
 
 func (x *GapItem) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[27]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2174,7 +2421,7 @@ func (x *GapItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GapItem.ProtoReflect.Descriptor instead.
 func (*GapItem) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{27}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GapItem) GetNode() *ScorecardNode {
@@ -2211,7 +2458,7 @@ type GetGapAnalysisRequest struct {
 
 func (x *GetGapAnalysisRequest) Reset() {
 	*x = GetGapAnalysisRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2223,7 +2470,7 @@ func (x *GetGapAnalysisRequest) String() string {
 func (*GetGapAnalysisRequest) ProtoMessage() {}
 
 func (x *GetGapAnalysisRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[28]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2236,7 +2483,7 @@ func (x *GetGapAnalysisRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGapAnalysisRequest.ProtoReflect.Descriptor instead.
 func (*GetGapAnalysisRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{28}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetGapAnalysisRequest) GetUnitId() string {
@@ -2268,7 +2515,7 @@ type GetGapAnalysisResponse struct {
 
 func (x *GetGapAnalysisResponse) Reset() {
 	*x = GetGapAnalysisResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2280,7 +2527,7 @@ func (x *GetGapAnalysisResponse) String() string {
 func (*GetGapAnalysisResponse) ProtoMessage() {}
 
 func (x *GetGapAnalysisResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[29]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2293,7 +2540,7 @@ func (x *GetGapAnalysisResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetGapAnalysisResponse.ProtoReflect.Descriptor instead.
 func (*GetGapAnalysisResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{29}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetGapAnalysisResponse) GetSnapshot() *ResultSnapshot {
@@ -2334,7 +2581,7 @@ type ListBiggestMoversRequest struct {
 
 func (x *ListBiggestMoversRequest) Reset() {
 	*x = ListBiggestMoversRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2346,7 +2593,7 @@ func (x *ListBiggestMoversRequest) String() string {
 func (*ListBiggestMoversRequest) ProtoMessage() {}
 
 func (x *ListBiggestMoversRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[30]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2359,7 +2606,7 @@ func (x *ListBiggestMoversRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBiggestMoversRequest.ProtoReflect.Descriptor instead.
 func (*ListBiggestMoversRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{30}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *ListBiggestMoversRequest) GetYear() int32 {
@@ -2403,7 +2650,7 @@ type ListBiggestMoversResponse struct {
 
 func (x *ListBiggestMoversResponse) Reset() {
 	*x = ListBiggestMoversResponse{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2415,7 +2662,7 @@ func (x *ListBiggestMoversResponse) String() string {
 func (*ListBiggestMoversResponse) ProtoMessage() {}
 
 func (x *ListBiggestMoversResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[31]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2428,7 +2675,7 @@ func (x *ListBiggestMoversResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListBiggestMoversResponse.ProtoReflect.Descriptor instead.
 func (*ListBiggestMoversResponse) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{31}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ListBiggestMoversResponse) GetRisers() []*RankingEntry {
@@ -2458,7 +2705,7 @@ type ExportScorecardRequest struct {
 
 func (x *ExportScorecardRequest) Reset() {
 	*x = ExportScorecardRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[32]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2470,7 +2717,7 @@ func (x *ExportScorecardRequest) String() string {
 func (*ExportScorecardRequest) ProtoMessage() {}
 
 func (x *ExportScorecardRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[32]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2483,7 +2730,7 @@ func (x *ExportScorecardRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportScorecardRequest.ProtoReflect.Descriptor instead.
 func (*ExportScorecardRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{32}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ExportScorecardRequest) GetUnitId() string {
@@ -2515,7 +2762,7 @@ type ExportRankingsRequest struct {
 
 func (x *ExportRankingsRequest) Reset() {
 	*x = ExportRankingsRequest{}
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[33]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2527,7 +2774,7 @@ func (x *ExportRankingsRequest) String() string {
 func (*ExportRankingsRequest) ProtoMessage() {}
 
 func (x *ExportRankingsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_par_parscoring_v1_results_proto_msgTypes[33]
+	mi := &file_par_parscoring_v1_results_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2540,7 +2787,7 @@ func (x *ExportRankingsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportRankingsRequest.ProtoReflect.Descriptor instead.
 func (*ExportRankingsRequest) Descriptor() ([]byte, []int) {
-	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{33}
+	return file_par_parscoring_v1_results_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *ExportRankingsRequest) GetYear() int32 {
@@ -2581,7 +2828,7 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"\x04name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x04name\x12&\n" +
 	"\n" +
 	"peer_group\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18@R\tpeerGroup\x12?\n" +
-	"\x06scores\x18\x04 \x03(\v2\x1c.par.parscoring.v1.ItemScoreB\t\xbaH\x06\x92\x01\x03\x10\x88'R\x06scores\"\xea\x02\n" +
+	"\x06scores\x18\x04 \x03(\v2\x1c.par.parscoring.v1.ItemScoreB\t\xbaH\x06\x92\x01\x03\x10\x88'R\x06scores\"\xc5\x04\n" +
 	"\x0eResultSnapshot\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12!\n" +
@@ -2591,7 +2838,26 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"\bdecision\x18\x06 \x01(\tR\bdecision\x12=\n" +
 	"\fpublish_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\vpublishTime\x12#\n" +
 	"\rsubject_count\x18\b \x01(\x05R\fsubjectCount\x120\n" +
-	"\x14previous_snapshot_id\x18\t \x01(\tR\x12previousSnapshotId\"\xb3\x02\n" +
+	"\x14previous_snapshot_id\x18\t \x01(\tR\x12previousSnapshotId\x12\x18\n" +
+	"\aversion\x18\n" +
+	" \x01(\x05R\aversion\x124\n" +
+	"\x16supersedes_snapshot_id\x18\v \x01(\tR\x14supersedesSnapshotId\x129\n" +
+	"\x19superseded_by_snapshot_id\x18\f \x01(\tR\x16supersededBySnapshotId\x12+\n" +
+	"\x11correction_reason\x18\r \x01(\tR\x10correctionReason\x12!\n" +
+	"\fcorrected_by\x18\x0e \x01(\tR\vcorrectedBy\"x\n" +
+	"\x10CorrectedSubject\x12!\n" +
+	"\aunit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06unitId\x12A\n" +
+	"\x06scores\x18\x02 \x03(\v2\x1c.par.parscoring.v1.ItemScoreB\v\xbaH\b\x92\x01\x05\b\x01\x10\x88'R\x06scores\"\xb2\x02\n" +
+	"\x15CorrectResultsRequest\x12)\n" +
+	"\vsnapshot_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\n" +
+	"snapshotId\x12\"\n" +
+	"\x06reason\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xd0\x0fR\x06reason\x12#\n" +
+	"\bdecision\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\bdecision\x12V\n" +
+	"\x10grade_thresholds\x18\x04 \x03(\v2!.par.parscoring.v1.GradeThresholdB\b\xbaH\x05\x92\x01\x02\x10\x14R\x0fgradeThresholds\x12M\n" +
+	"\bsubjects\x18\x05 \x03(\v2#.par.parscoring.v1.CorrectedSubjectB\f\xbaH\t\x92\x01\x06\b\x01\x10\xa0\x9c\x01R\bsubjects\"W\n" +
+	"\x16CorrectResultsResponse\x12=\n" +
+	"\bsnapshot\x18\x01 \x01(\v2!.par.parscoring.v1.ResultSnapshotR\bsnapshot\"\xb3\x02\n" +
 	"\x15PublishResultsRequest\x12\x1f\n" +
 	"\x04year\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x120\n" +
 	"\x0fcriteria_set_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\rcriteriaSetId\x12#\n" +
@@ -2623,11 +2889,12 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"\x15ImportResultsResponse\x12<\n" +
 	"\bproblems\x18\x01 \x03(\v2 .par.parscoring.v1.ImportProblemR\bproblems\x12\x1b\n" +
 	"\trow_count\x18\x02 \x01(\x05R\browCount\x12=\n" +
-	"\bsnapshot\x18\x03 \x01(\v2!.par.parscoring.v1.ResultSnapshotR\bsnapshot\"h\n" +
+	"\bsnapshot\x18\x03 \x01(\v2!.par.parscoring.v1.ResultSnapshotR\bsnapshot\"\x97\x01\n" +
 	"\x1aListResultSnapshotsRequest\x12\x1e\n" +
 	"\x04year\x18\x01 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x98\x11(\x00R\x04year\x12*\n" +
-	"\fsubject_kind\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\vsubjectKind\"^\n" +
+	"\fsubject_kind\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\vsubjectKind\x12-\n" +
+	"\x12include_superseded\x18\x03 \x01(\bR\x11includeSuperseded\"^\n" +
 	"\x1bListResultSnapshotsResponse\x12?\n" +
 	"\tsnapshots\x18\x01 \x03(\v2!.par.parscoring.v1.ResultSnapshotR\tsnapshots\"\xa2\x03\n" +
 	"\rScorecardNode\x12\x12\n" +
@@ -2669,10 +2936,12 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"\rprevious_rank\x18\x0e \x01(\x05R\fpreviousRank\x12\x1f\n" +
 	"\vrank_change\x18\x0f \x01(\x05R\n" +
 	"rankChange\x126\n" +
-	"\x05nodes\x18\x10 \x03(\v2 .par.parscoring.v1.ScorecardNodeR\x05nodes\"Y\n" +
+	"\x05nodes\x18\x10 \x03(\v2 .par.parscoring.v1.ScorecardNodeR\x05nodes\"\x9a\x01\n" +
 	"\x13GetScorecardRequest\x12!\n" +
 	"\aunit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x06unitId\x12\x1f\n" +
-	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\"R\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12?\n" +
+	"\vsnapshot_id\x18\x03 \x01(\tB\x1e\xbaH\x1br\x19\x18$2\x15^([0-9a-fA-F-]{36})?$R\n" +
+	"snapshotId\"R\n" +
 	"\x14GetScorecardResponse\x12:\n" +
 	"\tscorecard\x18\x01 \x01(\v2\x1c.par.parscoring.v1.ScorecardR\tscorecard\"b\n" +
 	"\x1cGetPublishedScorecardRequest\x12!\n" +
@@ -2764,11 +3033,12 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"FileFormat\x12\x1b\n" +
 	"\x17FILE_FORMAT_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fFILE_FORMAT_CSV\x10\x01\x12\x14\n" +
-	"\x10FILE_FORMAT_XLSX\x10\x022\xc6\x0f\n" +
+	"\x10FILE_FORMAT_XLSX\x10\x022\xe5\x10\n" +
 	"\x0eResultsService\x12\x8e\x01\n" +
 	"\x0ePublishResults\x12(.par.parscoring.v1.PublishResultsRequest\x1a).par.parscoring.v1.PublishResultsResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/result-snapshots:publish\x12\xa6\x01\n" +
 	"\x13PublishRoundResults\x12-.par.parscoring.v1.PublishRoundResultsRequest\x1a..par.parscoring.v1.PublishRoundResultsResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/rounds/{round_id}:publish-results\x12\x8a\x01\n" +
-	"\rImportResults\x12'.par.parscoring.v1.ImportResultsRequest\x1a(.par.parscoring.v1.ImportResultsResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/result-snapshots:import\x12\x92\x01\n" +
+	"\rImportResults\x12'.par.parscoring.v1.ImportResultsRequest\x1a(.par.parscoring.v1.ImportResultsResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/result-snapshots:import\x12\x9c\x01\n" +
+	"\x0eCorrectResults\x12(.par.parscoring.v1.CorrectResultsRequest\x1a).par.parscoring.v1.CorrectResultsResponse\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/result-snapshots/{snapshot_id}:correct\x12\x92\x01\n" +
 	"\x13ListResultSnapshots\x12-.par.parscoring.v1.ListResultSnapshotsRequest\x1a..par.parscoring.v1.ListResultSnapshotsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/result-snapshots\x12\x8e\x01\n" +
 	"\fGetScorecard\x12&.par.parscoring.v1.GetScorecardRequest\x1a'.par.parscoring.v1.GetScorecardResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/units/{unit_id}/scorecards/{year}\x12\x8b\x01\n" +
 	"\fListRankings\x12&.par.parscoring.v1.ListRankingsRequest\x1a'.par.parscoring.v1.ListRankingsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/rankings/{year}/{subject_kind}\x12\x85\x01\n" +
@@ -2794,107 +3064,116 @@ func file_par_parscoring_v1_results_proto_rawDescGZIP() []byte {
 }
 
 var file_par_parscoring_v1_results_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_par_parscoring_v1_results_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_par_parscoring_v1_results_proto_msgTypes = make([]protoimpl.MessageInfo, 37)
 var file_par_parscoring_v1_results_proto_goTypes = []any{
 	(FileFormat)(0),                       // 0: par.parscoring.v1.FileFormat
 	(*GradeThreshold)(nil),                // 1: par.parscoring.v1.GradeThreshold
 	(*ItemScore)(nil),                     // 2: par.parscoring.v1.ItemScore
 	(*SubjectScores)(nil),                 // 3: par.parscoring.v1.SubjectScores
 	(*ResultSnapshot)(nil),                // 4: par.parscoring.v1.ResultSnapshot
-	(*PublishResultsRequest)(nil),         // 5: par.parscoring.v1.PublishResultsRequest
-	(*PublishResultsResponse)(nil),        // 6: par.parscoring.v1.PublishResultsResponse
-	(*PublishRoundResultsRequest)(nil),    // 7: par.parscoring.v1.PublishRoundResultsRequest
-	(*PublishRoundResultsResponse)(nil),   // 8: par.parscoring.v1.PublishRoundResultsResponse
-	(*ImportResultsRequest)(nil),          // 9: par.parscoring.v1.ImportResultsRequest
-	(*ImportProblem)(nil),                 // 10: par.parscoring.v1.ImportProblem
-	(*ImportResultsResponse)(nil),         // 11: par.parscoring.v1.ImportResultsResponse
-	(*ListResultSnapshotsRequest)(nil),    // 12: par.parscoring.v1.ListResultSnapshotsRequest
-	(*ListResultSnapshotsResponse)(nil),   // 13: par.parscoring.v1.ListResultSnapshotsResponse
-	(*ScorecardNode)(nil),                 // 14: par.parscoring.v1.ScorecardNode
-	(*Scorecard)(nil),                     // 15: par.parscoring.v1.Scorecard
-	(*GetScorecardRequest)(nil),           // 16: par.parscoring.v1.GetScorecardRequest
-	(*GetScorecardResponse)(nil),          // 17: par.parscoring.v1.GetScorecardResponse
-	(*GetPublishedScorecardRequest)(nil),  // 18: par.parscoring.v1.GetPublishedScorecardRequest
-	(*GetPublishedScorecardResponse)(nil), // 19: par.parscoring.v1.GetPublishedScorecardResponse
-	(*RankingEntry)(nil),                  // 20: par.parscoring.v1.RankingEntry
-	(*ListRankingsRequest)(nil),           // 21: par.parscoring.v1.ListRankingsRequest
-	(*ListRankingsResponse)(nil),          // 22: par.parscoring.v1.ListRankingsResponse
-	(*ListPublishedRankingsRequest)(nil),  // 23: par.parscoring.v1.ListPublishedRankingsRequest
-	(*ListPublishedRankingsResponse)(nil), // 24: par.parscoring.v1.ListPublishedRankingsResponse
-	(*HistoryPoint)(nil),                  // 25: par.parscoring.v1.HistoryPoint
-	(*GetHistoryRequest)(nil),             // 26: par.parscoring.v1.GetHistoryRequest
-	(*GetHistoryResponse)(nil),            // 27: par.parscoring.v1.GetHistoryResponse
-	(*GapItem)(nil),                       // 28: par.parscoring.v1.GapItem
-	(*GetGapAnalysisRequest)(nil),         // 29: par.parscoring.v1.GetGapAnalysisRequest
-	(*GetGapAnalysisResponse)(nil),        // 30: par.parscoring.v1.GetGapAnalysisResponse
-	(*ListBiggestMoversRequest)(nil),      // 31: par.parscoring.v1.ListBiggestMoversRequest
-	(*ListBiggestMoversResponse)(nil),     // 32: par.parscoring.v1.ListBiggestMoversResponse
-	(*ExportScorecardRequest)(nil),        // 33: par.parscoring.v1.ExportScorecardRequest
-	(*ExportRankingsRequest)(nil),         // 34: par.parscoring.v1.ExportRankingsRequest
-	(ResultSource)(0),                     // 35: par.parscoring.v1.ResultSource
-	(*timestamppb.Timestamp)(nil),         // 36: google.protobuf.Timestamp
-	(*httpbody.HttpBody)(nil),             // 37: google.api.HttpBody
+	(*CorrectedSubject)(nil),              // 5: par.parscoring.v1.CorrectedSubject
+	(*CorrectResultsRequest)(nil),         // 6: par.parscoring.v1.CorrectResultsRequest
+	(*CorrectResultsResponse)(nil),        // 7: par.parscoring.v1.CorrectResultsResponse
+	(*PublishResultsRequest)(nil),         // 8: par.parscoring.v1.PublishResultsRequest
+	(*PublishResultsResponse)(nil),        // 9: par.parscoring.v1.PublishResultsResponse
+	(*PublishRoundResultsRequest)(nil),    // 10: par.parscoring.v1.PublishRoundResultsRequest
+	(*PublishRoundResultsResponse)(nil),   // 11: par.parscoring.v1.PublishRoundResultsResponse
+	(*ImportResultsRequest)(nil),          // 12: par.parscoring.v1.ImportResultsRequest
+	(*ImportProblem)(nil),                 // 13: par.parscoring.v1.ImportProblem
+	(*ImportResultsResponse)(nil),         // 14: par.parscoring.v1.ImportResultsResponse
+	(*ListResultSnapshotsRequest)(nil),    // 15: par.parscoring.v1.ListResultSnapshotsRequest
+	(*ListResultSnapshotsResponse)(nil),   // 16: par.parscoring.v1.ListResultSnapshotsResponse
+	(*ScorecardNode)(nil),                 // 17: par.parscoring.v1.ScorecardNode
+	(*Scorecard)(nil),                     // 18: par.parscoring.v1.Scorecard
+	(*GetScorecardRequest)(nil),           // 19: par.parscoring.v1.GetScorecardRequest
+	(*GetScorecardResponse)(nil),          // 20: par.parscoring.v1.GetScorecardResponse
+	(*GetPublishedScorecardRequest)(nil),  // 21: par.parscoring.v1.GetPublishedScorecardRequest
+	(*GetPublishedScorecardResponse)(nil), // 22: par.parscoring.v1.GetPublishedScorecardResponse
+	(*RankingEntry)(nil),                  // 23: par.parscoring.v1.RankingEntry
+	(*ListRankingsRequest)(nil),           // 24: par.parscoring.v1.ListRankingsRequest
+	(*ListRankingsResponse)(nil),          // 25: par.parscoring.v1.ListRankingsResponse
+	(*ListPublishedRankingsRequest)(nil),  // 26: par.parscoring.v1.ListPublishedRankingsRequest
+	(*ListPublishedRankingsResponse)(nil), // 27: par.parscoring.v1.ListPublishedRankingsResponse
+	(*HistoryPoint)(nil),                  // 28: par.parscoring.v1.HistoryPoint
+	(*GetHistoryRequest)(nil),             // 29: par.parscoring.v1.GetHistoryRequest
+	(*GetHistoryResponse)(nil),            // 30: par.parscoring.v1.GetHistoryResponse
+	(*GapItem)(nil),                       // 31: par.parscoring.v1.GapItem
+	(*GetGapAnalysisRequest)(nil),         // 32: par.parscoring.v1.GetGapAnalysisRequest
+	(*GetGapAnalysisResponse)(nil),        // 33: par.parscoring.v1.GetGapAnalysisResponse
+	(*ListBiggestMoversRequest)(nil),      // 34: par.parscoring.v1.ListBiggestMoversRequest
+	(*ListBiggestMoversResponse)(nil),     // 35: par.parscoring.v1.ListBiggestMoversResponse
+	(*ExportScorecardRequest)(nil),        // 36: par.parscoring.v1.ExportScorecardRequest
+	(*ExportRankingsRequest)(nil),         // 37: par.parscoring.v1.ExportRankingsRequest
+	(ResultSource)(0),                     // 38: par.parscoring.v1.ResultSource
+	(*timestamppb.Timestamp)(nil),         // 39: google.protobuf.Timestamp
+	(*httpbody.HttpBody)(nil),             // 40: google.api.HttpBody
 }
 var file_par_parscoring_v1_results_proto_depIdxs = []int32{
 	2,  // 0: par.parscoring.v1.SubjectScores.scores:type_name -> par.parscoring.v1.ItemScore
-	35, // 1: par.parscoring.v1.ResultSnapshot.source:type_name -> par.parscoring.v1.ResultSource
-	36, // 2: par.parscoring.v1.ResultSnapshot.publish_time:type_name -> google.protobuf.Timestamp
-	1,  // 3: par.parscoring.v1.PublishResultsRequest.grade_thresholds:type_name -> par.parscoring.v1.GradeThreshold
-	3,  // 4: par.parscoring.v1.PublishResultsRequest.subjects:type_name -> par.parscoring.v1.SubjectScores
-	4,  // 5: par.parscoring.v1.PublishResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	1,  // 6: par.parscoring.v1.PublishRoundResultsRequest.grade_thresholds:type_name -> par.parscoring.v1.GradeThreshold
-	4,  // 7: par.parscoring.v1.PublishRoundResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	0,  // 8: par.parscoring.v1.ImportResultsRequest.format:type_name -> par.parscoring.v1.FileFormat
-	10, // 9: par.parscoring.v1.ImportResultsResponse.problems:type_name -> par.parscoring.v1.ImportProblem
-	4,  // 10: par.parscoring.v1.ImportResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	4,  // 11: par.parscoring.v1.ListResultSnapshotsResponse.snapshots:type_name -> par.parscoring.v1.ResultSnapshot
-	4,  // 12: par.parscoring.v1.Scorecard.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	14, // 13: par.parscoring.v1.Scorecard.nodes:type_name -> par.parscoring.v1.ScorecardNode
-	15, // 14: par.parscoring.v1.GetScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
-	15, // 15: par.parscoring.v1.GetPublishedScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
-	4,  // 16: par.parscoring.v1.ListRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	20, // 17: par.parscoring.v1.ListRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
-	4,  // 18: par.parscoring.v1.ListPublishedRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	20, // 19: par.parscoring.v1.ListPublishedRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
-	35, // 20: par.parscoring.v1.HistoryPoint.source:type_name -> par.parscoring.v1.ResultSource
-	25, // 21: par.parscoring.v1.GetHistoryResponse.points:type_name -> par.parscoring.v1.HistoryPoint
-	14, // 22: par.parscoring.v1.GapItem.node:type_name -> par.parscoring.v1.ScorecardNode
-	4,  // 23: par.parscoring.v1.GetGapAnalysisResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
-	28, // 24: par.parscoring.v1.GetGapAnalysisResponse.below_max:type_name -> par.parscoring.v1.GapItem
-	28, // 25: par.parscoring.v1.GetGapAnalysisResponse.below_peer_mean:type_name -> par.parscoring.v1.GapItem
-	20, // 26: par.parscoring.v1.ListBiggestMoversResponse.risers:type_name -> par.parscoring.v1.RankingEntry
-	20, // 27: par.parscoring.v1.ListBiggestMoversResponse.fallers:type_name -> par.parscoring.v1.RankingEntry
-	5,  // 28: par.parscoring.v1.ResultsService.PublishResults:input_type -> par.parscoring.v1.PublishResultsRequest
-	7,  // 29: par.parscoring.v1.ResultsService.PublishRoundResults:input_type -> par.parscoring.v1.PublishRoundResultsRequest
-	9,  // 30: par.parscoring.v1.ResultsService.ImportResults:input_type -> par.parscoring.v1.ImportResultsRequest
-	12, // 31: par.parscoring.v1.ResultsService.ListResultSnapshots:input_type -> par.parscoring.v1.ListResultSnapshotsRequest
-	16, // 32: par.parscoring.v1.ResultsService.GetScorecard:input_type -> par.parscoring.v1.GetScorecardRequest
-	21, // 33: par.parscoring.v1.ResultsService.ListRankings:input_type -> par.parscoring.v1.ListRankingsRequest
-	26, // 34: par.parscoring.v1.ResultsService.GetHistory:input_type -> par.parscoring.v1.GetHistoryRequest
-	29, // 35: par.parscoring.v1.ResultsService.GetGapAnalysis:input_type -> par.parscoring.v1.GetGapAnalysisRequest
-	31, // 36: par.parscoring.v1.ResultsService.ListBiggestMovers:input_type -> par.parscoring.v1.ListBiggestMoversRequest
-	33, // 37: par.parscoring.v1.ResultsService.ExportScorecard:input_type -> par.parscoring.v1.ExportScorecardRequest
-	34, // 38: par.parscoring.v1.ResultsService.ExportRankings:input_type -> par.parscoring.v1.ExportRankingsRequest
-	18, // 39: par.parscoring.v1.ResultsService.GetPublishedScorecard:input_type -> par.parscoring.v1.GetPublishedScorecardRequest
-	23, // 40: par.parscoring.v1.ResultsService.ListPublishedRankings:input_type -> par.parscoring.v1.ListPublishedRankingsRequest
-	6,  // 41: par.parscoring.v1.ResultsService.PublishResults:output_type -> par.parscoring.v1.PublishResultsResponse
-	8,  // 42: par.parscoring.v1.ResultsService.PublishRoundResults:output_type -> par.parscoring.v1.PublishRoundResultsResponse
-	11, // 43: par.parscoring.v1.ResultsService.ImportResults:output_type -> par.parscoring.v1.ImportResultsResponse
-	13, // 44: par.parscoring.v1.ResultsService.ListResultSnapshots:output_type -> par.parscoring.v1.ListResultSnapshotsResponse
-	17, // 45: par.parscoring.v1.ResultsService.GetScorecard:output_type -> par.parscoring.v1.GetScorecardResponse
-	22, // 46: par.parscoring.v1.ResultsService.ListRankings:output_type -> par.parscoring.v1.ListRankingsResponse
-	27, // 47: par.parscoring.v1.ResultsService.GetHistory:output_type -> par.parscoring.v1.GetHistoryResponse
-	30, // 48: par.parscoring.v1.ResultsService.GetGapAnalysis:output_type -> par.parscoring.v1.GetGapAnalysisResponse
-	32, // 49: par.parscoring.v1.ResultsService.ListBiggestMovers:output_type -> par.parscoring.v1.ListBiggestMoversResponse
-	37, // 50: par.parscoring.v1.ResultsService.ExportScorecard:output_type -> google.api.HttpBody
-	37, // 51: par.parscoring.v1.ResultsService.ExportRankings:output_type -> google.api.HttpBody
-	19, // 52: par.parscoring.v1.ResultsService.GetPublishedScorecard:output_type -> par.parscoring.v1.GetPublishedScorecardResponse
-	24, // 53: par.parscoring.v1.ResultsService.ListPublishedRankings:output_type -> par.parscoring.v1.ListPublishedRankingsResponse
-	41, // [41:54] is the sub-list for method output_type
-	28, // [28:41] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	38, // 1: par.parscoring.v1.ResultSnapshot.source:type_name -> par.parscoring.v1.ResultSource
+	39, // 2: par.parscoring.v1.ResultSnapshot.publish_time:type_name -> google.protobuf.Timestamp
+	2,  // 3: par.parscoring.v1.CorrectedSubject.scores:type_name -> par.parscoring.v1.ItemScore
+	1,  // 4: par.parscoring.v1.CorrectResultsRequest.grade_thresholds:type_name -> par.parscoring.v1.GradeThreshold
+	5,  // 5: par.parscoring.v1.CorrectResultsRequest.subjects:type_name -> par.parscoring.v1.CorrectedSubject
+	4,  // 6: par.parscoring.v1.CorrectResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	1,  // 7: par.parscoring.v1.PublishResultsRequest.grade_thresholds:type_name -> par.parscoring.v1.GradeThreshold
+	3,  // 8: par.parscoring.v1.PublishResultsRequest.subjects:type_name -> par.parscoring.v1.SubjectScores
+	4,  // 9: par.parscoring.v1.PublishResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	1,  // 10: par.parscoring.v1.PublishRoundResultsRequest.grade_thresholds:type_name -> par.parscoring.v1.GradeThreshold
+	4,  // 11: par.parscoring.v1.PublishRoundResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	0,  // 12: par.parscoring.v1.ImportResultsRequest.format:type_name -> par.parscoring.v1.FileFormat
+	13, // 13: par.parscoring.v1.ImportResultsResponse.problems:type_name -> par.parscoring.v1.ImportProblem
+	4,  // 14: par.parscoring.v1.ImportResultsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	4,  // 15: par.parscoring.v1.ListResultSnapshotsResponse.snapshots:type_name -> par.parscoring.v1.ResultSnapshot
+	4,  // 16: par.parscoring.v1.Scorecard.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	17, // 17: par.parscoring.v1.Scorecard.nodes:type_name -> par.parscoring.v1.ScorecardNode
+	18, // 18: par.parscoring.v1.GetScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
+	18, // 19: par.parscoring.v1.GetPublishedScorecardResponse.scorecard:type_name -> par.parscoring.v1.Scorecard
+	4,  // 20: par.parscoring.v1.ListRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	23, // 21: par.parscoring.v1.ListRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
+	4,  // 22: par.parscoring.v1.ListPublishedRankingsResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	23, // 23: par.parscoring.v1.ListPublishedRankingsResponse.entries:type_name -> par.parscoring.v1.RankingEntry
+	38, // 24: par.parscoring.v1.HistoryPoint.source:type_name -> par.parscoring.v1.ResultSource
+	28, // 25: par.parscoring.v1.GetHistoryResponse.points:type_name -> par.parscoring.v1.HistoryPoint
+	17, // 26: par.parscoring.v1.GapItem.node:type_name -> par.parscoring.v1.ScorecardNode
+	4,  // 27: par.parscoring.v1.GetGapAnalysisResponse.snapshot:type_name -> par.parscoring.v1.ResultSnapshot
+	31, // 28: par.parscoring.v1.GetGapAnalysisResponse.below_max:type_name -> par.parscoring.v1.GapItem
+	31, // 29: par.parscoring.v1.GetGapAnalysisResponse.below_peer_mean:type_name -> par.parscoring.v1.GapItem
+	23, // 30: par.parscoring.v1.ListBiggestMoversResponse.risers:type_name -> par.parscoring.v1.RankingEntry
+	23, // 31: par.parscoring.v1.ListBiggestMoversResponse.fallers:type_name -> par.parscoring.v1.RankingEntry
+	8,  // 32: par.parscoring.v1.ResultsService.PublishResults:input_type -> par.parscoring.v1.PublishResultsRequest
+	10, // 33: par.parscoring.v1.ResultsService.PublishRoundResults:input_type -> par.parscoring.v1.PublishRoundResultsRequest
+	12, // 34: par.parscoring.v1.ResultsService.ImportResults:input_type -> par.parscoring.v1.ImportResultsRequest
+	6,  // 35: par.parscoring.v1.ResultsService.CorrectResults:input_type -> par.parscoring.v1.CorrectResultsRequest
+	15, // 36: par.parscoring.v1.ResultsService.ListResultSnapshots:input_type -> par.parscoring.v1.ListResultSnapshotsRequest
+	19, // 37: par.parscoring.v1.ResultsService.GetScorecard:input_type -> par.parscoring.v1.GetScorecardRequest
+	24, // 38: par.parscoring.v1.ResultsService.ListRankings:input_type -> par.parscoring.v1.ListRankingsRequest
+	29, // 39: par.parscoring.v1.ResultsService.GetHistory:input_type -> par.parscoring.v1.GetHistoryRequest
+	32, // 40: par.parscoring.v1.ResultsService.GetGapAnalysis:input_type -> par.parscoring.v1.GetGapAnalysisRequest
+	34, // 41: par.parscoring.v1.ResultsService.ListBiggestMovers:input_type -> par.parscoring.v1.ListBiggestMoversRequest
+	36, // 42: par.parscoring.v1.ResultsService.ExportScorecard:input_type -> par.parscoring.v1.ExportScorecardRequest
+	37, // 43: par.parscoring.v1.ResultsService.ExportRankings:input_type -> par.parscoring.v1.ExportRankingsRequest
+	21, // 44: par.parscoring.v1.ResultsService.GetPublishedScorecard:input_type -> par.parscoring.v1.GetPublishedScorecardRequest
+	26, // 45: par.parscoring.v1.ResultsService.ListPublishedRankings:input_type -> par.parscoring.v1.ListPublishedRankingsRequest
+	9,  // 46: par.parscoring.v1.ResultsService.PublishResults:output_type -> par.parscoring.v1.PublishResultsResponse
+	11, // 47: par.parscoring.v1.ResultsService.PublishRoundResults:output_type -> par.parscoring.v1.PublishRoundResultsResponse
+	14, // 48: par.parscoring.v1.ResultsService.ImportResults:output_type -> par.parscoring.v1.ImportResultsResponse
+	7,  // 49: par.parscoring.v1.ResultsService.CorrectResults:output_type -> par.parscoring.v1.CorrectResultsResponse
+	16, // 50: par.parscoring.v1.ResultsService.ListResultSnapshots:output_type -> par.parscoring.v1.ListResultSnapshotsResponse
+	20, // 51: par.parscoring.v1.ResultsService.GetScorecard:output_type -> par.parscoring.v1.GetScorecardResponse
+	25, // 52: par.parscoring.v1.ResultsService.ListRankings:output_type -> par.parscoring.v1.ListRankingsResponse
+	30, // 53: par.parscoring.v1.ResultsService.GetHistory:output_type -> par.parscoring.v1.GetHistoryResponse
+	33, // 54: par.parscoring.v1.ResultsService.GetGapAnalysis:output_type -> par.parscoring.v1.GetGapAnalysisResponse
+	35, // 55: par.parscoring.v1.ResultsService.ListBiggestMovers:output_type -> par.parscoring.v1.ListBiggestMoversResponse
+	40, // 56: par.parscoring.v1.ResultsService.ExportScorecard:output_type -> google.api.HttpBody
+	40, // 57: par.parscoring.v1.ResultsService.ExportRankings:output_type -> google.api.HttpBody
+	22, // 58: par.parscoring.v1.ResultsService.GetPublishedScorecard:output_type -> par.parscoring.v1.GetPublishedScorecardResponse
+	27, // 59: par.parscoring.v1.ResultsService.ListPublishedRankings:output_type -> par.parscoring.v1.ListPublishedRankingsResponse
+	46, // [46:60] is the sub-list for method output_type
+	32, // [32:46] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_par_parscoring_v1_results_proto_init() }
@@ -2909,7 +3188,7 @@ func file_par_parscoring_v1_results_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_parscoring_v1_results_proto_rawDesc), len(file_par_parscoring_v1_results_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   34,
+			NumMessages:   37,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -23,6 +23,7 @@ const (
 	ResultsService_PublishResults_FullMethodName        = "/par.parscoring.v1.ResultsService/PublishResults"
 	ResultsService_PublishRoundResults_FullMethodName   = "/par.parscoring.v1.ResultsService/PublishRoundResults"
 	ResultsService_ImportResults_FullMethodName         = "/par.parscoring.v1.ResultsService/ImportResults"
+	ResultsService_CorrectResults_FullMethodName        = "/par.parscoring.v1.ResultsService/CorrectResults"
 	ResultsService_ListResultSnapshots_FullMethodName   = "/par.parscoring.v1.ResultsService/ListResultSnapshots"
 	ResultsService_GetScorecard_FullMethodName          = "/par.parscoring.v1.ResultsService/GetScorecard"
 	ResultsService_ListRankings_FullMethodName          = "/par.parscoring.v1.ResultsService/ListRankings"
@@ -62,6 +63,13 @@ type ResultsServiceClient interface {
 	// XLSX, storing every figure as published. A dry run reports every problem by row and column
 	// and stores nothing; a real import is all-or-nothing. Secretariat only.
 	ImportResults(ctx context.Context, in *ImportResultsRequest, opts ...grpc.CallOption) (*ImportResultsResponse, error)
+	// Corrects a published snapshot computed here (đính chính kết quả): the given units' leaf
+	// scores replace the published ones, every figure is computed again, and a new version is
+	// frozen that supersedes the old one. The old version stays readable (ListResultSnapshots
+	// with include_superseded, GetScorecard with snapshot_id); every other read returns the
+	// latest version. Reason and actor are recorded; emits ResultsCorrected, ResultsPublished
+	// and one SubjectResultPublished per subject of the new version. Secretariat only.
+	CorrectResults(ctx context.Context, in *CorrectResultsRequest, opts ...grpc.CallOption) (*CorrectResultsResponse, error)
 	// Lists published snapshots, newest year first.
 	ListResultSnapshots(ctx context.Context, in *ListResultSnapshotsRequest, opts ...grpc.CallOption) (*ListResultSnapshotsResponse, error)
 	// Returns a unit's scorecard for a year: its tree with score, maximum, index, change and rank.
@@ -122,6 +130,16 @@ func (c *resultsServiceClient) ImportResults(ctx context.Context, in *ImportResu
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ImportResultsResponse)
 	err := c.cc.Invoke(ctx, ResultsService_ImportResults_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *resultsServiceClient) CorrectResults(ctx context.Context, in *CorrectResultsRequest, opts ...grpc.CallOption) (*CorrectResultsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CorrectResultsResponse)
+	err := c.cc.Invoke(ctx, ResultsService_CorrectResults_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -255,6 +273,13 @@ type ResultsServiceServer interface {
 	// XLSX, storing every figure as published. A dry run reports every problem by row and column
 	// and stores nothing; a real import is all-or-nothing. Secretariat only.
 	ImportResults(context.Context, *ImportResultsRequest) (*ImportResultsResponse, error)
+	// Corrects a published snapshot computed here (đính chính kết quả): the given units' leaf
+	// scores replace the published ones, every figure is computed again, and a new version is
+	// frozen that supersedes the old one. The old version stays readable (ListResultSnapshots
+	// with include_superseded, GetScorecard with snapshot_id); every other read returns the
+	// latest version. Reason and actor are recorded; emits ResultsCorrected, ResultsPublished
+	// and one SubjectResultPublished per subject of the new version. Secretariat only.
+	CorrectResults(context.Context, *CorrectResultsRequest) (*CorrectResultsResponse, error)
 	// Lists published snapshots, newest year first.
 	ListResultSnapshots(context.Context, *ListResultSnapshotsRequest) (*ListResultSnapshotsResponse, error)
 	// Returns a unit's scorecard for a year: its tree with score, maximum, index, change and rank.
@@ -299,6 +324,9 @@ func (UnimplementedResultsServiceServer) PublishRoundResults(context.Context, *P
 }
 func (UnimplementedResultsServiceServer) ImportResults(context.Context, *ImportResultsRequest) (*ImportResultsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportResults not implemented")
+}
+func (UnimplementedResultsServiceServer) CorrectResults(context.Context, *CorrectResultsRequest) (*CorrectResultsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method CorrectResults not implemented")
 }
 func (UnimplementedResultsServiceServer) ListResultSnapshots(context.Context, *ListResultSnapshotsRequest) (*ListResultSnapshotsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListResultSnapshots not implemented")
@@ -401,6 +429,24 @@ func _ResultsService_ImportResults_Handler(srv interface{}, ctx context.Context,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(ResultsServiceServer).ImportResults(ctx, req.(*ImportResultsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ResultsService_CorrectResults_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CorrectResultsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ResultsServiceServer).CorrectResults(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ResultsService_CorrectResults_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ResultsServiceServer).CorrectResults(ctx, req.(*CorrectResultsRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -603,6 +649,10 @@ var ResultsService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ImportResults",
 			Handler:    _ResultsService_ImportResults_Handler,
+		},
+		{
+			MethodName: "CorrectResults",
+			Handler:    _ResultsService_CorrectResults_Handler,
 		},
 		{
 			MethodName: "ListResultSnapshots",
