@@ -70,7 +70,8 @@ type ResultsServiceClient interface {
 	// latest version. Reason and actor are recorded; emits ResultsCorrected, ResultsPublished
 	// and one SubjectResultPublished per subject of the new version. Secretariat only.
 	CorrectResults(ctx context.Context, in *CorrectResultsRequest, opts ...grpc.CallOption) (*CorrectResultsResponse, error)
-	// Lists published snapshots, newest year first.
+	// Lists published snapshots, newest year first: the latest version of each year and kind,
+	// and with include_superseded also the versions corrections replaced.
 	ListResultSnapshots(ctx context.Context, in *ListResultSnapshotsRequest, opts ...grpc.CallOption) (*ListResultSnapshotsResponse, error)
 	// Returns a unit's scorecard for a year: its tree with score, maximum, index, change and rank.
 	// A unit's staff read their own unit's; the secretariat, appraisers and leadership any.
@@ -280,7 +281,8 @@ type ResultsServiceServer interface {
 	// latest version. Reason and actor are recorded; emits ResultsCorrected, ResultsPublished
 	// and one SubjectResultPublished per subject of the new version. Secretariat only.
 	CorrectResults(context.Context, *CorrectResultsRequest) (*CorrectResultsResponse, error)
-	// Lists published snapshots, newest year first.
+	// Lists published snapshots, newest year first: the latest version of each year and kind,
+	// and with include_superseded also the versions corrections replaced.
 	ListResultSnapshots(context.Context, *ListResultSnapshotsRequest) (*ListResultSnapshotsResponse, error)
 	// Returns a unit's scorecard for a year: its tree with score, maximum, index, change and rank.
 	// A unit's staff read their own unit's; the secretariat, appraisers and leadership any.
