@@ -59,36 +59,86 @@ func IsMutation(fullMethod string) bool {
 func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
 
 // ServerOptions returns the server option installing the audit interceptor, for
-// grpcserver.Options.ServerOptions. It runs inside authentication and validation, so it
-// sees the principal and records only calls that reached the service's own code.
+// grpcserver.Options.ServerOptions. It is installed as the server's outermost interceptor
+// (grpc.UnaryInterceptor runs before every chained one), so calls that authentication or
+// validation refuse are recorded too; the actor of a call refused by validation comes from
+// grpcserver.CallPrincipal.
 func ServerOptions(db pg.Beginner, producer string, log *slog.Logger) []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(UnaryServerInterceptor(db, producer, log))}
+	return []grpc.ServerOption{grpc.UnaryInterceptor(UnaryServerInterceptor(db, producer, log))}
 }
 
-// UnaryServerInterceptor writes an audit event after every mutating call, whatever its
-// outcome (a refusal is worth recording too). The event goes through the outbox in its own
-// transaction, after the call's: a failure to record is logged and does not undo or fail
-// the call, whose effect is already committed.
+// UnaryServerInterceptor records every mutating call, whatever its outcome (a refusal is
+// worth recording too).
+//
+// A call that changes state writes its events through kit/outbox in its own transaction;
+// the interceptor puts the call's audit record in the context as an outbox.Companion, so
+// the first outbox.Add of the call writes the record in that same transaction: the change
+// and its record commit together or not at all, and a crash after the commit cannot lose
+// the record. Only when the call failed, or wrote no event, or its first event transaction
+// rolled back, does the interceptor write the record itself afterwards, in a transaction
+// of its own (same record id, so never twice). A failure of that write is logged and does
+// not fail the call.
+//
+// A record written with the change says OUTCOME "OK" — it records the committed change —
+// even if the call fails later on.
 func UnaryServerInterceptor(db pg.Beginner, producer string, log *slog.Logger) grpc.UnaryServerInterceptor {
 	if log == nil {
 		log = slog.Default()
 	}
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		resp, err := handler(ctx, req)
 		if !IsMutation(info.FullMethod) {
-			return resp, err
+			return handler(ctx, req)
 		}
-		rec := Record(ctx, producer, info.FullMethod, req, resp, err)
+		ctx, caller := grpcserver.WithCallPrincipal(ctx)
+		id, _ := uuid.NewV7()
+		companion := &outbox.Companion{ID: id.String(), Subject: Subject(producer)}
+		companion.Build = func(actx context.Context, trigger proto.Message) proto.Message {
+			rec := Record(actx, producer, info.FullMethod, req, nil, nil)
+			rec.Id = companion.ID
+			if rec.Resource == "" && trigger != nil {
+				// A creation request names no id yet; its event does.
+				rec.Resource = resource(trigger.ProtoReflect())
+			}
+			return &auditv1.AuditRecorded{Record: rec}
+		}
+		resp, err := handler(outbox.WithCompanion(ctx, companion), req)
+
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 		defer cancel()
+		if err == nil && companion.Attached() && committed(wctx, db, companion) {
+			return resp, err
+		}
+		if _, ok := auth.FromContext(wctx); !ok {
+			if p, ok := caller.Principal(); ok {
+				wctx = auth.WithPrincipal(wctx, p)
+			}
+		}
+		companion.Build = func(actx context.Context, _ proto.Message) proto.Message {
+			rec := Record(actx, producer, info.FullMethod, req, resp, err)
+			rec.Id = companion.ID
+			return &auditv1.AuditRecorded{Record: rec}
+		}
 		if werr := pg.InTx(wctx, db, func(tx pgx.Tx) error {
-			_, aerr := outbox.Add(wctx, tx, Subject(producer), &auditv1.AuditRecorded{Record: rec})
-			return aerr
+			return outbox.WriteCompanion(wctx, tx, companion, nil)
 		}); werr != nil {
 			log.ErrorContext(ctx, "audit record not written", slog.String("grpc.method", info.FullMethod), slog.Any("error", werr))
 		}
 		return resp, err
 	}
+}
+
+// committed reports whether the record written with the call's change is in the outbox.
+// A pool answers with one query; any other Beginner (or a failed query) counts as not
+// known, and the interceptor writes the record, which changes nothing if it is there.
+func committed(ctx context.Context, db pg.Beginner, c *outbox.Companion) bool {
+	q, ok := db.(interface {
+		QueryRow(context.Context, string, ...any) pgx.Row
+	})
+	if !ok {
+		return false
+	}
+	found, err := c.Committed(ctx, q)
+	return err == nil && found
 }
 
 // Record builds the audit record of one call: the principal in ctx, the resource named by

@@ -30,12 +30,38 @@ func withCallNote(ctx context.Context) (context.Context, *callNote) {
 	return context.WithValue(ctx, callNoteKey{}, n), n
 }
 
-// notePrincipal copies the authenticated subject into the call note. The note is written
-// and read on the goroutine that runs the call, so it needs no lock.
+// CallPrincipal receives the principal of a call once authentication has accepted it,
+// for an interceptor that runs before authentication (grpc.UnaryInterceptor in
+// Options.ServerOptions): kit/audit names the actor of a call refused by validation.
+type CallPrincipal struct {
+	p  auth.Principal
+	ok bool
+}
+
+type callPrincipalKey struct{}
+
+// WithCallPrincipal returns ctx with an empty CallPrincipal the chain fills in.
+func WithCallPrincipal(ctx context.Context) (context.Context, *CallPrincipal) {
+	c := &CallPrincipal{}
+	return context.WithValue(ctx, callPrincipalKey{}, c), c
+}
+
+// Principal returns the authenticated principal of the call, if authentication accepted it.
+func (c *CallPrincipal) Principal() (auth.Principal, bool) { return c.p, c.ok }
+
+// notePrincipal copies the authenticated principal into the call note and any
+// CallPrincipal. Both are written and read on the goroutine that runs the call, so they
+// need no lock.
 func notePrincipal(ctx context.Context) {
-	n, _ := ctx.Value(callNoteKey{}).(*callNote)
-	if p, ok := auth.FromContext(ctx); ok && n != nil {
+	p, ok := auth.FromContext(ctx)
+	if !ok {
+		return
+	}
+	if n, _ := ctx.Value(callNoteKey{}).(*callNote); n != nil {
 		n.subject = p.Subject
+	}
+	if c, _ := ctx.Value(callPrincipalKey{}).(*CallPrincipal); c != nil {
+		c.p, c.ok = p, true
 	}
 }
 

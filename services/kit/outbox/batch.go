@@ -60,5 +60,10 @@ func AddBatch(ctx context.Context, tx pgx.Tx, events []Event) ([]string, error) 
 	if _, err := tx.Exec(ctx, `SELECT pg_notify('`+notifyChannel+`', '')`); err != nil {
 		return nil, fmt.Errorf("outbox: notify: %w", err)
 	}
+	if c, ok := ctx.Value(companionKey{}).(*Companion); ok && c != nil {
+		if err := c.attach(ctx, tx, events[0].Msg); err != nil {
+			return nil, err
+		}
+	}
 	return ids, nil
 }

@@ -73,9 +73,6 @@ func Add(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) (eve
 	if err != nil {
 		return "", fmt.Errorf("outbox: event id: %w", err)
 	}
-	headers := propagation.MapCarrier{}
-	otel.GetTextMapPropagator().Inject(ctx, headers)
-
 	// One round trip: insert and notify. Notifications are delivered on
 	// commit, and identical ones in a transaction are folded into one.
 	_, err = tx.Exec(ctx, `
@@ -85,11 +82,24 @@ func Add(ctx context.Context, tx pgx.Tx, subject string, msg proto.Message) (eve
 			RETURNING 1
 		)
 		SELECT pg_notify('`+notifyChannel+`', '') FROM ins`,
-		id.String(), subject, string(msg.ProtoReflect().Descriptor().FullName()), payload, map[string]string(headers))
+		id.String(), subject, string(msg.ProtoReflect().Descriptor().FullName()), payload, traceHeaders(ctx))
 	if err != nil {
 		return "", fmt.Errorf("outbox: insert event on %s: %w", subject, err)
 	}
+	if c, ok := ctx.Value(companionKey{}).(*Companion); ok && c != nil {
+		if err := c.attach(ctx, tx, msg); err != nil {
+			return "", err
+		}
+	}
 	return id.String(), nil
+}
+
+// traceHeaders captures the trace context of ctx, stored with an event so the trace
+// continues through the broker.
+func traceHeaders(ctx context.Context) map[string]string {
+	headers := propagation.MapCarrier{}
+	otel.GetTextMapPropagator().Inject(ctx, headers)
+	return headers
 }
 
 // Relay publishes committed outbox events to JetStream, oldest first, and
