@@ -468,6 +468,26 @@ func canRead(actor Actor, e explanation.Explanation) bool {
 	return false
 }
 
+// visibleTo returns e as actor may see it. Until publication a cooperating unit sees the
+// request and its own part, but not the owning unit's draft, the review comments on it, nor
+// the other cooperating units' parts: each writes its own part (Art. 21.3) and the owning
+// unit compiles them (Art. 12.1); drafts become public only with publication (Art. 12.2).
+func visibleTo(actor Actor, e explanation.Explanation) explanation.Explanation {
+	if actor.Has(roleSecretariat, roleLeadership) || !e.PublishTime.IsZero() || actor.UnitID == e.UnitID {
+		return e
+	}
+	e.Content = explanation.Content{}
+	e.ReviewComment = ""
+	var own []explanation.Part
+	for _, p := range e.Parts {
+		if p.UnitID == actor.UnitID {
+			own = append(own, p)
+		}
+	}
+	e.Parts = own
+	return e
+}
+
 // isOwner says whether actor writes for the owning unit: its head or a delegate of that
 // unit (Art. 2.4, 12.1).
 func isOwner(actor Actor, e explanation.Explanation) bool {
@@ -487,7 +507,7 @@ func (s *Explanations) GetExplanation(ctx context.Context, actor Actor, id strin
 	if !canRead(actor, e) {
 		return explanation.Explanation{}, explanation.ErrNotFound
 	}
-	return e, nil
+	return visibleTo(actor, e), nil
 }
 
 // ListExplanations lists what the actor may read.
@@ -499,7 +519,11 @@ func (s *Explanations) ListExplanations(ctx context.Context, actor Actor, f Expl
 			f.VisibleToUnit = actor.UnitID
 		}
 	}
-	return s.store.ListExplanations(ctx, f)
+	es, err := s.store.ListExplanations(ctx, f)
+	for i := range es {
+		es[i] = visibleTo(actor, es[i])
+	}
+	return es, err
 }
 
 // change loads id locked, checks who may act and, when etag is given, that the caller read
@@ -533,7 +557,7 @@ func (s *Explanations) change(ctx context.Context, id, etag string, c Change, al
 		if err := tx.UpdateExplanation(ctx, before, e, c); err != nil {
 			return err
 		}
-		out = e
+		out = visibleTo(c.Actor, e)
 		return nil
 	})
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -56,11 +55,7 @@ func TestConcurrentEdits(t *testing.T) {
 	dir.tenures = map[string][]*directoryv1.HeadTenure{planInvest: {{UnitId: planInvest, PersonName: "Trần Văn C", UserId: "u-c", StartDate: "2019-06-01"}}}
 	h := start(t, startDirectory(t, dir))
 	secretariat := h.tokenFor(t, "u-snv", homeAffair, auth.RoleSecretariat)
-	if _, err := h.client.ImportResponsibilityMatrix(ctx(t, secretariat), &accountabilityv1.ImportResponsibilityMatrixRequest{
-		ProvinceUnitId: province, Year: 2024, Source: &accountabilityv1.ImportResponsibilityMatrixRequest_UseDefault{UseDefault: true},
-	}, grpc.WaitForReady(true)); err != nil {
-		t.Fatal(err)
-	}
+	importDefaultMatrix(t, h, secretariat, 2024)
 	publishResult(t, h.js, uuid.NewString(), provincial2024())
 	var id string
 	for _, e := range waitExplanations(t, h, secretariat, 2024, 2) {

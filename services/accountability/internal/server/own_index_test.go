@@ -8,7 +8,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/google/uuid"
-	"google.golang.org/grpc"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
@@ -68,11 +67,7 @@ func TestOwnIndexTrigger(t *testing.T) {
 	}
 	h := start(t, startDirectory(t, dir))
 	secretariat := h.tokenFor(t, "u-snv", homeAffair, auth.RoleSecretariat)
-	if _, err := h.client.ImportResponsibilityMatrix(ctx(t, secretariat), &accountabilityv1.ImportResponsibilityMatrixRequest{
-		ProvinceUnitId: province, Year: 2024, Source: &accountabilityv1.ImportResponsibilityMatrixRequest_UseDefault{UseDefault: true},
-	}, grpc.WaitForReady(true)); err != nil {
-		t.Fatal(err)
-	}
+	importDefaultMatrix(t, h, secretariat, 2024)
 
 	// The provincial index: field 2 (institutions, Justice) fell.
 	prov := provincial2024()

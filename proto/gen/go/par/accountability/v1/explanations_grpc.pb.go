@@ -46,7 +46,9 @@ type ExplanationServiceClient interface {
 	// Opens an explanation request by hand: the provincial committee asks (Art. 12.2), or
 	// officials' conduct or capacity hurt the index (Art. 14.2). Secretariat only.
 	RequestExplanation(ctx context.Context, in *RequestExplanationRequest, opts ...grpc.CallOption) (*RequestExplanationResponse, error)
-	// Returns one explanation.
+	// Returns one explanation. Until it is published, only the secretariat, the provincial
+	// leadership, the owning unit and the cooperating units see it; a cooperating unit sees
+	// the request and its own part, not the owning unit's draft nor the other units' parts.
 	GetExplanation(ctx context.Context, in *GetExplanationRequest, opts ...grpc.CallOption) (*GetExplanationResponse, error)
 	// Lists explanations the caller may read, newest year first.
 	ListExplanations(ctx context.Context, in *ListExplanationsRequest, opts ...grpc.CallOption) (*ListExplanationsResponse, error)
@@ -229,7 +231,9 @@ type ExplanationServiceServer interface {
 	// Opens an explanation request by hand: the provincial committee asks (Art. 12.2), or
 	// officials' conduct or capacity hurt the index (Art. 14.2). Secretariat only.
 	RequestExplanation(context.Context, *RequestExplanationRequest) (*RequestExplanationResponse, error)
-	// Returns one explanation.
+	// Returns one explanation. Until it is published, only the secretariat, the provincial
+	// leadership, the owning unit and the cooperating units see it; a cooperating unit sees
+	// the request and its own part, not the owning unit's draft nor the other units' parts.
 	GetExplanation(context.Context, *GetExplanationRequest) (*GetExplanationResponse, error)
 	// Lists explanations the caller may read, newest year first.
 	ListExplanations(context.Context, *ListExplanationsRequest) (*ListExplanationsResponse, error)
