@@ -123,10 +123,25 @@ func (s *Service) MarkRead(ctx context.Context, id string) (inbox.Item, error) {
 	return it, nil
 }
 
+// InboxSignals tells watchers that items may have arrived for recipients (user or unit
+// ids), in every replica. postgres.InboxSignals implements it over LISTEN/NOTIFY.
+type InboxSignals interface {
+	// Watch returns a channel that receives when items of the recipients may have arrived,
+	// and a func that stops the watch.
+	Watch(recipients ...string) (<-chan struct{}, func())
+}
+
 // WatchInbox sends the user's new inbox items (own and unit's), created from now on, to
-// send until ctx ends or send fails. It polls the store, so items written by any replica
-// reach every watcher.
-func (s *Service) WatchInbox(ctx context.Context, userID, unitID string, poll time.Duration, send func(inbox.Item) error) error {
+// send until ctx ends or send fails. It reads the store when signals say items may have
+// arrived (pushed from the transaction's commit), and every poll regardless, the fallback
+// for notifications lost while the listener reconnects, or for no signals at all (nil).
+func (s *Service) WatchInbox(ctx context.Context, userID, unitID string, signals InboxSignals, poll time.Duration, send func(inbox.Item) error) error {
+	var wake <-chan struct{}
+	if signals != nil {
+		ch, stop := signals.Watch(userID, unitID)
+		defer stop()
+		wake = ch
+	}
 	after, afterID := s.now(), ""
 	t := time.NewTicker(poll)
 	defer t.Stop()
@@ -150,6 +165,7 @@ func (s *Service) WatchInbox(ctx context.Context, userID, unitID string, poll ti
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-wake:
 		case <-t.C:
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"strings"
-	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -24,8 +23,6 @@ const (
 	msgNoUser          = "Tài khoản không gắn với người dùng trong danh bạ"
 )
 
-// WatchPoll is how often WatchInbox looks for new items.
-var WatchPoll = 500 * time.Millisecond
 
 // secretariat returns the caller if they hold the secretariat role.
 func secretariat(ctx context.Context) (auth.Principal, error) {
@@ -86,7 +83,7 @@ func (s *Server) WatchInbox(_ *notificationv1.WatchInboxRequest, stream grpc.Ser
 	if err := stream.SendHeader(metadata.MD{}); err != nil {
 		return err
 	}
-	err = s.svc.WatchInbox(ctx, strings.ToLower(p.UserID), strings.ToLower(p.UnitID), WatchPoll, func(it inbox.Item) error {
+	err = s.svc.WatchInbox(ctx, strings.ToLower(p.UserID), strings.ToLower(p.UnitID), s.signals, s.watchPoll, func(it inbox.Item) error {
 		return stream.Send(&notificationv1.WatchInboxResponse{Item: itemToProto(it)})
 	})
 	if err != nil && ctx.Err() == nil {

@@ -35,11 +35,25 @@ type Server struct {
 	notificationv1.UnimplementedNotificationServiceServer
 	svc *app.Service
 	log *slog.Logger
+	// signals push new items to WatchInbox; watchPoll is its fallback poll.
+	signals   app.InboxSignals
+	watchPoll time.Duration
 }
 
+// DefaultWatchPoll is how often WatchInbox looks for new items when nothing was pushed.
+const DefaultWatchPoll = 500 * time.Millisecond
+
 // New returns a Server running the use cases of svc; log receives internal errors.
+// WatchInbox polls every DefaultWatchPoll unless WithInboxSignals says otherwise.
 func New(svc *app.Service, log *slog.Logger) *Server {
-	return &Server{svc: svc, log: log}
+	return &Server{svc: svc, log: log, watchPoll: DefaultWatchPoll}
+}
+
+// WithInboxSignals makes WatchInbox wait for signals (new items pushed at commit) and poll
+// only every poll, as a fallback.
+func (s *Server) WithInboxSignals(signals app.InboxSignals, poll time.Duration) *Server {
+	s.signals, s.watchPoll = signals, poll
+	return s
 }
 
 // principal returns the authenticated caller. The auth interceptor has already rejected

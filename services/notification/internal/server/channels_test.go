@@ -18,12 +18,13 @@ import (
 )
 
 // TestWatchMyInboxAndEscalation: a head watching their inbox sees the explanation request
-// arrive live; nobody reacts, so it is escalated to the secretariat once; only the
+// arrive live, pushed at commit (the fallback poll is an hour away); nobody reacts, so it is escalated to the secretariat once; only the
 // secretariat manages webhook subscriptions.
 func TestWatchMyInboxAndEscalation(t *testing.T) {
 	e := newEnv(t)
 	e.cfg.EscalateAfter = 300 * time.Millisecond
 	e.cfg.EscalateEvery = 100 * time.Millisecond
+	e.cfg.WatchPoll = time.Hour
 	svc := e.start(t, io.Discard)
 	unit, head, sec := uuid.NewString(), uuid.NewString(), uuid.NewString()
 	e.dir.AddUser(head, unit, "", "Nguyễn Văn Đức", directoryv1.Role_ROLE_UNIT_HEAD)

@@ -90,6 +90,10 @@ type Config struct {
 	// DeliveryBackoffBase and DeliveryBackoffMax shape retry delays of e-mails and webhooks.
 	DeliveryBackoffBase time.Duration `env:"DELIVERY_BACKOFF_BASE" default:"5s"`
 	DeliveryBackoffMax  time.Duration `env:"DELIVERY_BACKOFF_MAX" default:"1h"`
+	// WatchPoll is how often a live inbox (WatchInbox) looks for new items when none was
+	// announced: new items are pushed at commit (PostgreSQL LISTEN/NOTIFY), this is the
+	// fallback for announcements lost while the listener reconnects.
+	WatchPoll time.Duration `env:"NOTIFY_WATCH_POLL" default:"10s"`
 	// DeliveryPoll is how often due deliveries are looked for.
 	DeliveryPoll time.Duration `env:"DELIVERY_POLL" default:"500ms"`
 }
@@ -148,13 +152,15 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		PortalBaseURL: cfg.PortalBaseURL, EscalateAfter: cfg.EscalateAfter,
 	}, log, time.Now, newID)
 	handler := events.NewHandler(svc, func(tx pgx.Tx) app.TxStore { return postgres.New(tx) })
-	api := grpcapi.New(svc, log)
+	signals := postgres.NewInboxSignals(pool, log)
+	api := grpcapi.New(svc, log).WithInboxSignals(signals, cfg.WatchPoll)
 	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Service, log)})
 	notificationv1.RegisterNotificationServiceServer(srv, api)
 
 	// Run the consumers, the workers and the server until ctx ends; if one fails, stop the
 	// others.
 	runners := []func(context.Context) error{
+		func(ctx context.Context) error { return signals.Run(ctx, time.Second) },
 		func(ctx context.Context) error {
 			if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {
 				return fmt.Errorf("grpc: %w", err)
@@ -223,6 +229,7 @@ func (cfg Config) withDefaults() Config {
 	set(&cfg.DirectoryCacheTTL, time.Minute)
 	set(&cfg.EscalateAfter, 72*time.Hour)
 	set(&cfg.EscalateEvery, time.Minute)
+	set(&cfg.WatchPoll, 10*time.Second)
 	set(&cfg.WebhookTimeout, 10*time.Second)
 	set(&cfg.DeliveryBackoffBase, 5*time.Second)
 	set(&cfg.DeliveryBackoffMax, time.Hour)
