@@ -23,7 +23,6 @@ const (
 	msgNoUser          = "Tài khoản không gắn với người dùng trong danh bạ"
 )
 
-
 // secretariat returns the caller if they hold the secretariat role.
 func secretariat(ctx context.Context) (auth.Principal, error) {
 	p, err := principal(ctx)
