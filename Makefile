@@ -96,3 +96,4 @@ fuzz: ## Fuzz targets, each for a bounded time (FUZZTIME, default 20s).
 	cd services/tasktracking && go test -run '^$$' -fuzz FuzzParseTiming -fuzztime $${FUZZTIME:-20s} ./internal/importer/
 	cd services/accountability && go test -run '^$$' -fuzz FuzzParseRows -fuzztime $${FUZZTIME:-20s} ./internal/responsibility/
 	cd services/kit && go test -run '^$$' -fuzz FuzzReadCSV -fuzztime $${FUZZTIME:-20s} ./tabular/
+	cd services/kit && go test -run '^$$' -fuzz FuzzReadXLSX -fuzztime $${FUZZTIME:-20s} -fuzzminimizetime 50x ./tabular/ # minimising a workbook for the default 60s stalls the run
