@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Sentinels of the store.
@@ -123,6 +124,109 @@ func (s *FS) Open(_ context.Context, key string) (io.ReadCloser, error) {
 }
 
 func (s *FS) path(key string) string { return filepath.Join(s.dir, key[:2], key) }
+
+// Walk calls fn with the key and last write time of every content stored, in no particular
+// order, until fn returns an error (which Walk returns) or ctx ends. It is what a sweep of
+// contents that nothing references any more starts from.
+func (s *FS) Walk(ctx context.Context, fn func(key string, written time.Time) error) error {
+	shards, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("blob: list: %w", err)
+	}
+	for _, shard := range shards {
+		if !shard.IsDir() || len(shard.Name()) != 2 {
+			continue // tmp/ and anything not ours
+		}
+		entries, err := os.ReadDir(filepath.Join(s.dir, shard.Name()))
+		if err != nil {
+			return fmt.Errorf("blob: list: %w", err)
+		}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !validKey(e.Name()) || e.Name()[:2] != shard.Name() {
+				continue
+			}
+			info, err := e.Info()
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // removed meanwhile
+			}
+			if err != nil {
+				return fmt.Errorf("blob: stat: %w", err)
+			}
+			if err := fn(e.Name(), info.ModTime()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// RemoveStale removes the content of key if it was last written before cutoff, and reports
+// whether it did. A Put of the same content racing with it wins: the content is first moved
+// aside, and put back when what was moved turns out to be freshly written.
+func (s *FS) RemoveStale(_ context.Context, key string, cutoff time.Time) (bool, error) {
+	if !validKey(key) {
+		return false, ErrNotFound
+	}
+	final := s.path(key)
+	info, err := os.Stat(final)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("blob: stat: %w", err)
+	}
+	if !info.ModTime().Before(cutoff) {
+		return false, nil
+	}
+	aside := filepath.Join(s.dir, "tmp", "stale-"+key)
+	if err := os.Rename(final, aside); errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("blob: move aside: %w", err)
+	}
+	moved, err := os.Stat(aside)
+	if err != nil {
+		return false, fmt.Errorf("blob: stat: %w", err)
+	}
+	if !moved.ModTime().Before(cutoff) {
+		// A Put renamed fresh content into place between the first look and the move: put
+		// it back (unless yet another Put has, with the same bytes).
+		if _, err := os.Stat(final); errors.Is(err, fs.ErrNotExist) {
+			if err := os.Rename(aside, final); err != nil {
+				return false, fmt.Errorf("blob: put back: %w", err)
+			}
+			return false, nil
+		}
+		return false, os.Remove(aside)
+	}
+	if err := os.Remove(aside); err != nil {
+		return false, fmt.Errorf("blob: remove: %w", err)
+	}
+	return true, nil
+}
+
+// RemoveStaleTemp removes the unfinished uploads (temporary files) last written before
+// cutoff, left by a process that stopped in the middle of a Put, and returns how many.
+func (s *FS) RemoveStaleTemp(cutoff time.Time) (int, error) {
+	entries, err := os.ReadDir(filepath.Join(s.dir, "tmp"))
+	if err != nil {
+		return 0, fmt.Errorf("blob: list tmp: %w", err)
+	}
+	n := 0
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || e.IsDir() || !info.ModTime().Before(cutoff) {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.dir, "tmp", e.Name())); err == nil {
+			n++
+		}
+	}
+	return n, nil
+}
 
 // validKey reports whether key is a lower-case hex SHA-256, so a key never names a path
 // outside the store.

@@ -432,3 +432,20 @@ func planDueReportsAfterAmend(ctx context.Context, tx pgx.Tx, d tracking.Documen
 
 // dueInPeriod keeps the due reports of the document's current period, of a document in force.
 const dueInPeriod = `d.status = 'issued' AND r.period_year BETWEEN d.period_start_year AND d.period_end_year`
+
+// ReferencedBlobs returns those of keys that an evidence row references.
+func (s *Store) ReferencedBlobs(ctx context.Context, keys []string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT blob_key FROM evidence WHERE blob_key = ANY($1)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("select referenced blobs: %w", err)
+	}
+	used, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, fmt.Errorf("select referenced blobs: %w", err)
+	}
+	m := make(map[string]bool, len(used))
+	for _, k := range used {
+		m[k] = true
+	}
+	return m, nil
+}

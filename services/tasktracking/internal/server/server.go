@@ -74,6 +74,11 @@ type Config struct {
 	// BlobDir is the folder of the evidence files' contents (content-addressed, see
 	// kit/blob); empty is a folder in the system's temporary directory, for tests.
 	BlobDir string `env:"BLOB_DIR"`
+	// BlobSweepInterval is how often contents of evidence uploads that never got their row
+	// are looked for and removed; 0 turns the sweep off in this process.
+	BlobSweepInterval time.Duration `env:"BLOB_SWEEP_INTERVAL" default:"1h"`
+	// BlobSweepGrace is how old such a content must be before it is removed.
+	BlobSweepGrace time.Duration `env:"BLOB_SWEEP_GRACE" default:"24h"`
 	// MaxEvidenceBytes bounds one evidence file; 0 is app.DefaultMaxEvidenceBytes (25 MiB).
 	MaxEvidenceBytes int64 `env:"MAX_EVIDENCE_BYTES" default:"26214400"`
 	// Clock is the time source; nil is the system clock. Component tests set it to move
@@ -166,7 +171,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	defer cancel()
 	var (
 		wg   sync.WaitGroup
-		errs = make([]error, 4)
+		errs = make([]error, 5)
 	)
 	wg.Go(func() {
 		defer cancel()
@@ -186,6 +191,17 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		})
 	} else {
 		log.InfoContext(ctx, "deadline scheduler off in this process (SCHEDULER_INTERVAL=0)")
+	}
+	// Contents of uploads whose evidence row never committed (issue 3 item 4).
+	if cfg.BlobSweepInterval > 0 {
+		// Write times of files are wall-clock times, whatever clock the domain runs on.
+		sweep := app.NewBlobSweep(blobs, store, log, time.Now, cfg.BlobSweepGrace, cfg.BlobSweepInterval)
+		wg.Go(func() {
+			defer cancel()
+			if err := sweep.Run(ctx); err != nil {
+				errs[4] = fmt.Errorf("blob sweep: %w", err)
+			}
+		})
 	}
 	// Remediation tasks from accountability's committed roadmaps (issue 3 item 9).
 	remediation := events.NewRemediation(svc, func(tx pgx.Tx) app.RemediationWriter { return postgres.NewRemediationWriter(tx) })
