@@ -35,6 +35,9 @@ type EvaluationTx interface {
 	InsertProposal(ctx context.Context, p evaluation.SanctionProposal, actor Actor) (bool, error)
 	Proposals(ctx context.Context, province string, year int) ([]evaluation.SanctionProposal, error)
 	DecideProposal(ctx context.Context, id string, approve bool, note string, actor Actor, at time.Time) (evaluation.SanctionProposal, error)
+	// ProposalForUpdate returns a proposal locked until the transaction ends, or
+	// evaluation.ErrNotFound.
+	ProposalForUpdate(ctx context.Context, id string) (evaluation.SanctionProposal, error)
 }
 
 // evalTx runs fn in a transaction of the store, which must offer EvaluationTx.
@@ -270,24 +273,68 @@ func (s *Explanations) PublishEvaluations(ctx context.Context, actor Actor, prov
 	return evs, props, err
 }
 
-// ListProposals returns a year's proposals to the secretariat and leadership.
+// ListProposals returns a year's proposals: all of them to the secretariat and the
+// provincial leadership; to the head of a unit, those on the chairmen of the communes
+// directly under it, which that head decides (Art. 19.2).
 func (s *Explanations) ListProposals(ctx context.Context, actor Actor, province string, year int) ([]evaluation.SanctionProposal, error) {
-	if !actor.Has(roleSecretariat, roleLeadership) {
+	if !actor.Has(roleSecretariat, roleLeadership, roleUnitHead) {
 		return nil, ErrForbidden
 	}
-	var out []evaluation.SanctionProposal
+	var all []evaluation.SanctionProposal
 	err := s.evalTx(ctx, func(tx EvaluationTx) error {
 		var err error
-		out, err = tx.Proposals(ctx, strings.ToLower(province), year)
+		all, err = tx.Proposals(ctx, strings.ToLower(province), year)
 		return err
 	})
-	return out, err
+	if err != nil || actor.Has(roleSecretariat, roleLeadership) {
+		return all, err
+	}
+	var out []evaluation.SanctionProposal
+	for _, p := range all {
+		d, err := s.decider(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		if d.unitID == actor.UnitID {
+			out = append(out, p)
+		}
+	}
+	return out, nil
 }
 
-// DecideProposal records the provincial leadership's decision on a proposal: the platform
-// proposes, a person decides (Art. 19: "Ủy ban nhân dân tỉnh phê bình …").
+// deciderRule is who decides a proposal: the head (or the leadership) of a unit, or the
+// provincial leadership when unitID is empty.
+type deciderRule struct {
+	unitID string
+}
+
+// decider says who decides p (Art. 19). On the chairman of a commune it is the chairman of
+// the district above it (Art. 19.2 a, b: "Chủ tịch Ủy ban nhân dân cấp huyện phê bình … xem
+// xét, áp dụng hình thức xử lý"), found in the directory as the commune's parent unit (in
+// two-tier government, where communes sit under the province, that is the province). On
+// the heads of departments and districts, and on every commendation (Art. 18 names no
+// authority; the committee proposes under Art. 20.4), the provincial committee decides
+// (Art. 19.1: "Ủy ban nhân dân tỉnh …").
+func (s *Explanations) decider(ctx context.Context, p evaluation.SanctionProposal) (deciderRule, error) {
+	if p.Kind != evaluation.KindCommuneCriticism && p.Kind != evaluation.KindCommuneDiscipl {
+		return deciderRule{}, nil
+	}
+	parent, err := s.heads.ParentOf(ctx, p.UnitID)
+	if err != nil {
+		return deciderRule{}, fmt.Errorf("district of commune %s: %w", p.UnitID, err)
+	}
+	if parent == p.ProvinceUnitID {
+		return deciderRule{}, nil
+	}
+	return deciderRule{unitID: parent}, nil
+}
+
+// DecideProposal records a person's decision on a proposal: the platform proposes, the
+// authority of Art. 19 decides — the provincial leadership, or for a commune chairman the
+// head of the district above the commune. Others who may list the proposal get
+// ErrForbidden; those who may not, evaluation.ErrNotFound.
 func (s *Explanations) DecideProposal(ctx context.Context, actor Actor, id string, approve bool, note string) (evaluation.SanctionProposal, error) {
-	if !actor.Has(roleLeadership) {
+	if !actor.Has(roleLeadership, roleUnitHead) {
 		return evaluation.SanctionProposal{}, ErrForbidden
 	}
 	if _, err := uuid.Parse(id); err != nil {
@@ -295,8 +342,23 @@ func (s *Explanations) DecideProposal(ctx context.Context, actor Actor, id strin
 	}
 	var out evaluation.SanctionProposal
 	err := s.evalTx(ctx, func(tx EvaluationTx) error {
-		var err error
-		out, err = tx.DecideProposal(ctx, strings.ToLower(id), approve, note, actor, s.clock())
+		p, err := tx.ProposalForUpdate(ctx, strings.ToLower(id))
+		if err != nil {
+			return err
+		}
+		d, err := s.decider(ctx, p)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.unitID == "" && actor.Has(roleLeadership):
+		case d.unitID != "" && actor.UnitID == d.unitID && actor.Has(roleUnitHead, roleLeadership):
+		case actor.Has(roleLeadership):
+			return ErrForbidden // listed to the leadership, decided by the district chairman
+		default:
+			return evaluation.ErrNotFound
+		}
+		out, err = tx.DecideProposal(ctx, p.ID, approve, note, actor, s.clock())
 		return err
 	})
 	return out, err

@@ -92,6 +92,9 @@ type HeadDirectory interface {
 	// ProvinceOf returns the province a unit belongs to (the root of its branch of the unit
 	// tree; a province is its own); ErrUnknownUnit or ErrDirectoryUnavailable.
 	ProvinceOf(ctx context.Context, unitID string) (string, error)
+	// ParentOf returns the id of the unit's parent ("" for a root); ErrUnknownUnit or
+	// ErrDirectoryUnavailable.
+	ParentOf(ctx context.Context, unitID string) (string, error)
 }
 
 // Tx is the store bound to one transaction: everything a use case changes commits

@@ -109,18 +109,26 @@ func (c *Client) HeadOnDate(ctx context.Context, unitID, date string) (app.Head,
 // since 2025), so a longer chain is a cycle in the data.
 const maxDepth = 10
 
+// ParentOf implements app.HeadDirectory with GetUnit.
+func (c *Client) ParentOf(ctx context.Context, unitID string) (string, error) {
+	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	res, err := c.units.GetUnit(callCtx, &directoryv1.GetUnitRequest{UnitId: unitID})
+	if err != nil {
+		return "", callError("GetUnit", err)
+	}
+	return strings.ToLower(res.GetUnit().GetParentId()), nil
+}
+
 // ProvinceOf implements app.HeadDirectory with GetUnit, walking parent ids up to the root
 // of the unit's branch (a province has no parent).
 func (c *Client) ProvinceOf(ctx context.Context, unitID string) (string, error) {
 	id := unitID
 	for range maxDepth {
-		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
-		res, err := c.units.GetUnit(callCtx, &directoryv1.GetUnitRequest{UnitId: id})
-		cancel()
+		parent, err := c.ParentOf(ctx, id)
 		if err != nil {
-			return "", callError("GetUnit", err)
+			return "", err
 		}
-		parent := res.GetUnit().GetParentId()
 		if parent == "" {
 			return strings.ToLower(id), nil
 		}

@@ -244,6 +244,16 @@ func (t *TxStore) Proposals(ctx context.Context, province string, year int) ([]e
 	return pgx.CollectRows(rows, scanProposal)
 }
 
+// ProposalForUpdate implements app.EvaluationTx.
+func (t *TxStore) ProposalForUpdate(ctx context.Context, id string) (evaluation.SanctionProposal, error) {
+	rows, _ := t.tx.Query(ctx, `SELECT `+proposalColumns+` FROM sanction_proposal WHERE id = $1 FOR UPDATE`, id)
+	p, err := pgx.CollectExactlyOneRow(rows, scanProposal)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return p, evaluation.ErrNotFound
+	}
+	return p, err
+}
+
 // DecideProposal implements app.Tx: a person's decision, recorded once.
 func (t *TxStore) DecideProposal(ctx context.Context, id string, approve bool, note string, actor app.Actor, at time.Time) (evaluation.SanctionProposal, error) {
 	rows, _ := t.tx.Query(ctx, `SELECT `+proposalColumns+` FROM sanction_proposal WHERE id = $1 FOR UPDATE`, id)

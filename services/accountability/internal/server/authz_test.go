@@ -187,11 +187,13 @@ func authzRows() []authzRow {
 			_, err := cl.eval.PublishEvaluations(c, &accountabilityv1.PublishEvaluationsRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
-		{"ListSanctionProposals", "OODDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
-			_, err := cl.eval.ListSanctionProposals(c, &accountabilityv1.ListSanctionProposalsRequest{ProvinceUnitId: province, Year: 2024})
-			return err
+		// A unit head lists (and decides) only proposals on the communes under its unit (Art.
+		// 19.2); Planning and Investment's is the provincial committee's (Art. 19.1).
+		{"ListSanctionProposals", "OODDDDHDDHDU", func(c context.Context, f *authzFixture, cl clients) error {
+			res, err := cl.eval.ListSanctionProposals(c, &accountabilityv1.ListSanctionProposalsRequest{ProvinceUnitId: province, Year: 2024})
+			return found(err, slices.ContainsFunc(res.GetProposals(), func(p *accountabilityv1.SanctionProposal) bool { return p.GetId() == f.proposal }))
 		}},
-		{"DecideSanctionProposal", "DADDDDDDDDDU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"DecideSanctionProposal", "DADDDDHDDHDU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.eval.DecideSanctionProposal(c, &accountabilityv1.DecideSanctionProposalRequest{Id: f.proposal, Approve: true, Note: "Đồng ý"})
 			return err
 		}},

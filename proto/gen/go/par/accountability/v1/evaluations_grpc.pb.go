@@ -49,9 +49,12 @@ type EvaluationServiceClient interface {
 	// Publishes the year's evaluations and computes the proposals of sanctions and
 	// commendation (Art. 18, 19, 20.4, 20.5). Secretariat only.
 	PublishEvaluations(ctx context.Context, in *PublishEvaluationsRequest, opts ...grpc.CallOption) (*PublishEvaluationsResponse, error)
-	// Lists the proposals of a year.
+	// Lists the proposals of a year: all of them to the secretariat and the provincial
+	// leadership; to a unit head, those on the chairmen of the communes under that unit.
 	ListSanctionProposals(ctx context.Context, in *ListSanctionProposalsRequest, opts ...grpc.CallOption) (*ListSanctionProposalsResponse, error)
-	// Records a person's decision on a proposal. Provincial leadership only.
+	// Records a person's decision on a proposal: the provincial leadership's on the heads of
+	// departments and districts and on commendations (Art. 19.1), the district chairman's on
+	// the chairmen of the communes under the district (Art. 19.2).
 	DecideSanctionProposal(ctx context.Context, in *DecideSanctionProposalRequest, opts ...grpc.CallOption) (*DecideSanctionProposalResponse, error)
 }
 
@@ -154,9 +157,12 @@ type EvaluationServiceServer interface {
 	// Publishes the year's evaluations and computes the proposals of sanctions and
 	// commendation (Art. 18, 19, 20.4, 20.5). Secretariat only.
 	PublishEvaluations(context.Context, *PublishEvaluationsRequest) (*PublishEvaluationsResponse, error)
-	// Lists the proposals of a year.
+	// Lists the proposals of a year: all of them to the secretariat and the provincial
+	// leadership; to a unit head, those on the chairmen of the communes under that unit.
 	ListSanctionProposals(context.Context, *ListSanctionProposalsRequest) (*ListSanctionProposalsResponse, error)
-	// Records a person's decision on a proposal. Provincial leadership only.
+	// Records a person's decision on a proposal: the provincial leadership's on the heads of
+	// departments and districts and on commendations (Art. 19.1), the district chairman's on
+	// the chairmen of the communes under the district (Art. 19.2).
 	DecideSanctionProposal(context.Context, *DecideSanctionProposalRequest) (*DecideSanctionProposalResponse, error)
 	mustEmbedUnimplementedEvaluationServiceServer()
 }
