@@ -21,6 +21,7 @@ import (
 const (
 	msgSecretariatOnly = "Chỉ Văn phòng/Sở Nội vụ (thường trực) được thực hiện thao tác này"
 	msgNoUser          = "Tài khoản không gắn với người dùng trong danh bạ"
+	msgMarkOtherUnit   = "Chỉ đơn vị nhận thông báo được đánh dấu đã đọc"
 )
 
 // secretariat returns the caller if they hold the secretariat role.

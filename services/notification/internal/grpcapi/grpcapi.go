@@ -66,22 +66,36 @@ func principal(ctx context.Context) (auth.Principal, error) {
 	return p, nil
 }
 
-// mayRead says whether p may read the inbox of unitID: its own unit's, or any for the
-// secretariat, which follows up every unit.
+// mayRead says whether p may read the inbox of unitID: a person (a directory user) reads
+// their own unit's; the secretariat, which follows up every unit, reads any. Systems and
+// services have no inbox: agency systems are told through webhooks.
 func mayRead(p auth.Principal, unitID string) bool {
 	if p.HasRole(auth.RoleSecretariat) {
 		return true
 	}
-	return p.UnitID != "" && strings.EqualFold(p.UnitID, strings.TrimSpace(unitID))
+	return mayMark(p, inbox.Item{UnitID: strings.TrimSpace(unitID)})
 }
 
-// mayReadItem says whether p may read (and mark) an item: one addressed to p, or one of a
-// unit whose inbox p may read. Another user's own items stay theirs, even for the secretariat.
+// mayReadItem says whether p may read an item: one addressed to p, or one of a unit whose
+// inbox p may read. Another user's own items stay theirs, even for the secretariat.
 func mayReadItem(p auth.Principal, it inbox.Item) bool {
 	if it.UserID != "" {
-		return p.UserID != "" && strings.EqualFold(p.UserID, it.UserID)
+		return mayMark(p, it)
 	}
 	return mayRead(p, it.UnitID)
+}
+
+// mayMark says whether p may mark an item read: only its addressee, or a person of its
+// unit. The secretariat reads other units' items but does not mark them: that would take
+// them off the unit's unread count.
+func mayMark(p auth.Principal, it inbox.Item) bool {
+	if p.UserID == "" {
+		return false
+	}
+	if it.UserID != "" {
+		return strings.EqualFold(p.UserID, it.UserID)
+	}
+	return p.UnitID != "" && strings.EqualFold(p.UnitID, it.UnitID)
 }
 
 // ListUnitInboxItems lists a unit's inbox, newest first.
@@ -112,10 +126,11 @@ func (s *Server) ListUnitInboxItems(ctx context.Context, req *notificationv1.Lis
 	return resp, nil
 }
 
-// MarkInboxItemRead marks an item read. An item of another unit answers NotFound, as if it
-// did not exist, so ids cannot be probed.
+// MarkInboxItemRead marks an item read. An item the caller may not read answers NotFound,
+// as if it did not exist, so ids cannot be probed; one they may read but not mark (the
+// secretariat, on another unit's item) PermissionDenied.
 func (s *Server) MarkInboxItemRead(ctx context.Context, req *notificationv1.MarkInboxItemReadRequest) (*notificationv1.MarkInboxItemReadResponse, error) {
-	p, err := principal(ctx)
+	p, err := user(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +140,9 @@ func (s *Server) MarkInboxItemRead(ctx context.Context, req *notificationv1.Mark
 	}
 	if !mayReadItem(p, it) {
 		return nil, s.toStatus(ctx, inbox.ErrItemNotFound)
+	}
+	if !mayMark(p, it) {
+		return nil, status.Error(codes.PermissionDenied, msgMarkOtherUnit)
 	}
 	it, err = s.svc.MarkRead(ctx, it.ID)
 	if err != nil {
