@@ -34,14 +34,14 @@ func (p *process) start() error {
 	if p.cmd != nil {
 		return fmt.Errorf("%s already running", p.name)
 	}
-	if err := os.MkdirAll(filepath.Dir(p.log), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(p.log), 0o750); err != nil {
 		return fmt.Errorf("log dir: %w", err)
 	}
-	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("open log of %s: %w", p.name, err)
 	}
-	cmd := exec.Command(p.bin)
+	cmd := exec.Command(p.bin) // #nosec G204 -- the platform binaries devstack built itself
 	cmd.Env = append(os.Environ(), p.env...)
 	cmd.Stdout = f
 	cmd.Stderr = f

@@ -33,7 +33,7 @@ var Services = []string{"directory", "tasktracking", "parscoring", "accountabili
 // OAuth2 client-credentials grant at /oauth2/token. Development only.
 const (
 	DemoClientID     = "demo-agency"
-	DemoClientSecret = "demo-agency-secret" //nolint:gosec // G101: a published development credential, not a secret
+	DemoClientSecret = "demo-agency-secret" // #nosec G101 -- a published development credential of make run, not a secret
 )
 
 // Issuer and Audience are the dev token issuer's `iss` and the platform's `aud`.
@@ -116,13 +116,13 @@ func Start(ctx context.Context, opts Options) (st *Stack, err error) {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	opts.DataDir = dataDir
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(dataDir, 0o755); err != nil { // #nosec G301 -- the postgres user must traverse the data directory to reach its cluster
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	s := &Stack{opts: opts, log: opts.Log, procs: map[string]*process{}, addrs: map[string]string{}, dbURLs: map[string]string{}}
 	defer func() {
 		if err != nil {
-			s.Stop(context.WithoutCancel(ctx))
+			_ = s.Stop(context.WithoutCancel(ctx)) // the error that made New fail is the one to report
 		}
 	}()
 
@@ -298,7 +298,7 @@ func (s *Stack) startPrograms(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		resp.Body.Close()
+		_ = resp.Body.Close()
 		if resp.StatusCode != http.StatusOK {
 			return fmt.Errorf("healthz: %s", resp.Status)
 		}

@@ -14,8 +14,8 @@ import (
 // Messages returned to unauthenticated callers: short, Vietnamese, and saying nothing about
 // why a token failed (that goes to the server's log through the error's cause).
 const (
-	MsgMissingToken = "Chưa xác thực: thiếu mã truy cập"
-	MsgInvalidToken = "Chưa xác thực: mã truy cập không hợp lệ hoặc đã hết hạn"
+	MsgMissingToken = "Chưa xác thực: thiếu mã truy cập"                        // #nosec G101 -- a message shown to people, not a credential
+	MsgInvalidToken = "Chưa xác thực: mã truy cập không hợp lệ hoặc đã hết hạn" // #nosec G101 -- a message shown to people, not a credential
 )
 
 // authorizationKey is the metadata key (gRPC lower-cases keys) and HTTP header of the token.

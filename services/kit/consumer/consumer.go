@@ -279,7 +279,7 @@ func process(ctx context.Context, cfg *Config, msg jetstream.Msg) {
 			attribute.String("messaging.destination.name", m.Subject),
 			attribute.String("messaging.consumer.group.name", cfg.Durable),
 			attribute.String("messaging.message.id", m.ID),
-			attribute.Int64("messaging.nats.deliveries", int64(m.Deliveries)),
+			attribute.Int64("messaging.nats.deliveries", int64(m.Deliveries)), // #nosec G115 -- JetStream delivery counts and MaxDeliver are small positive numbers
 		))
 	defer span.End()
 	log := cfg.Log.With("consumer", cfg.Durable, "event_id", m.ID, "subject", m.Subject, "deliveries", m.Deliveries)
@@ -288,7 +288,7 @@ func process(ctx context.Context, cfg *Config, msg jetstream.Msg) {
 		deadLetter(ctx, cfg, log, span, msg, m, ErrMissingID)
 		return
 	}
-	if m.Deliveries > uint64(cfg.MaxDeliver) {
+	if m.Deliveries > uint64(cfg.MaxDeliver) { // #nosec G115 -- JetStream delivery counts and MaxDeliver are small positive numbers
 		// Earlier deliveries ended without an answer: the process died or
 		// the handler outlived AckWait.
 		deadLetter(ctx, cfg, log, span, msg, m, fmt.Errorf("delivered %d times without a result (MaxDeliver %d)", m.Deliveries, cfg.MaxDeliver))
@@ -321,7 +321,7 @@ func process(ctx context.Context, cfg *Config, msg jetstream.Msg) {
 		}
 	case errors.As(err, &giveUp):
 		deadLetter(ctx, cfg, log, span, msg, m, err)
-	case m.Deliveries >= uint64(cfg.MaxDeliver):
+	case m.Deliveries >= uint64(cfg.MaxDeliver): // #nosec G115 -- JetStream delivery counts and MaxDeliver are small positive numbers
 		deadLetter(ctx, cfg, log, span, msg, m, fmt.Errorf("last of %d deliveries failed: %w", cfg.MaxDeliver, err))
 	default:
 		delay := backoff(cfg.Backoff, m.Deliveries)
@@ -361,7 +361,7 @@ func deadLetter(ctx context.Context, cfg *Config, log *slog.Logger, span trace.S
 	_, err := cfg.Pool.Exec(ctx, `
 		INSERT INTO dead_letters (consumer, event_id, subject, payload, headers, reason, deliveries)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		cfg.Durable, m.ID, m.Subject, m.Data, headers, reason.Error(), int64(m.Deliveries))
+		cfg.Durable, m.ID, m.Subject, m.Data, headers, reason.Error(), int64(m.Deliveries)) // #nosec G115 -- JetStream delivery counts and MaxDeliver are small positive numbers
 	if err != nil {
 		delay := backoff(cfg.Backoff, m.Deliveries)
 		log.ErrorContext(ctx, "consumer: giving up on message but cannot record the dead letter; will try again", "reason", reason, "err", err, "retry_in", delay)
@@ -378,7 +378,7 @@ func deadLetter(ctx context.Context, cfg *Config, log *slog.Logger, span trace.S
 // backoff returns the retry delay after delivery n failed.
 func backoff(delays []time.Duration, n uint64) time.Duration {
 	if len(delays) > 0 {
-		i := min(int(max(n, 1))-1, len(delays)-1)
+		i := min(int(max(n, 1))-1, len(delays)-1) // #nosec G115 -- JetStream delivery counts and MaxDeliver are small positive numbers
 		return delays[i]
 	}
 	d := defaultBackoffBase

@@ -25,9 +25,9 @@ func NewEvaluationServer(svc *app.Explanations, log *slog.Logger) *EvaluationSer
 
 func evaluationToProto(e evaluation.HeadEvaluation) *accountabilityv1.HeadEvaluation {
 	pb := &accountabilityv1.HeadEvaluation{
-		Id: e.ID, ProvinceUnitId: e.ProvinceUnitID, Year: int32(e.Year), UnitId: e.UnitID, UnitKind: e.UnitKind,
+		Id: e.ID, ProvinceUnitId: e.ProvinceUnitID, Year: int32(e.Year), UnitId: e.UnitID, UnitKind: e.UnitKind, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		HeadUserId: e.HeadUserID, HeadName: e.HeadName, Tier: e.Result.Tier, Rule: e.Result.Rule, LegalBasis: e.Result.LegalBasis,
-		Explanation: e.Result.Explanation, PolicyVersion: int32(e.PolicyVersion), Published: !e.PublishTime.IsZero(),
+		Explanation: e.Result.Explanation, PolicyVersion: int32(e.PolicyVersion), Published: !e.PublishTime.IsZero(), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		CreateTime: ts(e.CreateTime),
 	}
 	for _, l := range e.Result.Inputs {
@@ -38,7 +38,7 @@ func evaluationToProto(e evaluation.HeadEvaluation) *accountabilityv1.HeadEvalua
 
 func proposalToProto(p evaluation.SanctionProposal) *accountabilityv1.SanctionProposal {
 	return &accountabilityv1.SanctionProposal{
-		Id: p.ID, ProvinceUnitId: p.ProvinceUnitID, Year: int32(p.Year), UnitId: p.UnitID, HeadUserId: p.HeadUserID,
+		Id: p.ID, ProvinceUnitId: p.ProvinceUnitID, Year: int32(p.Year), UnitId: p.UnitID, HeadUserId: p.HeadUserID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		HeadName: p.HeadName, Kind: p.Kind, LegalBasis: p.LegalBasis, Evidence: p.Evidence, Status: p.Status,
 		DecidedBy: p.DecidedBy, DecisionNote: p.DecisionNote, DecideTime: ts(p.DecideTime), CreateTime: ts(p.CreateTime),
 	}
@@ -54,7 +54,7 @@ func (s *EvaluationServer) GetEvaluationPolicy(ctx context.Context, req *account
 		return nil, toStatus(ctx, s.log, err)
 	}
 	return &accountabilityv1.GetEvaluationPolicyResponse{Policy: &accountabilityv1.EvaluationPolicy{
-		ProvinceUnitId: req.GetProvinceUnitId(), Version: int32(p.Version), PolicyJson: string(raw), CreateTime: ts(at)}}, nil
+		ProvinceUnitId: req.GetProvinceUnitId(), Version: int32(p.Version), PolicyJson: string(raw), CreateTime: ts(at)}}, nil // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 }
 
 // PutEvaluationPolicy implements the RPC.
@@ -68,7 +68,7 @@ func (s *EvaluationServer) PutEvaluationPolicy(ctx context.Context, req *account
 		return nil, toStatus(ctx, s.log, err)
 	}
 	return &accountabilityv1.PutEvaluationPolicyResponse{Policy: &accountabilityv1.EvaluationPolicy{
-		ProvinceUnitId: req.GetProvinceUnitId(), Version: int32(p.Version), PolicyJson: req.GetPolicyJson(), CreateTime: timestamppb.New(at)}}, nil
+		ProvinceUnitId: req.GetProvinceUnitId(), Version: int32(p.Version), PolicyJson: req.GetPolicyJson(), CreateTime: timestamppb.New(at)}}, nil // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 }
 
 // EvaluateHeads implements the RPC.

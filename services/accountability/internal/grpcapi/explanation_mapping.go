@@ -109,7 +109,7 @@ func explanationToProto(e explanation.Explanation) *accountabilityv1.Explanation
 		kind = accountabilityv1.ExplanationKind_EXPLANATION_KIND_SCORE_FELL
 	}
 	pb := &accountabilityv1.Explanation{
-		Id: e.ID, ProvinceUnitId: e.ProvinceUnitID, Year: int32(e.Year), Kind: kind, NodeCode: e.NodeCode, Title: e.Title,
+		Id: e.ID, ProvinceUnitId: e.ProvinceUnitID, Year: int32(e.Year), Kind: kind, NodeCode: e.NodeCode, Title: e.Title, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Reason: e.Reason, LegalBasis: e.LegalBasis, UnitId: e.UnitID, HeadUserId: e.HeadUserID, HeadName: e.HeadName,
 		CooperatingUnitIds: e.CooperatingUnitIDs, Score: e.Score, PreviousScore: e.PreviousScore, DueDate: e.DueDate,
 		Status: statusToProto[e.Status], Content: contentToProto(e.Content), ReviewComment: e.ReviewComment,

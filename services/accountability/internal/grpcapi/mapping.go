@@ -30,7 +30,7 @@ func matrixFromProto(req *accountabilityv1.PutResponsibilityMatrixRequest) respo
 func matrixToProto(m responsibility.Matrix) *accountabilityv1.ResponsibilityMatrix {
 	pb := &accountabilityv1.ResponsibilityMatrix{
 		ProvinceUnitId: m.ProvinceUnitID,
-		Year:           int32(m.Year),
+		Year:           int32(m.Year), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		UnitsOwnIndex:  m.UnitsOwnIndex,
 		Entries:        make([]*accountabilityv1.ResponsibilityEntry, len(m.Entries)),
 		UpdateTime:     timestamppb.New(m.UpdateTime),

@@ -20,7 +20,7 @@ func (s *ExplanationServer) GetAccountabilityReport(ctx context.Context, req *ac
 		return nil, toStatus(ctx, s.log, err)
 	}
 	pb := &accountabilityv1.AccountabilityReport{
-		ProvinceUnitId: r.ProvinceUnitID, Year: int32(r.Year), Decision: r.Decision, PublishDate: r.PublishDate,
+		ProvinceUnitId: r.ProvinceUnitID, Year: int32(r.Year), Decision: r.Decision, PublishDate: r.PublishDate, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Deadline: r.Deadline, Total: r.Total, PreviousTotal: r.PreviousTotal, LegalBasis: report.LegalBasis,
 	}
 	for _, c := range r.Changes {

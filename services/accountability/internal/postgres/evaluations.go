@@ -175,7 +175,7 @@ func (t *TxStore) PublishEvaluation(ctx context.Context, e evaluation.HeadEvalua
 		return err
 	}
 	_, err = outbox.Add(ctx, t.tx, SubjectHeadEvaluated, &accountabilityv1.HeadEvaluated{
-		EvaluationId: e.ID, Year: int32(e.Year), UnitId: e.UnitID, HeadUserId: e.HeadUserID, HeadName: e.HeadName,
+		EvaluationId: e.ID, Year: int32(e.Year), UnitId: e.UnitID, HeadUserId: e.HeadUserID, HeadName: e.HeadName, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Tier: e.Result.Tier, Rule: e.Result.Rule,
 	})
 	return err
@@ -213,7 +213,7 @@ func (t *TxStore) InsertProposal(ctx context.Context, p evaluation.SanctionPropo
 		return false, err
 	}
 	_, err = outbox.Add(ctx, t.tx, SubjectSanctionProposed, &accountabilityv1.SanctionProposed{
-		ProposalId: p.ID, Year: int32(p.Year), UnitId: p.UnitID, HeadUserId: p.HeadUserID, HeadName: p.HeadName,
+		ProposalId: p.ID, Year: int32(p.Year), UnitId: p.UnitID, HeadUserId: p.HeadUserID, HeadName: p.HeadName, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Kind: p.Kind, LegalBasis: p.LegalBasis,
 	})
 	return err == nil, err

@@ -21,7 +21,7 @@ const (
 func matrixChanged(m responsibility.Matrix) *accountabilityv1.ResponsibilityMatrixChanged {
 	pb := &accountabilityv1.ResponsibilityMatrix{
 		ProvinceUnitId: m.ProvinceUnitID,
-		Year:           int32(m.Year),
+		Year:           int32(m.Year), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		UnitsOwnIndex:  m.UnitsOwnIndex,
 		Entries:        make([]*accountabilityv1.ResponsibilityEntry, len(m.Entries)),
 		UpdateTime:     timestamppb.New(m.UpdateTime),
@@ -55,7 +55,7 @@ type event struct {
 // explanationRef is what every explanation event carries.
 func explanationRef(e explanation.Explanation) *accountabilityv1.ExplanationRef {
 	return &accountabilityv1.ExplanationRef{
-		Id: e.ID, Year: int32(e.Year), NodeCode: e.NodeCode, Title: e.Title, UnitId: e.UnitID,
+		Id: e.ID, Year: int32(e.Year), NodeCode: e.NodeCode, Title: e.Title, UnitId: e.UnitID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		HeadUserId: e.HeadUserID, HeadName: e.HeadName, CooperatingUnitIds: e.CooperatingUnitIDs, DueDate: e.DueDate,
 		IndexUnitId: e.IndexUnitID, IndexKind: e.IndexKind,
 	}

@@ -31,7 +31,7 @@ func Unit(u directory.Unit) *directoryv1.Unit {
 
 // Level returns the contract form of l.
 func Level(l directory.Level) *directoryv1.UnitLevel {
-	return &directoryv1.UnitLevel{Code: l.Code, Name: l.Name, Rank: int32(l.Rank)}
+	return &directoryv1.UnitLevel{Code: l.Code, Name: l.Name, Rank: int32(l.Rank)} // #nosec G115 -- a level rank is a small position in the unit tree
 }
 
 // Kind returns the contract form of k.

@@ -718,8 +718,11 @@ func containsPattern(s string) string {
 
 // pageSize guards against a caller that did not apply the defaults.
 func pageSize(p app.Page) int {
-	if p.Size <= 0 || p.Size > page.MaxSize {
-		return page.Size(int32(p.Size))
+	if p.Size <= 0 {
+		return page.Size(0)
+	}
+	if p.Size > page.MaxSize {
+		return page.MaxSize
 	}
 	return p.Size
 }

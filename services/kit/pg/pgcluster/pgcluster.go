@@ -145,7 +145,7 @@ func aptGet(ctx context.Context, args ...string) error {
 	// Wait for the dpkg lock instead of failing when several test packages
 	// install at once on a clean CI machine.
 	args = append([]string{"-o", "DPkg::Lock::Timeout=300", "-q"}, args...)
-	cmd := exec.CommandContext(ctx, "apt-get", args...)
+	cmd := exec.CommandContext(ctx, "apt-get", args...) // #nosec G204 -- apt-get and the PostgreSQL binaries of the system, with arguments built here
 	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -273,7 +273,7 @@ func (c *Cluster) prepareDir() error {
 		if err != nil {
 			return err
 		}
-		return os.Lchown(path, uid, gid)
+		return os.Lchown(path, uid, gid) // #nosec G122 -- our own freshly created cluster directory; Lchown does not follow symlinks
 	})
 	if err != nil {
 		return fmt.Errorf("pgcluster: give %s to the postgres user: %w", c.dir, err)
@@ -377,7 +377,7 @@ func (c *Cluster) start(ctx context.Context, throwaway bool) error {
 	_, err := c.run(ctx, "pg_ctl", "start", "-w", "-t", "60", "-D", c.dir, "-l", logFile, "-o", strings.Join(settings, " "))
 	if err != nil {
 		// pg_ctl only says "could not start server": the reason is in the log.
-		if b, readErr := os.ReadFile(logFile); readErr == nil {
+		if b, readErr := os.ReadFile(logFile); readErr == nil { // #nosec G304 -- the server log of our own cluster
 			return fmt.Errorf("%w; server log: %s", err, tail(b, 1500))
 		}
 		return err
@@ -437,7 +437,7 @@ func (c *Cluster) CreateDatabase(ctx context.Context, name string) error {
 
 // run executes one of the server binaries, as the postgres user when root.
 func (c *Cluster) run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...)
+	cmd := exec.CommandContext(ctx, filepath.Join(c.bin, name), args...) // #nosec G204 -- apt-get and the PostgreSQL binaries of the system, with arguments built here
 	// The postgres user may not be able to enter our working directory
 	// (e.g. /root); initdb and pg_ctl complain about that.
 	cmd.Dir = c.dir

@@ -71,7 +71,7 @@ func run(m *testing.M) int {
 	}
 	defer os.RemoveAll(root)
 	// The postgres user must be able to reach its data directory inside root.
-	if err := os.Chmod(root, 0o755); err != nil {
+	if err := os.Chmod(root, 0o755); err != nil { // #nosec G302 -- a directory: the postgres user must traverse it to reach its data directory
 		fmt.Fprintf(os.Stderr, "pgtest: %v\n", err)
 		return 1
 	}
@@ -161,7 +161,7 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, base, tmpl string, sum
 		return err
 	}
 	// One builder per template across every test and test binary on the server.
-	key := int64(binary.BigEndian.Uint64(sum[8:16]))
+	key := int64(binary.BigEndian.Uint64(sum[8:16])) // #nosec G115 -- hash bits reinterpreted as an advisory-lock key; wrapping is intended
 	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock($1)", key); err != nil {
 		return fmt.Errorf("take advisory lock: %w", err)
 	}

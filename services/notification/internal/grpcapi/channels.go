@@ -19,7 +19,7 @@ import (
 )
 
 const (
-	msgSecretariatOnly = "Chỉ Văn phòng/Sở Nội vụ (thường trực) được thực hiện thao tác này"
+	msgSecretariatOnly = "Chỉ Văn phòng/Sở Nội vụ (thường trực) được thực hiện thao tác này" // #nosec G101 -- a message shown to people, not a credential
 	msgNoUser          = "Tài khoản không gắn với người dùng trong danh bạ"
 	msgMarkOtherUnit   = "Chỉ đơn vị nhận thông báo được đánh dấu đã đọc"
 )
@@ -64,7 +64,7 @@ func (s *Server) ListMyInboxItems(ctx context.Context, req *notificationv1.ListM
 	}
 	resp := &notificationv1.ListMyInboxItemsResponse{
 		NextPageToken: pg.NextPageToken,
-		UnreadCount:   int32(min(pg.UnreadCount, math.MaxInt32)),
+		UnreadCount:   int32(min(pg.UnreadCount, math.MaxInt32)), // #nosec G115 -- clamped to math.MaxInt32 by min
 	}
 	for _, it := range pg.Items {
 		resp.Items = append(resp.Items, itemToProto(it))
@@ -205,7 +205,7 @@ func (s *Server) DeleteWebhookSubscription(ctx context.Context, req *notificatio
 func deliveryToProto(d notice.Delivery) *notificationv1.Delivery {
 	return &notificationv1.Delivery{
 		Id: d.ID, EventId: d.EventID, EventType: d.EventType, Channel: d.Channel, Recipient: d.Recipient,
-		State: d.State, Attempts: int32(min(d.Attempts, math.MaxInt32)), LastError: d.LastError, CreateTime: timestamp(d.CreateTime),
+		State: d.State, Attempts: int32(min(d.Attempts, math.MaxInt32)), LastError: d.LastError, CreateTime: timestamp(d.CreateTime), // #nosec G115 -- clamped to math.MaxInt32 by min
 	}
 }
 

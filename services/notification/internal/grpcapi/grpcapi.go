@@ -27,7 +27,7 @@ import (
 const (
 	msgUnauthenticated = "Chưa xác thực"
 	msgOtherUnit       = "Bạn chỉ được xem hộp thư của đơn vị mình"
-	msgBadPageToken    = "Mã trang không hợp lệ; hãy tải lại danh sách từ đầu"
+	msgBadPageToken    = "Mã trang không hợp lệ; hãy tải lại danh sách từ đầu" // #nosec G101 -- a message shown to people, not a credential
 )
 
 // Server implements notificationv1.NotificationServiceServer.
@@ -118,7 +118,7 @@ func (s *Server) ListUnitInboxItems(ctx context.Context, req *notificationv1.Lis
 	}
 	resp := &notificationv1.ListUnitInboxItemsResponse{
 		NextPageToken: pg.NextPageToken,
-		UnreadCount:   int32(min(pg.UnreadCount, math.MaxInt32)),
+		UnreadCount:   int32(min(pg.UnreadCount, math.MaxInt32)), // #nosec G115 -- clamped to math.MaxInt32 by min
 	}
 	for _, it := range pg.Items {
 		resp.Items = append(resp.Items, itemToProto(it))

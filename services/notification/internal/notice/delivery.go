@@ -79,5 +79,5 @@ func Backoff(n int, base, max time.Duration) time.Duration {
 	}
 	d = min(d, max)
 	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
+	return half + time.Duration(rand.Int64N(int64(half)+1)) // #nosec G404 -- jitter of retry delays, not a secret
 }

@@ -251,7 +251,7 @@ func smtpTLS(caFile string) (*tls.Config, error) {
 	if caFile == "" {
 		return nil, nil
 	}
-	pem, err := os.ReadFile(caFile)
+	pem, err := os.ReadFile(caFile) // #nosec G304 -- CA file path given by the operator (SMTP_CA_FILE)
 	if err != nil {
 		return nil, fmt.Errorf("SMTP_CA_FILE: %w", err)
 	}

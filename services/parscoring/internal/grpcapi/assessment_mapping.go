@@ -48,7 +48,7 @@ func subjectToProto(u assessment.Subject) *parscoringv1.RoundSubject {
 // subjects (what a unit's people may see).
 func roundToProto(r assessment.Round, onlyUnit string) *parscoringv1.AssessmentRound {
 	m := &parscoringv1.AssessmentRound{
-		Id: r.ID, Year: int32(r.Year), Level: r.Level, CriteriaSetId: r.CriteriaSetID, Name: r.Name,
+		Id: r.ID, Year: int32(r.Year), Level: r.Level, CriteriaSetId: r.CriteriaSetID, Name: r.Name, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		SelfAssessmentDeadline: timestamppb.New(r.SelfDeadline), ResponseDeadline: optTimestamp(r.ResponseDeadline),
 		AppraisalDeadline: optTimestamp(r.AppraisalDeadline),
 		SubjectKind:       r.SubjectKind, OpenedBy: r.OpenedBy, CreateTime: timestamppb.New(r.CreateTime),

@@ -368,9 +368,9 @@ func (s *AssessmentServer) ImportSurveyScores(ctx context.Context, req *parscori
 	if err != nil {
 		return nil, s.status(ctx, err, "")
 	}
-	out := &parscoringv1.ImportSurveyScoresResponse{RowCount: int32(res.Rows), Imported: res.Imported}
+	out := &parscoringv1.ImportSurveyScoresResponse{RowCount: int32(res.Rows), Imported: res.Imported} // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	for _, pr := range res.Problems {
-		out.Problems = append(out.Problems, &parscoringv1.ImportProblem{Row: int32(pr.Row), Column: pr.Column, Message: pr.Message})
+		out.Problems = append(out.Problems, &parscoringv1.ImportProblem{Row: int32(pr.Row), Column: pr.Column, Message: pr.Message}) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	}
 	return out, nil
 }

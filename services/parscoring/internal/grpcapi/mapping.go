@@ -91,7 +91,7 @@ func criteriaSetFromProto(m *parscoringv1.CriteriaSet) (methodology.CriteriaSet,
 func criteriaSetToProto(s methodology.CriteriaSet, withNodes bool) *parscoringv1.CriteriaSet {
 	m := &parscoringv1.CriteriaSet{
 		Id:          s.ID,
-		Year:        int32(s.Year),
+		Year:        int32(s.Year), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		SubjectKind: s.SubjectKind,
 		Name:        s.Name,
 		Decision:    s.Decision,
@@ -121,7 +121,7 @@ func criteriaSetToProto(s methodology.CriteriaSet, withNodes bool) *parscoringv1
 			PointSource:      pointSourceToProto(n.PointSource),
 			Bonus:            n.Bonus,
 			MaxNotSum:        n.MaxNotSum,
-			Position:         int32(n.Position),
+			Position:         int32(n.Position), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		}
 	}
 	return m

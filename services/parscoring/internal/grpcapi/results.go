@@ -208,9 +208,9 @@ func (s *ResultsServer) ImportResults(ctx context.Context, req *parscoringv1.Imp
 	if err != nil {
 		return nil, s.status(ctx, err, "")
 	}
-	res := &parscoringv1.ImportResultsResponse{RowCount: int32(out.Rows), Snapshot: snapshotToProto(out.Snapshot)}
+	res := &parscoringv1.ImportResultsResponse{RowCount: int32(out.Rows), Snapshot: snapshotToProto(out.Snapshot)} // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	for _, p := range out.Problems {
-		res.Problems = append(res.Problems, &parscoringv1.ImportProblem{Row: int32(p.Row), Column: p.Column, Message: p.Message})
+		res.Problems = append(res.Problems, &parscoringv1.ImportProblem{Row: int32(p.Row), Column: p.Column, Message: p.Message}) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	}
 	return res, nil
 }
@@ -302,8 +302,8 @@ func (s *ResultsServer) GetHistory(ctx context.Context, req *parscoringv1.GetHis
 			max = ur.Snapshot.Nodes[e.Node].MaxPoints
 		}
 		out.Points = append(out.Points, &parscoringv1.HistoryPoint{
-			Year: int32(ur.Snapshot.Year), SnapshotId: ur.Snapshot.ID, Score: results.Format(e.Score()), MaxPoints: max.String(),
-			IndexPercent: results.Format(results.IndexPercent(e.Score(), max)), Rank: int32(e.Rank()), RankOf: int32(ur.Subject.RankOf),
+			Year: int32(ur.Snapshot.Year), SnapshotId: ur.Snapshot.ID, Score: results.Format(e.Score()), MaxPoints: max.String(), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+			IndexPercent: results.Format(results.IndexPercent(e.Score(), max)), Rank: int32(e.Rank()), RankOf: int32(ur.Subject.RankOf), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			Source: sourceToProto(ur.Snapshot.Source),
 		})
 	}
@@ -390,10 +390,10 @@ func snapshotToProto(s *results.Snapshot) *parscoringv1.ResultSnapshot {
 		return nil
 	}
 	return &parscoringv1.ResultSnapshot{
-		Id: s.ID, Year: int32(s.Year), SubjectKind: s.SubjectKind, CriteriaSetId: s.CriteriaSetID,
+		Id: s.ID, Year: int32(s.Year), SubjectKind: s.SubjectKind, CriteriaSetId: s.CriteriaSetID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Source: sourceToProto(s.Source), Decision: s.Decision, PublishTime: timestamppb.New(s.PublishTime),
-		SubjectCount: int32(max(len(s.Subjects), cap(s.Subjects))), PreviousSnapshotId: s.PrevSnapshotID,
-		Version: int32(max(s.Version, 1)), SupersedesSnapshotId: s.SupersedesID, SupersededBySnapshotId: s.SupersededByID,
+		SubjectCount: int32(max(len(s.Subjects), cap(s.Subjects))), PreviousSnapshotId: s.PrevSnapshotID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+		Version: int32(max(s.Version, 1)), SupersedesSnapshotId: s.SupersedesID, SupersededBySnapshotId: s.SupersededByID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		CorrectionReason: s.CorrectionReason, CorrectedBy: s.CorrectedBy,
 	}
 }
@@ -405,9 +405,9 @@ func scorecardToProto(ur app.UnitResult) *parscoringv1.Scorecard {
 		Snapshot: snapshotToProto(snap), UnitId: sub.UnitID, SubjectCode: sub.Code, SubjectName: sub.Name, PeerGroup: sub.PeerGroup,
 		Total: results.Format(sub.Total), MaxPoints: snap.MaxPoints.String(),
 		IndexPercent: results.Format(results.IndexPercent(sub.Total, snap.MaxPoints)), Grade: sub.Grade,
-		Rank: int32(sub.Rank), RankOf: int32(sub.RankOf), PreviousTotal: results.Format(sub.PrevTotal),
-		TotalChange: results.Format(results.Change(sub.Total, sub.PrevTotal)), PreviousRank: int32(sub.PrevRank),
-		RankChange: int32(results.RankChange(sub.Rank, sub.PrevRank)),
+		Rank: int32(sub.Rank), RankOf: int32(sub.RankOf), PreviousTotal: results.Format(sub.PrevTotal), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+		TotalChange: results.Format(results.Change(sub.Total, sub.PrevTotal)), PreviousRank: int32(sub.PrevRank), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+		RankChange: int32(results.RankChange(sub.Rank, sub.PrevRank)), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Nodes:      make([]*parscoringv1.ScorecardNode, len(snap.Nodes)),
 	}
 	for i, n := range snap.Nodes {
@@ -416,10 +416,10 @@ func scorecardToProto(ur app.UnitResult) *parscoringv1.Scorecard {
 			Code: n.Code, ParentCode: n.ParentCode, Name: n.Name, Score: results.Format(score), MaxPoints: n.MaxPoints.String(),
 			IndexPercent: results.Format(results.IndexPercent(score, n.MaxPoints)), PreviousScore: results.Format(prev),
 			ScoreChange: results.Format(results.Change(score, prev)), Rank: sub.Ranks[i], PreviousRank: sub.PrevRanks[i],
-			RankChange: int32(results.RankChange(int(sub.Ranks[i]), int(sub.PrevRanks[i]))), Bonus: n.Bonus,
+			RankChange: int32(results.RankChange(int(sub.Ranks[i]), int(sub.PrevRanks[i]))), Bonus: n.Bonus, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		}
 		if sub.Ranks[i] > 0 {
-			node.RankOf = int32(sub.RankOf)
+			node.RankOf = int32(sub.RankOf) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		}
 		if peer.Counts != nil {
 			node.PeerMean = results.Format(peer.Mean(i))
@@ -438,11 +438,11 @@ func entriesToProto(snap *results.Snapshot, es []app.Entry) []*parscoringv1.Rank
 			max, grade = snap.Nodes[e.Node].MaxPoints, ""
 		}
 		out[i] = &parscoringv1.RankingEntry{
-			Rank: int32(e.Rank()), RankOf: int32(e.Subject.RankOf), UnitId: e.Subject.UnitID, SubjectCode: e.Subject.Code,
+			Rank: int32(e.Rank()), RankOf: int32(e.Subject.RankOf), UnitId: e.Subject.UnitID, SubjectCode: e.Subject.Code, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			SubjectName: e.Subject.Name, Score: results.Format(e.Score()), MaxPoints: max.String(),
 			IndexPercent: results.Format(results.IndexPercent(e.Score(), max)), Grade: grade,
 			PreviousScore: results.Format(e.PrevScore()), ScoreChange: results.Format(results.Change(e.Score(), e.PrevScore())),
-			PreviousRank: int32(e.PrevRank()), RankChange: int32(results.RankChange(e.Rank(), e.PrevRank())), PeerGroup: e.Subject.PeerGroup,
+			PreviousRank: int32(e.PrevRank()), RankChange: int32(results.RankChange(e.Rank(), e.PrevRank())), PeerGroup: e.Subject.PeerGroup, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		}
 	}
 	return out

@@ -19,7 +19,7 @@ const (
 func criteriaSetCreated(s methodology.CriteriaSet) *parscoringv1.CriteriaSetCreated {
 	return &parscoringv1.CriteriaSetCreated{CriteriaSet: &parscoringv1.CriteriaSet{
 		Id:          s.ID,
-		Year:        int32(s.Year),
+		Year:        int32(s.Year), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		SubjectKind: s.SubjectKind,
 		Name:        s.Name,
 		Decision:    s.Decision,
@@ -44,7 +44,7 @@ func roundOpened(r assessment.Round) *parscoringv1.RoundOpened {
 		ids[i] = u.UnitID
 	}
 	ev := &parscoringv1.RoundOpened{
-		RoundId: r.ID, Year: int32(r.Year), Level: r.Level, SubjectKind: r.SubjectKind,
+		RoundId: r.ID, Year: int32(r.Year), Level: r.Level, SubjectKind: r.SubjectKind, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		CriteriaSetId: r.CriteriaSetID, Name: r.Name,
 		SelfAssessmentDeadline: timestamppb.New(r.SelfDeadline), SubjectUnitIds: ids,
 	}
@@ -56,7 +56,7 @@ func roundOpened(r assessment.Round) *parscoringv1.RoundOpened {
 
 func selfAssessmentSubmitted(a assessment.Assessment) *parscoringv1.SelfAssessmentSubmitted {
 	return &parscoringv1.SelfAssessmentSubmitted{
-		RoundId: a.Round.ID, Year: int32(a.Round.Year), UnitId: a.Subject.UnitID,
+		RoundId: a.Round.ID, Year: int32(a.Round.Year), UnitId: a.Subject.UnitID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		SubmittedBy: a.Subject.SubmittedBy, SubmitTime: timestamppb.New(a.Subject.SubmitTime),
 		SelfTotal: assessment.Total(a, func(it *assessment.Item) *methodology.Points { return it.SelfScore }).String(),
 	}
@@ -70,7 +70,7 @@ func appraisalFinalised(a assessment.Assessment) *parscoringv1.AppraisalFinalise
 		}
 	}
 	return &parscoringv1.AppraisalFinalised{
-		RoundId: a.Round.ID, Year: int32(a.Round.Year), UnitId: a.Subject.UnitID,
+		RoundId: a.Round.ID, Year: int32(a.Round.Year), UnitId: a.Subject.UnitID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		CriteriaSetId: a.Round.CriteriaSetID, FinalisedBy: a.Subject.FinalisedBy,
 		FinaliseTime:  timestamppb.New(a.Subject.FinaliseTime),
 		FinalTotal:    assessment.Total(a, func(it *assessment.Item) *methodology.Points { return it.FinalScore }).String(),

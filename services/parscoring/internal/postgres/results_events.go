@@ -32,16 +32,16 @@ func sourceToProto(s results.Source) parscoringv1.ResultSource {
 func resultEvents(snap *results.Snapshot) []outbox.Event {
 	published := timestamppb.New(snap.PublishTime)
 	source := sourceToProto(snap.Source)
-	version := int32(max(snap.Version, 1))
+	version := int32(max(snap.Version, 1)) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	head := &parscoringv1.ResultsPublished{
-		SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID,
+		SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Source: source, Decision: snap.Decision, PublishTime: published,
 		Version: version, SupersedesSnapshotId: snap.SupersedesID, CorrectionReason: snap.CorrectionReason,
 	}
 	events := make([]outbox.Event, 0, len(snap.Subjects)+2)
 	if snap.SupersedesID != "" {
 		events = append(events, outbox.Event{Subject: SubjectResultsCorrected, Msg: &parscoringv1.ResultsCorrected{
-			SnapshotId: snap.ID, SupersededSnapshotId: snap.SupersedesID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind,
+			SnapshotId: snap.ID, SupersededSnapshotId: snap.SupersedesID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			Version: version, Reason: snap.CorrectionReason, CorrectedBy: snap.CorrectedBy, CorrectTime: published,
 			CorrectedUnitIds: snap.CorrectedUnits,
 		}})
@@ -58,12 +58,12 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 		}
 		head.SubjectUnitIds = append(head.SubjectUnitIds, sub.UnitID)
 		ev := &parscoringv1.SubjectResultPublished{
-			SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID,
+			SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			Source: source, Decision: snap.Decision, PublishTime: published, UnitId: sub.UnitID,
 			Total: results.Format(sub.Total), MaxPoints: results.Format(snap.MaxPoints),
 			IndexPercent: results.Format(results.IndexPercent(sub.Total, snap.MaxPoints)),
-			Rank:         int32(sub.Rank), RankOf: int32(sub.RankOf),
-			PreviousTotal: results.Format(sub.PrevTotal), PreviousRank: int32(sub.PrevRank),
+			Rank:         int32(sub.Rank), RankOf: int32(sub.RankOf), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+			PreviousTotal: results.Format(sub.PrevTotal), PreviousRank: int32(sub.PrevRank), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			PeerGroup: sub.PeerGroup, Grade: sub.Grade,
 			Version: version, SupersedesSnapshotId: snap.SupersedesID, CorrectionReason: snap.CorrectionReason,
 			Nodes: make([]*parscoringv1.NodeResult, len(snap.Nodes)),
@@ -79,7 +79,7 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 				Bonus: n.Bonus, Rank: sub.Ranks[i], PreviousRank: sub.PrevRanks[i],
 				Fell:        score != results.NoScore && prevScore != results.NoScore && score < prevScore,
 				ScoreChange: results.Format(results.Change(score, prevScore)),
-				RankChange:  int32(results.RankChange(int(sub.Ranks[i]), int(sub.PrevRanks[i]))),
+				RankChange:  int32(results.RankChange(int(sub.Ranks[i]), int(sub.PrevRanks[i]))), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			}
 		}
 		events = append(events, outbox.Event{Subject: SubjectSubjectResultPublished, Msg: ev})

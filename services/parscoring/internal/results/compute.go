@@ -150,7 +150,7 @@ func (s *Snapshot) rank() {
 			subs[k].RankOf = n
 		}
 		for i := range s.Nodes {
-			competitionRanks(idx, func(k int) methodology.Points { return subs[k].Scores[i] }, func(k, r int) { subs[k].Ranks[i] = int32(r) })
+			competitionRanks(idx, func(k int) methodology.Points { return subs[k].Scores[i] }, func(k, r int) { subs[k].Ranks[i] = int32(r) }) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		}
 	}
 }

@@ -179,7 +179,7 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, []Problem) {
 			continue
 		}
 		if node >= 0 {
-			s.sub.Scores[node], s.sub.Ranks[node] = score, int32(rank)
+			s.sub.Scores[node], s.sub.Ranks[node] = score, int32(rank) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			continue
 		}
 		s.sub.Total, s.sub.Rank, s.totalRow = score, rank, line

@@ -25,7 +25,7 @@ const (
 	msgUnauthenticated = "Chưa xác thực"
 	msgMayNotIssue     = "Bạn không có quyền ban hành văn bản giao nhiệm vụ"
 	msgOwnUnitOnly     = "Thủ trưởng đơn vị chỉ được ban hành văn bản của đơn vị mình"
-	msgBadPageToken    = "Mã trang không hợp lệ; hãy tải lại danh sách từ đầu"
+	msgBadPageToken    = "Mã trang không hợp lệ; hãy tải lại danh sách từ đầu" // #nosec G101 -- a message shown to people, not a credential
 	msgUnavailable     = "Danh mục đơn vị tạm thời không truy cập được, vui lòng thử lại sau"
 )
 

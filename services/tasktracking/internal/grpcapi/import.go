@@ -59,11 +59,11 @@ func (s *Server) ImportDocumentTasks(ctx context.Context, req *tasktrackingv1.Im
 		Created:  res.Created,
 	}
 	for _, r := range res.Rows {
-		resp.Rows = append(resp.Rows, &tasktrackingv1.ImportRow{Row: int32(r.Number), Kind: importRowKinds[r.Kind], TaskCode: r.Code})
+		resp.Rows = append(resp.Rows, &tasktrackingv1.ImportRow{Row: int32(r.Number), Kind: importRowKinds[r.Kind], TaskCode: r.Code}) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	}
 	for _, pr := range res.Problems {
 		pb := &tasktrackingv1.ImportProblem{
-			Row: int32(pr.Row), Column: pr.Column, Message: pr.Message, Text: pr.Text, Field: pr.Field,
+			Row: int32(pr.Row), Column: pr.Column, Message: pr.Message, Text: pr.Text, Field: pr.Field, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		}
 		for _, sg := range pr.Suggestions {
 			pb.Suggestions = append(pb.Suggestions, &tasktrackingv1.UnitSuggestion{UnitId: sg.UnitID, Name: sg.Name})

@@ -150,8 +150,8 @@ func (s *TargetServer) ListAchievements(ctx context.Context, req *tasktrackingv1
 		return nil, s.api.toStatus(ctx, err, "")
 	}
 	resp := &tasktrackingv1.ListAchievementsResponse{
-		Target: targetToProto(rep.Target), Year: int32(rep.Year),
-		UnitsInScope: int32(rep.InScope), UnitsMeasured: int32(rep.Measured), UnitsAchieved: int32(rep.AchievedNum),
+		Target: targetToProto(rep.Target), Year: int32(rep.Year), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+		UnitsInScope: int32(rep.InScope), UnitsMeasured: int32(rep.Measured), UnitsAchieved: int32(rep.AchievedNum), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	}
 	for _, a := range rep.Achievements {
 		pa := &tasktrackingv1.Achievement{UnitId: a.UnitID, UnitName: a.UnitName, Achieved: a.Achieved, Gap: a.Gap}
@@ -166,7 +166,7 @@ func (s *TargetServer) ListAchievements(ctx context.Context, req *tasktrackingv1
 func targetToProto(t tracking.Target) *tasktrackingv1.Target {
 	pb := &tasktrackingv1.Target{
 		Id: t.ID, DocumentId: t.DocumentID, Code: t.Code, Metric: t.Metric, UnitOfMeasure: t.UnitOfMeasure,
-		Comparator: comparatorsPB[t.Comparator], Value: t.Value, StartYear: int32(t.StartYear), EndYear: int32(t.EndYear),
+		Comparator: comparatorsPB[t.Comparator], Value: t.Value, StartYear: int32(t.StartYear), EndYear: int32(t.EndYear), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		ScopeLevel: scopeLevelsPB[t.Scope], ScopeUnitIds: t.ScopeUnitIDs, Text: t.Text, CreateTime: timestamppb.New(t.CreateTime),
 	}
 	if !t.Deadline.IsZero() {
@@ -177,7 +177,7 @@ func targetToProto(t tracking.Target) *tasktrackingv1.Target {
 
 func measurementToProto(m tracking.Measurement) *tasktrackingv1.Measurement {
 	return &tasktrackingv1.Measurement{
-		Id: m.ID, TargetId: m.TargetID, UnitId: m.UnitID, Year: int32(m.Year), Value: m.Value,
+		Id: m.ID, TargetId: m.TargetID, UnitId: m.UnitID, Year: int32(m.Year), Value: m.Value, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Note: m.Note, RecordedBy: m.RecordedBy, RecordTime: timestamppb.New(m.RecordTime),
 	}
 }

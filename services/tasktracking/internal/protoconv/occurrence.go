@@ -95,13 +95,13 @@ func OccurrenceToProto(o tracking.Occurrence, now time.Time) *tasktrackingv1.Occ
 		TaskId:             o.TaskID,
 		DocumentId:         o.DocumentID,
 		TaskCode:           o.Scope.TaskCode,
-		Period:             &tasktrackingv1.Period{Kind: periodKinds[o.Period.Kind], Year: int32(o.Period.Year), Number: int32(o.Period.Number)},
+		Period:             &tasktrackingv1.Period{Kind: periodKinds[o.Period.Kind], Year: int32(o.Period.Year), Number: int32(o.Period.Number)}, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		DueTime:            timestamp(o.Due),
 		OriginalDueTime:    timestamp(o.OriginalDue),
 		State:              states[o.State],
 		Overdue:            o.Overdue(now),
 		Outcome:            outcomes[o.Outcome(now)],
-		ExtensionsApproved: int32(o.ExtensionsApproved),
+		ExtensionsApproved: int32(o.ExtensionsApproved), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		CompletionNote:     o.CompletionNote,
 		ReceiveTime:        timestamp(o.ReceiveTime),
 		StartTime:          timestamp(o.StartTime),

