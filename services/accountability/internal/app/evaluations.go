@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -158,6 +159,9 @@ func (s *Explanations) EvaluateHeads(ctx context.Context, actor Actor, province 
 		if err != nil {
 			return err
 		}
+		if units, err = s.unitsOf(ctx, province, units); err != nil {
+			return err
+		}
 		now := s.clock()
 		for _, u := range units {
 			in := evaluation.Input{Year: year, UnitKind: u.Kind}
@@ -209,6 +213,27 @@ func (s *Explanations) EvaluateHeads(ctx context.Context, actor Actor, province 
 		return tx.ReplaceDraftEvaluations(ctx, province, year, out, actor)
 	})
 	return out, err
+}
+
+// unitsOf keeps the units of the province: results of every province arrive on one
+// stream, and a head is evaluated by their own province's committee on its policy (Art. 4).
+// A unit the directory does not know is left out with a warning: nobody could be named.
+func (s *Explanations) unitsOf(ctx context.Context, province string, units []UnitIndex) ([]UnitIndex, error) {
+	var out []UnitIndex
+	for _, u := range units {
+		p, err := s.heads.ProvinceOf(ctx, u.UnitID)
+		if errors.Is(err, ErrUnknownUnit) {
+			s.log.WarnContext(ctx, "published index of a unit the directory does not know", slog.String("unit", u.UnitID))
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("province of %s: %w", u.UnitID, err)
+		}
+		if p == province {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 // ListEvaluations returns a year's evaluations; the secretariat and leadership see all,

@@ -87,7 +87,16 @@ func conclude(t *testing.T, h *harness, secretariat string, year int32, node, un
 }
 
 func TestEvaluationsAndSanctions(t *testing.T) {
-	h := start(t, startDirectory(t, thaiBinhDirectory()))
+	const (
+		namDinh     = "0190a000-0000-7000-8000-000000000040" // another province
+		namDinhDept = "0190a000-0000-7000-8000-000000000041" // one of its departments
+	)
+	dir := thaiBinhDirectory()
+	// The commune sits directly under the province (two-tier government); Nam Định's
+	// department publishes on the same stream but is not Thái Bình's to evaluate (Art. 4).
+	dir.units[commune], dir.parents[commune] = true, province
+	dir.units[namDinh], dir.units[namDinhDept], dir.parents[namDinhDept] = true, true, namDinh
+	h := start(t, startDirectory(t, dir))
 	secretariat := h.tokenFor(t, "u-snv", homeAffair, auth.RoleSecretariat)
 	if _, err := h.client.ImportResponsibilityMatrix(ctx(t, secretariat), &accountabilityv1.ImportResponsibilityMatrixRequest{
 		ProvinceUnitId: province, Year: 2022, Source: &accountabilityv1.ImportResponsibilityMatrixRequest_UseDefault{UseDefault: true},
@@ -102,6 +111,7 @@ func TestEvaluationsAndSanctions(t *testing.T) {
 	}
 	conclude(t, h, secretariat, 2024, "8", planInvest, accountabilityv1.CauseKind_CAUSE_KIND_OBJECTIVE)
 	for _, r := range []*parscoringv1.SubjectResultPublished{
+		unitIndex(2024, namDinhDept, "department", "50.00"), // first: consumed before the rest
 		unitIndex(2024, ppcOffice, "department", "85.00"),
 		unitIndex(2024, justice, "department", "95.00"),    // owns field 2, which only held
 		unitIndex(2024, planInvest, "department", "85.00"), // field 8 fell once, objective cause

@@ -21,8 +21,12 @@ func thaiBinhDirectory() *fakeDirectory {
 		"TB": province, "TB-SNV": homeAffair, "TB-STP": justice, "TB-VPUBND": ppcOffice, "TB-STC": finance,
 		"TB-STTTT": infoComm, "TB-SKHDT": planInvest, "TB-CUCTHUE": taxDept,
 	}}
+	dir.parents = map[string]string{}
 	for _, id := range dir.codes {
 		dir.units[id] = true
+		if id != province {
+			dir.parents[id] = province
+		}
 	}
 	return dir
 }

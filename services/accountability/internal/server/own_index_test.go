@@ -54,7 +54,7 @@ func unitIndex2024(kind, unit string, fallen ...string) *parscoringv1.SubjectRes
 func TestOwnIndexTrigger(t *testing.T) {
 	dir := thaiBinhDirectory()
 	dir.units[vuThu], dir.units[tanHoa] = true, true
-	dir.parents = map[string]string{justice: province, vuThu: province, tanHoa: vuThu}
+	dir.parents[vuThu], dir.parents[tanHoa] = province, vuThu
 	// Justice changed heads on 01/04/2025: the department index was published on 20/02/2025,
 	// the provincial index on 10/05/2025, so each is explained by a different person.
 	dir.tenures = map[string][]*directoryv1.HeadTenure{

@@ -21,7 +21,7 @@ func TestSanctionAuthority(t *testing.T) {
 	for _, id := range []string{vuThu, tanHoa, kienXuong} {
 		dir.units[id] = true
 	}
-	dir.parents = map[string]string{vuThu: province, kienXuong: province, tanHoa: vuThu, planInvest: province}
+	dir.parents[vuThu], dir.parents[kienXuong], dir.parents[tanHoa] = province, province, vuThu
 	h := start(t, startDirectory(t, dir))
 	eval := accountabilityv1.NewEvaluationServiceClient(h.conn)
 	secretariat := h.tokenFor(t, "u-snv", homeAffair, auth.RoleSecretariat)
