@@ -22,7 +22,7 @@ type Store interface {
 	CreateCriteriaSet(ctx context.Context, set methodology.CriteriaSet) error
 	// CriteriaSet returns a set with its nodes, or methodology.ErrNotFound.
 	CriteriaSet(ctx context.Context, id string) (methodology.CriteriaSet, error)
-	// ListCriteriaSets returns sets without nodes, newest year first, then newest set.
+	// ListCriteriaSets returns sets with their nodes, newest year first, then newest set.
 	ListCriteriaSets(ctx context.Context, q ListQuery) ([]methodology.CriteriaSet, error)
 }
 
@@ -103,14 +103,15 @@ type ListCriteriaSetsQuery struct {
 	PageToken   string
 }
 
-// CriteriaSetPage is one page of sets without nodes.
+// CriteriaSetPage is one page of sets, with their nodes so that each set's Status can be
+// worked out.
 type CriteriaSetPage struct {
 	Sets []methodology.CriteriaSet
 	// NextPageToken is empty on the last page.
 	NextPageToken string
 }
 
-// ListCriteriaSets returns a page of sets without nodes, newest year first. A token that
+// ListCriteriaSets returns a page of sets, newest year first. A token that
 // is not one of ours fails with *page.InvalidTokenError.
 func (s *Service) ListCriteriaSets(ctx context.Context, q ListCriteriaSetsQuery) (CriteriaSetPage, error) {
 	var after *ListCursor

@@ -99,10 +99,13 @@ func criteriaSetToProto(s methodology.CriteriaSet, withNodes bool) *parscoringv1
 		CreateTime:  timestamppb.New(s.CreateTime),
 		Note:        s.Note,
 	}
+	// Lists carry the nodes too (without sending them) so that every set says whether it
+	// can be scored against.
+	st := s.Status()
+	m.Incomplete, m.Valid, m.Complete, m.Problems = s.Incomplete(), st.Valid(), st.Complete(), st.Messages()
 	if !withNodes {
 		return m
 	}
-	m.Incomplete = s.Incomplete()
 	m.Nodes = make([]*parscoringv1.CriteriaNode, len(s.Nodes))
 	for i, n := range s.Nodes {
 		maxPoints := n.MaxPoints.String()

@@ -17,6 +17,7 @@ const (
 // criteriaSetCreated is the event payload: the set without its nodes, since a consumer
 // that needs the tree asks GetCriteriaSet and events stay small.
 func criteriaSetCreated(s methodology.CriteriaSet) *parscoringv1.CriteriaSetCreated {
+	st := s.Status()
 	return &parscoringv1.CriteriaSetCreated{CriteriaSet: &parscoringv1.CriteriaSet{
 		Id:          s.ID,
 		Year:        int32(s.Year), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
@@ -25,6 +26,10 @@ func criteriaSetCreated(s methodology.CriteriaSet) *parscoringv1.CriteriaSetCrea
 		Decision:    s.Decision,
 		MaxPoints:   s.MaxPoints.String(),
 		CreateTime:  timestamppb.New(s.CreateTime),
+		Incomplete:  s.Incomplete(),
+		Valid:       st.Valid(),
+		Complete:    st.Complete(),
+		Problems:    st.Messages(),
 	}}
 }
 

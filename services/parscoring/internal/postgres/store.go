@@ -119,10 +119,7 @@ func (s *Store) CriteriaSet(ctx context.Context, id string) (methodology.Criteri
 	if err != nil {
 		return methodology.CriteriaSet{}, fmt.Errorf("select criteria set: %w", err)
 	}
-	rows, _ := s.pool.Query(ctx, `
-		SELECT code, coalesce(parent_code, ''), name, max_points, guidance, required_evidence,
-		       point_source, bonus, max_not_sum, position, incomplete, note
-		FROM criteria_node WHERE criteria_set_id = $1 ORDER BY ordinal`, id)
+	rows, _ := s.pool.Query(ctx, `SELECT `+nodeColumnsSelect+` FROM criteria_node WHERE criteria_set_id = $1 ORDER BY ordinal`, id)
 	set.Nodes, err = pgx.CollectRows(rows, scanNode)
 	if err != nil {
 		return methodology.CriteriaSet{}, fmt.Errorf("select criteria nodes: %w", err)
@@ -130,14 +127,23 @@ func (s *Store) CriteriaSet(ctx context.Context, id string) (methodology.Criteri
 	return set, nil
 }
 
-func scanNode(row pgx.CollectableRow) (methodology.Node, error) {
+// nodeColumnsSelect are read into a Node by scanNodeInto, in this order.
+const nodeColumnsSelect = `code, coalesce(parent_code, ''), name, max_points, guidance, required_evidence,
+	point_source, bonus, max_not_sum, position, incomplete, note`
+
+func scanNode(row pgx.CollectableRow) (methodology.Node, error) { return scanNodeInto(row) }
+
+// scanNodeInto scans nodeColumnsSelect after the destinations lead of columns selected
+// before them.
+func scanNodeInto(row pgx.Row, lead ...any) (methodology.Node, error) {
 	var (
 		n   methodology.Node
 		max pgtype.Numeric
 		src string
 	)
-	if err := row.Scan(&n.Code, &n.ParentCode, &n.Name, &max, &n.Guidance, &n.RequiredEvidence,
-		&src, &n.Bonus, &n.MaxNotSum, &n.Position, &n.Incomplete, &n.Note); err != nil {
+	dest := append(lead, &n.Code, &n.ParentCode, &n.Name, &max, &n.Guidance, &n.RequiredEvidence,
+		&src, &n.Bonus, &n.MaxNotSum, &n.Position, &n.Incomplete, &n.Note)
+	if err := row.Scan(dest...); err != nil {
 		return methodology.Node{}, err
 	}
 	n.PointSource = methodology.PointSource(src)
@@ -148,7 +154,7 @@ func scanNode(row pgx.CollectableRow) (methodology.Node, error) {
 	return n, nil
 }
 
-// ListCriteriaSets implements app.Store.
+// ListCriteriaSets implements app.Store: the page's sets with their nodes (two queries).
 func (s *Store) ListCriteriaSets(ctx context.Context, q app.ListQuery) ([]methodology.CriteriaSet, error) {
 	var afterYear *int
 	var afterID *string
@@ -169,6 +175,29 @@ func (s *Store) ListCriteriaSets(ctx context.Context, q app.ListQuery) ([]method
 	sets, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (methodology.CriteriaSet, error) { return scanSet(row) })
 	if err != nil {
 		return nil, fmt.Errorf("select criteria sets: %w", err)
+	}
+	if len(sets) == 0 {
+		return sets, nil
+	}
+	// The page's nodes in one query: whether a set is complete is worked out from its tree.
+	ids := make([]string, len(sets))
+	at := make(map[string]int, len(sets))
+	for i, set := range sets {
+		ids[i], at[set.ID] = set.ID, i
+	}
+	rows, _ = s.pool.Query(ctx, `
+		SELECT criteria_set_id::text, `+nodeColumnsSelect+`
+		FROM criteria_node WHERE criteria_set_id = ANY($1::uuid[]) ORDER BY criteria_set_id, ordinal`, ids)
+	var setID string
+	_, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (struct{}, error) {
+		n, err := scanNodeInto(row, &setID)
+		if err == nil {
+			sets[at[setID]].Nodes = append(sets[at[setID]].Nodes, n)
+		}
+		return struct{}{}, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("select criteria nodes: %w", err)
 	}
 	return sets, nil
 }

@@ -106,7 +106,7 @@ func TestCreateWritesEventInSameTransaction(t *testing.T) {
 		}
 		want := &parscoringv1.CriteriaSetCreated{CriteriaSet: &parscoringv1.CriteriaSet{
 			Id: set.ID, Year: 2024, SubjectKind: "department", Name: set.Name, MaxPoints: "20.00",
-			CreateTime: ev.GetCriteriaSet().GetCreateTime(),
+			CreateTime: ev.GetCriteriaSet().GetCreateTime(), Valid: true, Complete: true,
 		}}
 		if diff := cmp.Diff(want, &ev, protocmp.Transform()); diff != "" {
 			t.Errorf("event (-want +got):\n%s", diff)
@@ -144,8 +144,9 @@ func TestList(t *testing.T) {
 		out := make([]string, len(sets))
 		for i, s := range sets {
 			out[i] = s.ID
-			if len(s.Nodes) != 0 {
-				t.Errorf("list returned nodes of %s", s.ID)
+			// Lists carry the nodes so that completeness can be worked out.
+			if len(s.Nodes) != len(created[0].Nodes) {
+				t.Errorf("list returned %d nodes of %s", len(s.Nodes), s.ID)
 			}
 		}
 		return out
@@ -181,4 +182,32 @@ func TestList(t *testing.T) {
 func pgtestPool(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	return pgtest.NewPool(t, Migrations())
+}
+
+// TestListReportsSetsStoredInvalid: a set stored without validation (under older rules, or
+// by another path) is listed with its nodes, so that its broken sum shows.
+func TestListReportsSetsStoredInvalid(t *testing.T) {
+	s := newStore(t)
+	good := validSet(t, 2024, "1/QĐ-UBND")
+	broken := validSet(t, 2025, "2/QĐ-UBND")
+	broken.Nodes[2].MaxPoints = methodology.MustParsePoints("3") // 1.1 no longer adds up to field 1
+	for _, set := range []methodology.CriteriaSet{good, broken} {
+		if err := s.CreateCriteriaSet(t.Context(), set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := app.New(s, nil)
+	page, err := svc.ListCriteriaSets(t.Context(), app.ListCriteriaSetsQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Sets) != 2 || len(page.Sets[0].Nodes) != len(broken.Nodes) || len(page.Sets[1].Nodes) != len(good.Nodes) {
+		t.Fatalf("sets = %+v", page.Sets)
+	}
+	if st := page.Sets[0].Status(); st.Valid() || len(st.Problems) != 1 || st.Problems[0].Field != "nodes[0].max_points" {
+		t.Errorf("broken set status = %+v", st)
+	}
+	if st := page.Sets[1].Status(); !st.Complete() {
+		t.Errorf("good set status = %+v", st)
+	}
 }

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -75,5 +76,42 @@ func TestMethodologyFiles(t *testing.T) {
 	}
 	if got := cl.GetCriteriaSet(); got.GetYear() != 2018 || got.GetName() != "Chỉ số cải cách hành chính cấp tỉnh năm 2018" || len(got.GetNodes()) != 8 || got.GetId() == stored.GetId() {
 		t.Errorf("clone = %v", got)
+	}
+}
+
+// TestListCriteriaSetsReportsCompleteness: a list shows which sets can be scored against
+// and why the others cannot.
+func TestListCriteriaSetsReportsCompleteness(t *testing.T) {
+	h := start(t)
+	sec := h.as(t, auth.RoleSecretariat)
+	if _, err := h.client.CreateCriteriaSet(sec, &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: qd2948(t)}, grpc.WaitForReady(true)); err != nil {
+		t.Fatal(err)
+	}
+	// QĐ 876 (2022) states only some field maxima: the others are marked incomplete.
+	partial := &parscoringv1.CriteriaSet{Year: 2022, SubjectKind: "province", Name: "Chỉ số CCHC cấp tỉnh 2022", Decision: "876/QĐ-BNV", MaxPoints: "100",
+		Nodes: []*parscoringv1.CriteriaNode{
+			{Code: "1", Name: "Công tác chỉ đạo, điều hành", Incomplete: true, Note: "Quyết định không nêu điểm tối đa của lĩnh vực này"},
+			{Code: "3", Name: "Cải cách thủ tục hành chính", MaxPoints: "13"},
+		}}
+	if _, err := h.client.CreateCriteriaSet(sec, &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: partial}); err != nil {
+		t.Fatal(err)
+	}
+	list, err := h.client.ListCriteriaSets(h.as(t, auth.RoleUnitStaff), &parscoringv1.ListCriteriaSetsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets := list.GetCriteriaSets()
+	if len(sets) != 2 {
+		t.Fatalf("sets = %v", sets)
+	}
+	if s := sets[0]; s.GetYear() != 2022 || !s.GetIncomplete() || !s.GetValid() || s.GetComplete() || len(s.GetNodes()) != 0 ||
+		!slices.Equal(s.GetProblems(), []string{
+			"mục 1 chưa đủ số liệu (điểm tối đa hoặc mục con chưa biết)",
+			"chưa kiểm tra được tổng điểm tối đa của bộ tiêu chí: có lĩnh vực chưa biết điểm tối đa",
+		}) {
+		t.Errorf("2022 set = %v", s)
+	}
+	if s := sets[1]; s.GetYear() != 2017 || s.GetIncomplete() || !s.GetValid() || !s.GetComplete() || len(s.GetProblems()) != 0 {
+		t.Errorf("2017 set = %v", s)
 	}
 }

@@ -255,7 +255,16 @@ type CriteriaSet struct {
 	// Output only: some node is incomplete (see CriteriaNode.incomplete).
 	Incomplete bool `protobuf:"varint,20,opt,name=incomplete,proto3" json:"incomplete,omitempty"`
 	// A remark on the set as a whole, in Vietnamese (e.g. its sources).
-	Note          string `protobuf:"bytes,21,opt,name=note,proto3" json:"note,omitempty"`
+	Note string `protobuf:"bytes,21,opt,name=note,proto3" json:"note,omitempty"`
+	// Output only: the set obeys the rules where they can be checked — a parent's maximum is
+	// the sum of its children's unless marked max_not_sum, the fields add up to the set's
+	// maximum. A set stored under older rules may not.
+	Valid bool `protobuf:"varint,22,opt,name=valid,proto3" json:"valid,omitempty"`
+	// Output only: valid, every figure known and every sum checked; only a complete set can be
+	// scored against (rounds, publication).
+	Complete bool `protobuf:"varint,23,opt,name=complete,proto3" json:"complete,omitempty"`
+	// Output only: what makes the set invalid or incomplete, one Vietnamese line each.
+	Problems      []string `protobuf:"bytes,24,rep,name=problems,proto3" json:"problems,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -358,6 +367,27 @@ func (x *CriteriaSet) GetNote() string {
 		return x.Note
 	}
 	return ""
+}
+
+func (x *CriteriaSet) GetValid() bool {
+	if x != nil {
+		return x.Valid
+	}
+	return false
+}
+
+func (x *CriteriaSet) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
+func (x *CriteriaSet) GetProblems() []string {
+	if x != nil {
+		return x.Problems
+	}
+	return nil
 }
 
 // Request of CreateCriteriaSet.
@@ -695,7 +725,7 @@ const file_par_parscoring_v1_parscoring_proto_rawDesc = "" +
 	"\n" +
 	"incomplete\x18\x14 \x01(\bR\n" +
 	"incomplete\x12\x1c\n" +
-	"\x04note\x18\x15 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\"\xb3\x03\n" +
+	"\x04note\x18\x15 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x04note\"\x81\x04\n" +
 	"\vCriteriaSet\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12,\n" +
@@ -711,7 +741,10 @@ const file_par_parscoring_v1_parscoring_proto_rawDesc = "" +
 	"\n" +
 	"incomplete\x18\x14 \x01(\bR\n" +
 	"incomplete\x12\x1c\n" +
-	"\x04note\x18\x15 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04note\"e\n" +
+	"\x04note\x18\x15 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04note\x12\x14\n" +
+	"\x05valid\x18\x16 \x01(\bR\x05valid\x12\x1a\n" +
+	"\bcomplete\x18\x17 \x01(\bR\bcomplete\x12\x1a\n" +
+	"\bproblems\x18\x18 \x03(\tR\bproblems\"e\n" +
 	"\x18CreateCriteriaSetRequest\x12I\n" +
 	"\fcriteria_set\x18\x01 \x01(\v2\x1e.par.parscoring.v1.CriteriaSetB\x06\xbaH\x03\xc8\x01\x01R\vcriteriaSet\"^\n" +
 	"\x19CreateCriteriaSetResponse\x12A\n" +

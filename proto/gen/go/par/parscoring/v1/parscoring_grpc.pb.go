@@ -39,7 +39,8 @@ type ParScoringServiceClient interface {
 	CreateCriteriaSet(ctx context.Context, in *CreateCriteriaSetRequest, opts ...grpc.CallOption) (*CreateCriteriaSetResponse, error)
 	// Returns one criteria set with its tree.
 	GetCriteriaSet(ctx context.Context, in *GetCriteriaSetRequest, opts ...grpc.CallOption) (*GetCriteriaSetResponse, error)
-	// Lists criteria sets without their trees.
+	// Lists criteria sets without their trees, each with whether it is valid and complete
+	// and, when not, why (so operators see sets that cannot be scored against).
 	ListCriteriaSets(ctx context.Context, in *ListCriteriaSetsRequest, opts ...grpc.CallOption) (*ListCriteriaSetsResponse, error)
 }
 
@@ -93,7 +94,8 @@ type ParScoringServiceServer interface {
 	CreateCriteriaSet(context.Context, *CreateCriteriaSetRequest) (*CreateCriteriaSetResponse, error)
 	// Returns one criteria set with its tree.
 	GetCriteriaSet(context.Context, *GetCriteriaSetRequest) (*GetCriteriaSetResponse, error)
-	// Lists criteria sets without their trees.
+	// Lists criteria sets without their trees, each with whether it is valid and complete
+	// and, when not, why (so operators see sets that cannot be scored against).
 	ListCriteriaSets(context.Context, *ListCriteriaSetsRequest) (*ListCriteriaSetsResponse, error)
 	mustEmbedUnimplementedParScoringServiceServer()
 }
