@@ -44,10 +44,13 @@ type ErrorBody struct {
 	TraceID string `json:"trace_id,omitempty"`
 }
 
-// FieldViolation is one invalid field: a path such as "unit.name" and what is wrong.
+// FieldViolation is one invalid field: a path such as "unit.name", what is wrong (in
+// Vietnamese, for people) and, for a rule of the .proto contract, the rule's id
+// ("string.min_len", for programs).
 type FieldViolation struct {
 	Field       string `json:"field"`
 	Description string `json:"description"`
+	Rule        string `json:"rule,omitempty"`
 }
 
 // codeName is the canonical upper-case name of c ("INVALID_ARGUMENT").
@@ -89,7 +92,7 @@ func publicStatus(st *status.Status) ErrorBody {
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for _, v := range br.GetFieldViolations() {
-				body.FieldViolations = append(body.FieldViolations, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+				body.FieldViolations = append(body.FieldViolations, FieldViolation{Field: v.GetField(), Description: v.GetDescription(), Rule: v.GetReason()})
 			}
 		}
 	}

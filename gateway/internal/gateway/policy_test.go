@@ -264,3 +264,29 @@ func TestVietnameseTextIsNormalisedToNFC(t *testing.T) {
 		t.Errorf("service got query text %+q, want NFC %+q", got, nfc)
 	}
 }
+
+// TestFieldViolationsInVietnamese: a request broken against the .proto rules gets, in the
+// REST 400 the portal shows, Vietnamese descriptions with the field paths and rule ids kept.
+func TestFieldViolationsInVietnamese(t *testing.T) {
+	hs, _, tok := startGateway(t)
+	resp, body := do(t, newReq(t, "POST", hs.URL+"/v1/units", tok, `{"code":"bad code!","name":"Sở Tư pháp","kind":"department","level":"province","parent_id":"x"}`))
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("HTTP %d: %v", resp.StatusCode, body)
+	}
+	got := map[string][2]string{}
+	fv, _ := body["field_violations"].([]any)
+	for _, v := range fv {
+		m := v.(map[string]any)
+		rule, _ := m["rule"].(string)
+		got[m["field"].(string)] = [2]string{m["description"].(string), rule}
+	}
+	want := map[string][2]string{
+		"unit.code":      {"không đúng định dạng quy định (mẫu `^[A-Za-z0-9][A-Za-z0-9._-]*$`)", "string.pattern"},
+		"unit.parent_id": {"phải là một mã UUID hợp lệ", "string.uuid"},
+	}
+	for field, w := range want {
+		if got[field] != w {
+			t.Errorf("%s: %q, want %q (all: %v)", field, got[field], w, got)
+		}
+	}
+}

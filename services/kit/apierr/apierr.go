@@ -26,6 +26,9 @@ const (
 type FieldViolation struct {
 	Field       string
 	Description string
+	// Rule is the id of the protovalidate rule broken ("string.min_len"), carried as the
+	// violation's reason; empty for the services' own checks.
+	Rule string
 }
 
 // InvalidArgument returns a codes.InvalidArgument status error with msg (or
@@ -41,7 +44,7 @@ func InvalidArgument(msg string, violations ...FieldViolation) error {
 	}
 	br := &errdetails.BadRequest{FieldViolations: make([]*errdetails.BadRequest_FieldViolation, len(violations))}
 	for i, v := range violations {
-		br.FieldViolations[i] = &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description}
+		br.FieldViolations[i] = &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description, Reason: v.Rule}
 	}
 	withDetails, err := st.WithDetails(br)
 	if err != nil {
@@ -82,7 +85,7 @@ func Violations(err error) []FieldViolation {
 	for _, d := range st.Details() {
 		if br, ok := d.(*errdetails.BadRequest); ok {
 			for _, v := range br.GetFieldViolations() {
-				out = append(out, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+				out = append(out, FieldViolation{Field: v.GetField(), Description: v.GetDescription(), Rule: v.GetReason()})
 			}
 		}
 	}

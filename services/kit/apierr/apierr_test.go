@@ -26,8 +26,8 @@ func TestInvalidArgument(t *testing.T) {
 		violations []apierr.FieldViolation
 		wantMsg    string
 	}{
-		{"default message", "", []apierr.FieldViolation{{"name", "không được để trống"}}, apierr.InvalidArgumentMessage},
-		{"custom message, two fields", "Kỳ đánh giá không hợp lệ", []apierr.FieldViolation{{"period.year", "phải từ 2020"}, {"items[1].code", "trùng mã"}}, "Kỳ đánh giá không hợp lệ"},
+		{"default message", "", []apierr.FieldViolation{{Field: "name", Description: "không được để trống"}}, apierr.InvalidArgumentMessage},
+		{"custom message, two fields", "Kỳ đánh giá không hợp lệ", []apierr.FieldViolation{{Field: "period.year", Description: "phải từ 2020", Rule: "int32.gte"}, {Field: "items[1].code", Description: "trùng mã"}}, "Kỳ đánh giá không hợp lệ"},
 		{"no violations", "", nil, apierr.InvalidArgumentMessage},
 	}
 	for _, tt := range tests {

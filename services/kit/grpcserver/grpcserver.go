@@ -1,7 +1,7 @@
 // Package grpcserver builds the gRPC server every service runs, with the cross-cutting
 // concerns in one place: tracing (otelgrpc stats handler), panic recovery, one log line
-// per call, authentication, request validation (protovalidate rules in the .proto files),
-// health and reflection.
+// per call, authentication, NFC normalisation of request strings, request validation
+// (protovalidate rules in the .proto files), health and reflection.
 package grpcserver
 
 import (
@@ -56,7 +56,9 @@ type Options struct {
 //
 // Interceptors run in this order: panic recovery (a panic becomes codes.Internal and is
 // logged with its stack; the server keeps running), the call log, authentication,
-// protovalidate (an invalid request becomes InvalidArgument with errdetails.BadRequest).
+// NFC normalisation of every string in the request (Vietnamese text from agency systems
+// that bypass the gateway), protovalidate (an invalid request becomes InvalidArgument
+// with errdetails.BadRequest).
 // New panics when opts.Verifier is nil: a server without authentication is a wiring bug.
 func New(opts Options) (*grpc.Server, *health.Server) {
 	if opts.Verifier == nil {
@@ -91,6 +93,7 @@ func New(opts Options) (*grpc.Server, *health.Server) {
 			unaryLog(log),
 			auth.UnaryServerInterceptor(opts.Verifier, public),
 			unaryNotePrincipal,
+			unaryNFC,
 			unaryValidate(validator, log),
 		),
 		grpc.ChainStreamInterceptor(

@@ -250,15 +250,15 @@ func TestValidation(t *testing.T) {
 			name: "every field wrong",
 			req:  func() any { return f.echo.newReq("", 1999, "OK", "bad") },
 			want: []apierr.FieldViolation{
-				{Field: "name", Description: "must be at least 1 characters"},
-				{Field: "year", Description: "must be greater than or equal to 2020 and less than or equal to 2100"},
-				{Field: "codes[1]", Description: "does not match regex pattern `^[A-Z]+$`"},
+				{Field: "name", Description: "phải có ít nhất 1 ký tự", Rule: "string.min_len"},
+				{Field: "year", Description: "phải từ 2020 đến 2100", Rule: "int32.gte_lte"},
+				{Field: "codes[1]", Description: "không đúng định dạng quy định (mẫu `^[A-Z]+$`)", Rule: "string.pattern"},
 			},
 		},
 		{
 			name: "too long",
 			req:  func() any { return f.echo.newReq("Ủy ban nhân dân tỉnh Tuyên Quang", 2025) },
-			want: []apierr.FieldViolation{{Field: "name", Description: "must be at most 20 characters"}},
+			want: []apierr.FieldViolation{{Field: "name", Description: "không được dài quá 20 ký tự", Rule: "string.max_len"}},
 		},
 	}
 	for _, tt := range tests {

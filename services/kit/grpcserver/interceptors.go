@@ -168,7 +168,8 @@ func streamValidate(v protovalidate.Validator, log *slog.Logger) grpc.StreamServ
 	}
 }
 
-// validatingStream validates every message the client sends on a stream.
+// validatingStream normalises to NFC and validates every message the client sends on a
+// stream.
 type validatingStream struct {
 	grpc.ServerStream
 	v   protovalidate.Validator
@@ -178,6 +179,9 @@ type validatingStream struct {
 func (s *validatingStream) RecvMsg(m any) error {
 	if err := s.ServerStream.RecvMsg(m); err != nil {
 		return err
+	}
+	if msg, ok := m.(proto.Message); ok {
+		normalizeNFC(msg.ProtoReflect())
 	}
 	return validate(s.Context(), s.v, s.log, m)
 }
@@ -199,8 +203,10 @@ func validate(ctx context.Context, v protovalidate.Validator, log *slog.Logger, 
 		violations := make([]apierr.FieldViolation, 0, len(verr.Violations))
 		for _, viol := range verr.Violations {
 			violations = append(violations, apierr.FieldViolation{
-				Field:       protovalidate.FieldPathString(viol.Proto.GetField()),
-				Description: viol.Proto.GetMessage(),
+				Field: protovalidate.FieldPathString(viol.Proto.GetField()),
+				// People read it in the portal: Vietnamese; the rule id stays for programs.
+				Description: apierr.ViolationDescription(viol.Proto.GetMessage()),
+				Rule:        viol.Proto.GetRuleId(),
 			})
 		}
 		return apierr.InvalidArgument(apierr.InvalidArgumentMessage, violations...)
