@@ -27,6 +27,7 @@ import (
 const (
 	msgUnauthenticated = "Chưa xác thực"
 	msgOtherUnit       = "Bạn chỉ được xem hộp thư của đơn vị mình"
+	msgNoInbox         = "Hệ thống và dịch vụ không có hộp thư; hệ thống của cơ quan nhận thông báo qua webhook"
 	msgBadPageToken    = "Mã trang không hợp lệ; hãy tải lại danh sách từ đầu" // #nosec G101 -- a message shown to people, not a credential
 )
 
@@ -89,13 +90,19 @@ func mayReadItem(p auth.Principal, it inbox.Item) bool {
 // unit. The secretariat reads other units' items but does not mark them: that would take
 // them off the unit's unread count.
 func mayMark(p auth.Principal, it inbox.Item) bool {
-	if p.UserID == "" {
+	if !person(p) {
 		return false
 	}
 	if it.UserID != "" {
-		return strings.EqualFold(p.UserID, it.UserID)
+		return p.UserID != "" && strings.EqualFold(p.UserID, it.UserID)
 	}
 	return p.UnitID != "" && strings.EqualFold(p.UnitID, it.UnitID)
+}
+
+// person says whether p acts for a person: holds a role people hold. Agency systems and
+// services do not; they have no inbox (agency systems are told through webhooks).
+func person(p auth.Principal) bool {
+	return p.HasRole(auth.RoleSecretariat, auth.RoleLeadership, auth.RoleAppraiser, auth.RoleUnitHead, auth.RoleUnitStaff)
 }
 
 // ListUnitInboxItems lists a unit's inbox, newest first.
@@ -103,6 +110,9 @@ func (s *Server) ListUnitInboxItems(ctx context.Context, req *notificationv1.Lis
 	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !person(p) {
+		return nil, status.Error(codes.PermissionDenied, msgNoInbox)
 	}
 	if !mayRead(p, req.GetUnitId()) {
 		return nil, status.Error(codes.PermissionDenied, msgOtherUnit)
@@ -130,9 +140,12 @@ func (s *Server) ListUnitInboxItems(ctx context.Context, req *notificationv1.Lis
 // as if it did not exist, so ids cannot be probed; one they may read but not mark (the
 // secretariat, on another unit's item) PermissionDenied.
 func (s *Server) MarkInboxItemRead(ctx context.Context, req *notificationv1.MarkInboxItemReadRequest) (*notificationv1.MarkInboxItemReadResponse, error) {
-	p, err := user(ctx)
+	p, err := principal(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if !person(p) {
+		return nil, status.Error(codes.PermissionDenied, msgNoInbox)
 	}
 	it, err := s.svc.Item(ctx, req.GetItemId())
 	if err != nil {

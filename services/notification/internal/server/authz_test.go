@@ -49,6 +49,9 @@ var authzCallers = []struct {
 	{"agency system of the own unit", &auth.Principal{Subject: "client:stp", UnitID: azJustice, Roles: []string{auth.RoleAgencySystem}}},
 	{"agency system of another unit", &auth.Principal{Subject: "client:stc", UnitID: azFinance, Roles: []string{auth.RoleAgencySystem}}},
 	{"service", &auth.Principal{Subject: "svc-tasktracking", Roles: []string{auth.RoleService}}},
+	// A person whose token names no directory user (as the devstack's e2e tokens): reads
+	// and marks the unit's inbox, has no inbox or preferences of their own.
+	{"own unit staff without a user", &auth.Principal{Subject: "e2e.staff", UnitID: azJustice, Roles: []string{auth.RoleUnitStaff}}},
 	{"public", nil},
 }
 
@@ -103,27 +106,27 @@ func TestAuthorisationMatrix(t *testing.T) {
 		want string
 		call func(ctx context.Context) error
 	}{
-		{"ListUnitInboxItems", "ODDOODDDDDU", func(ctx context.Context) error {
+		{"ListUnitInboxItems", "ODDOODDDDDOU", func(ctx context.Context) error {
 			resp, err := c.ListUnitInboxItems(ctx, &notificationv1.ListUnitInboxItemsRequest{UnitId: azJustice})
 			return found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == unitItem.ID }))
 		}},
-		{"MarkInboxItemRead: the unit's item", "DHHOOHHDDDU", func(ctx context.Context) error {
+		{"MarkInboxItemRead: the unit's item", "DHHOOHHDDDOU", func(ctx context.Context) error {
 			_, err := c.MarkInboxItemRead(ctx, &notificationv1.MarkInboxItemReadRequest{ItemId: unitItem.ID})
 			return err
 		}},
-		{"MarkInboxItemRead: a staff member's own item", "HHHHOHHDDDU", func(ctx context.Context) error {
+		{"MarkInboxItemRead: a staff member's own item", "HHHHOHHDDDHU", func(ctx context.Context) error {
 			_, err := c.MarkInboxItemRead(ctx, &notificationv1.MarkInboxItemReadRequest{ItemId: ownItem.ID})
 			return err
 		}},
-		{"ListMyInboxItems: the unit's item", "HHHOOHHDDDU", func(ctx context.Context) error {
+		{"ListMyInboxItems: the unit's item", "HHHOOHHDDDDU", func(ctx context.Context) error {
 			resp, err := c.ListMyInboxItems(ctx, &notificationv1.ListMyInboxItemsRequest{})
 			return found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == unitItem.ID }))
 		}},
-		{"ListMyInboxItems: a staff member's own item", "HHHHOHHDDDU", func(ctx context.Context) error {
+		{"ListMyInboxItems: a staff member's own item", "HHHHOHHDDDDU", func(ctx context.Context) error {
 			resp, err := c.ListMyInboxItems(ctx, &notificationv1.ListMyInboxItemsRequest{})
 			return found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == ownItem.ID }))
 		}},
-		{"WatchInbox", "OOOOOOODDDU", func(ctx context.Context) error {
+		{"WatchInbox", "OOOOOOODDDDU", func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
 			stream, err := c.WatchInbox(ctx, &notificationv1.WatchInboxRequest{})
@@ -140,37 +143,37 @@ func TestAuthorisationMatrix(t *testing.T) {
 			}
 			return nil
 		}},
-		{"GetPreferences", "OOOOOOODDDU", func(ctx context.Context) error {
+		{"GetPreferences", "OOOOOOODDDDU", func(ctx context.Context) error {
 			_, err := c.GetPreferences(ctx, &notificationv1.GetPreferencesRequest{})
 			return err
 		}},
-		{"UpdatePreferences", "OOOOOOODDDU", func(ctx context.Context) error {
+		{"UpdatePreferences", "OOOOOOODDDDU", func(ctx context.Context) error {
 			_, err := c.UpdatePreferences(ctx, &notificationv1.UpdatePreferencesRequest{Preferences: []*notificationv1.Preference{{
 				EventType: "tasktracking.v1.task.assigned", Channel: notificationv1.Channel_CHANNEL_EMAIL, Mode: notificationv1.DeliveryMode_DELIVERY_MODE_DIGEST}}})
 			return err
 		}},
-		{"CreateWebhookSubscription", "ADDDDDDDDDU", func(ctx context.Context) error {
+		{"CreateWebhookSubscription", "ADDDDDDDDDDU", func(ctx context.Context) error {
 			_, err := c.CreateWebhookSubscription(ctx, &notificationv1.CreateWebhookSubscriptionRequest{Subscription: &notificationv1.WebhookSubscription{
 				Name: "Hệ thống quản lý văn bản", Url: "https://vanban.example.gov.vn/hook", Secret: "một bí mật đủ dài cho HMAC"}})
 			return err
 		}},
-		{"ListWebhookSubscriptions", "ODDDDDDDDDU", func(ctx context.Context) error {
+		{"ListWebhookSubscriptions", "ODDDDDDDDDDU", func(ctx context.Context) error {
 			_, err := c.ListWebhookSubscriptions(ctx, &notificationv1.ListWebhookSubscriptionsRequest{})
 			return err
 		}},
-		{"DeleteWebhookSubscription", "ODDDDDDDDDU", func(ctx context.Context) error {
+		{"DeleteWebhookSubscription", "ODDDDDDDDDDU", func(ctx context.Context) error {
 			_, err := c.DeleteWebhookSubscription(ctx, &notificationv1.DeleteWebhookSubscriptionRequest{SubscriptionId: subID})
 			return err
 		}},
-		{"ListDeadDeliveries", "ODDDDDDDDDU", func(ctx context.Context) error {
+		{"ListDeadDeliveries", "ODDDDDDDDDDU", func(ctx context.Context) error {
 			_, err := c.ListDeadDeliveries(ctx, &notificationv1.ListDeadDeliveriesRequest{})
 			return err
 		}},
-		{"ReplayDelivery", "ODDDDDDDDDU", func(ctx context.Context) error {
+		{"ReplayDelivery", "ODDDDDDDDDDU", func(ctx context.Context) error {
 			_, err := c.ReplayDelivery(ctx, &notificationv1.ReplayDeliveryRequest{DeliveryId: dead()})
 			return err
 		}},
-		{"ListDeliveryAttempts", "ODDDDDDDDDU", func(ctx context.Context) error {
+		{"ListDeliveryAttempts", "ODDDDDDDDDDU", func(ctx context.Context) error {
 			_, err := c.ListDeliveryAttempts(ctx, &notificationv1.ListDeliveryAttemptsRequest{DeliveryId: dead()})
 			return err
 		}},
