@@ -28,8 +28,9 @@ type EvaluationTx interface {
 	LatestPolicy(ctx context.Context, province string) ([]byte, int, time.Time, error)
 	InsertPolicy(ctx context.Context, province string, policy []byte, actor Actor, at time.Time) (int, error)
 	DeterminedCause(ctx context.Context, year int, node, unit string) (cause, explanationID string, err error)
-	HasPublishedEvaluations(ctx context.Context, province string, year int) (bool, error)
-	ReplaceDraftEvaluations(ctx context.Context, province string, year int, evs []evaluation.HeadEvaluation, actor Actor) error
+	// ReplaceDraftEvaluations deletes the year's draft evaluations of the given units and
+	// stores evs: each evaluator replaces only the drafts it evaluates (Art. 17.2).
+	ReplaceDraftEvaluations(ctx context.Context, province string, year int, units []string, evs []evaluation.HeadEvaluation, actor Actor) error
 	Evaluations(ctx context.Context, province string, year int) ([]evaluation.HeadEvaluation, error)
 	PublishEvaluation(ctx context.Context, e evaluation.HeadEvaluation, actor Actor, at time.Time) error
 	PublishedTier(ctx context.Context, year int, unit string) (string, error)
@@ -117,21 +118,59 @@ func trend(n explanation.NodeFigure) (evaluation.Trend, bool) {
 const historyYears = 3
 
 // EvaluateHeads evaluates the head of every unit with a published index for the year
-// (Art. 17), storing draft results; secretariat only (Art. 20.3).
+// (Art. 17), storing draft results: the secretariat those of the heads of departments and
+// districts (Art. 20.3) and, in two-tier government, of communes under the province; the
+// head of a district those of the chairmen of the communes under it (Art. 17.2, 21.4).
+// Anyone else, and a head with no commune index to evaluate, gets ErrForbidden.
 func (s *Explanations) EvaluateHeads(ctx context.Context, actor Actor, province string, year int) ([]evaluation.HeadEvaluation, error) {
-	if !actor.Has(roleSecretariat) {
+	if !actor.Has(roleSecretariat, roleUnitHead, roleLeadership) {
 		return nil, ErrForbidden
 	}
 	province = strings.ToLower(province)
 	var out []evaluation.HeadEvaluation
 	err := s.evalTx(ctx, func(tx EvaluationTx) error {
-		published, err := tx.HasPublishedEvaluations(ctx, province, year)
+		units, err := tx.UnitResults(ctx, year)
 		if err != nil {
 			return err
 		}
-		if published {
-			return evaluation.ErrAlreadyPublished
+		if units, err = s.unitsOf(ctx, province, units); err != nil {
+			return err
 		}
+		var mine []UnitIndex
+		var replace []string
+		for _, u := range units {
+			ok, err := s.mayEvaluate(ctx, actor, province, u.UnitID, u.Kind)
+			if err != nil {
+				return err
+			}
+			if ok {
+				mine = append(mine, u)
+				replace = append(replace, u.UnitID)
+			}
+		}
+		existing, err := tx.Evaluations(ctx, province, year)
+		if err != nil {
+			return err
+		}
+		seen := 0
+		for _, e := range existing {
+			ok, err := s.mayEvaluate(ctx, actor, province, e.UnitID, e.UnitKind)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			seen++
+			if !e.PublishTime.IsZero() {
+				return evaluation.ErrAlreadyPublished
+			}
+			replace = append(replace, e.UnitID)
+		}
+		if len(mine) == 0 && seen == 0 && !actor.Has(roleSecretariat) {
+			return ErrForbidden
+		}
+		units = mine
 		policy, _, _, err := policyInForce(ctx, tx, province)
 		if err != nil {
 			return err
@@ -155,20 +194,13 @@ func (s *Explanations) EvaluateHeads(ctx context.Context, actor Actor, province 
 				prov[y][n.Code] = n
 			}
 		}
-		units, err := tx.UnitResults(ctx, year)
-		if err != nil {
-			return err
-		}
-		if units, err = s.unitsOf(ctx, province, units); err != nil {
-			return err
-		}
 		now := s.clock()
 		for _, u := range units {
 			in := evaluation.Input{Year: year, UnitKind: u.Kind}
 			if c, ok := explanation.Cents(u.Index); ok {
 				in.Index, in.HasIndex = float64(c)/100, true
 			}
-			if u.Kind != "commune" {
+			if u.Kind != unitKindCommune {
 				for _, e := range m.Entries {
 					if e.OwnerUnitID != u.UnitID {
 						continue
@@ -210,7 +242,7 @@ func (s *Explanations) EvaluateHeads(ctx context.Context, actor Actor, province 
 				HeadUserID: head.UserID, HeadName: head.Name, Result: res, Input: in, PolicyVersion: policy.Version, CreateTime: now,
 			})
 		}
-		return tx.ReplaceDraftEvaluations(ctx, province, year, out, actor)
+		return tx.ReplaceDraftEvaluations(ctx, province, year, replace, out, actor)
 	})
 	return out, err
 }
@@ -236,38 +268,74 @@ func (s *Explanations) unitsOf(ctx context.Context, province string, units []Uni
 	return out, nil
 }
 
-// ListEvaluations returns a year's evaluations; the secretariat and leadership see all,
-// others only published ones of their own unit.
+// ListEvaluations returns a year's evaluations: all of them to the secretariat and the
+// provincial leadership (Art. 21.4: the district chairman sends the communes' results to the
+// Department of Home Affairs, which reports them to the province); to the head of a
+// district also those of the communes under it, drafts included, which that head evaluates
+// (Art. 17.2); to anyone else only the published evaluation of their own unit.
 func (s *Explanations) ListEvaluations(ctx context.Context, actor Actor, province string, year int) ([]evaluation.HeadEvaluation, error) {
-	var out []evaluation.HeadEvaluation
+	province = strings.ToLower(province)
+	var evs []evaluation.HeadEvaluation
 	err := s.evalTx(ctx, func(tx EvaluationTx) error {
-		evs, err := tx.Evaluations(ctx, strings.ToLower(province), year)
-		for _, e := range evs {
-			if actor.Has(roleSecretariat, roleLeadership) || (!e.PublishTime.IsZero() && e.UnitID == actor.UnitID) {
-				out = append(out, e)
-			}
-		}
+		var err error
+		evs, err = tx.Evaluations(ctx, province, year)
 		return err
 	})
-	return out, err
+	if err != nil || actor.Has(roleSecretariat, roleLeadership) {
+		return evs, err
+	}
+	var out []evaluation.HeadEvaluation
+	for _, e := range evs {
+		if !e.PublishTime.IsZero() && e.UnitID == actor.UnitID {
+			out = append(out, e)
+			continue
+		}
+		if e.UnitKind != unitKindCommune || !actor.Has(roleUnitHead) {
+			continue
+		}
+		ok, err := s.mayEvaluate(ctx, actor, province, e.UnitID, e.UnitKind)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, e)
+		}
+	}
+	return out, nil
 }
 
-// PublishEvaluations publishes the year's evaluations and proposes sanctions and
-// commendation from them and the determined causes (Art. 18, 19; Art. 20.4, 20.5: the
-// Department of Home Affairs proposes, the committee decides). Secretariat only.
+// PublishEvaluations publishes the year's evaluations the actor makes — the secretariat's
+// (Art. 20.3) or, for the chairmen of the communes under a district, the district head's
+// (Art. 17.2, 21.4) — and proposes sanctions and commendation from them and the determined
+// causes (Art. 18, 19; Art. 20.4, 20.5: the Department of Home Affairs proposes, the
+// committee decides). It returns the published evaluations and the year's proposals the
+// actor may list. Anyone else, and a head with no evaluation to publish, gets ErrForbidden.
 func (s *Explanations) PublishEvaluations(ctx context.Context, actor Actor, province string, year int) ([]evaluation.HeadEvaluation, []evaluation.SanctionProposal, error) {
-	if !actor.Has(roleSecretariat) {
+	if !actor.Has(roleSecretariat, roleUnitHead, roleLeadership) {
 		return nil, nil, ErrForbidden
 	}
 	province = strings.ToLower(province)
 	var evs []evaluation.HeadEvaluation
 	var props []evaluation.SanctionProposal
 	err := s.evalTx(ctx, func(tx EvaluationTx) error {
-		policy, _, _, err := policyInForce(ctx, tx, province)
+		all, err := tx.Evaluations(ctx, province, year)
 		if err != nil {
 			return err
 		}
-		if evs, err = tx.Evaluations(ctx, province, year); err != nil {
+		for _, e := range all {
+			ok, err := s.mayEvaluate(ctx, actor, province, e.UnitID, e.UnitKind)
+			if err != nil {
+				return err
+			}
+			if ok {
+				evs = append(evs, e)
+			}
+		}
+		if len(evs) == 0 && !actor.Has(roleSecretariat) {
+			return ErrForbidden
+		}
+		policy, _, _, err := policyInForce(ctx, tx, province)
+		if err != nil {
 			return err
 		}
 		now := s.clock()
@@ -292,7 +360,10 @@ func (s *Explanations) PublishEvaluations(ctx context.Context, actor Actor, prov
 				}
 			}
 		}
-		props, err = tx.Proposals(ctx, province, year)
+		if props, err = tx.Proposals(ctx, province, year); err != nil {
+			return err
+		}
+		props, err = s.proposalsFor(ctx, actor, props)
 		return err
 	})
 	return evs, props, err
@@ -311,8 +382,17 @@ func (s *Explanations) ListProposals(ctx context.Context, actor Actor, province 
 		all, err = tx.Proposals(ctx, strings.ToLower(province), year)
 		return err
 	})
-	if err != nil || actor.Has(roleSecretariat, roleLeadership) {
-		return all, err
+	if err != nil {
+		return nil, err
+	}
+	return s.proposalsFor(ctx, actor, all)
+}
+
+// proposalsFor keeps the proposals the actor may list: all of them for the secretariat and
+// the provincial leadership, for a unit head those it decides (Art. 19.2).
+func (s *Explanations) proposalsFor(ctx context.Context, actor Actor, all []evaluation.SanctionProposal) ([]evaluation.SanctionProposal, error) {
+	if actor.Has(roleSecretariat, roleLeadership) {
+		return all, nil
 	}
 	var out []evaluation.SanctionProposal
 	for _, p := range all {
@@ -320,7 +400,7 @@ func (s *Explanations) ListProposals(ctx context.Context, actor Actor, province 
 		if err != nil {
 			return nil, err
 		}
-		if d.unitID == actor.UnitID {
+		if d.unitID != "" && d.unitID == actor.UnitID {
 			out = append(out, p)
 		}
 	}
@@ -344,14 +424,46 @@ func (s *Explanations) decider(ctx context.Context, p evaluation.SanctionProposa
 	if p.Kind != evaluation.KindCommuneCriticism && p.Kind != evaluation.KindCommuneDiscipl {
 		return deciderRule{}, nil
 	}
-	parent, err := s.heads.ParentOf(ctx, p.UnitID)
+	return s.districtAbove(ctx, p.ProvinceUnitID, p.UnitID)
+}
+
+// unitKindCommune is the unit kind of a commune People's Committee in published results.
+const unitKindCommune = "commune"
+
+// districtAbove finds the district whose chairman is the authority over a commune's
+// chairman — evaluation (Art. 17.2, 21.4) and sanctions (Art. 19.2) alike: the commune's
+// parent unit in the directory. In two-tier government, where communes sit directly under
+// the province, there is no district and the provincial authority keeps it (empty rule).
+func (s *Explanations) districtAbove(ctx context.Context, province, commune string) (deciderRule, error) {
+	parent, err := s.heads.ParentOf(ctx, commune)
 	if err != nil {
-		return deciderRule{}, fmt.Errorf("district of commune %s: %w", p.UnitID, err)
+		return deciderRule{}, fmt.Errorf("district of commune %s: %w", commune, err)
 	}
-	if parent == p.ProvinceUnitID {
+	if parent == province {
 		return deciderRule{}, nil
 	}
 	return deciderRule{unitID: parent}, nil
+}
+
+// mayEvaluate says whether the actor evaluates and publishes the evaluation of the head of
+// the unit. The chairman of a commune is evaluated by the chairman of the district above it,
+// from the commune index the district publishes ("Kết quả thực hiện nhiệm vụ cải cách hành
+// chính của Chủ tịch Ủy ban nhân dân cấp xã do Chủ tịch Ủy ban nhân dân cấp huyện đánh giá",
+// Art. 17.2; Art. 21.4: the district chairman evaluates, classifies and reports the results
+// to the Department of Home Affairs); every other head, and a commune chairman in two-tier
+// government, by the province, prepared by the secretariat (Art. 20.3).
+func (s *Explanations) mayEvaluate(ctx context.Context, actor Actor, province, unitID, kind string) (bool, error) {
+	rule := deciderRule{}
+	if kind == unitKindCommune {
+		var err error
+		if rule, err = s.districtAbove(ctx, province, unitID); err != nil {
+			return false, err
+		}
+	}
+	if rule.unitID == "" {
+		return actor.Has(roleSecretariat), nil
+	}
+	return actor.UnitID == rule.unitID && actor.Has(roleUnitHead, roleLeadership), nil
 }
 
 // DecideProposal records a person's decision on a proposal: the platform proposes, the

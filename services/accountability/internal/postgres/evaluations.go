@@ -94,17 +94,10 @@ func (t *TxStore) DeterminedCause(ctx context.Context, year int, node, unit stri
 	return "", id, nil
 }
 
-// HasPublishedEvaluations implements app.Tx.
-func (t *TxStore) HasPublishedEvaluations(ctx context.Context, province string, year int) (bool, error) {
-	var ok bool
-	err := t.tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM head_evaluation WHERE province_unit_id = $1 AND year = $2 AND published_at IS NOT NULL)`,
-		province, year).Scan(&ok)
-	return ok, err
-}
-
 // ReplaceDraftEvaluations implements app.Tx.
-func (t *TxStore) ReplaceDraftEvaluations(ctx context.Context, province string, year int, evs []evaluation.HeadEvaluation, actor app.Actor) error {
-	if _, err := t.tx.Exec(ctx, `DELETE FROM head_evaluation WHERE province_unit_id = $1 AND year = $2 AND published_at IS NULL`, province, year); err != nil {
+func (t *TxStore) ReplaceDraftEvaluations(ctx context.Context, province string, year int, units []string, evs []evaluation.HeadEvaluation, actor app.Actor) error {
+	if _, err := t.tx.Exec(ctx, `DELETE FROM head_evaluation WHERE province_unit_id = $1 AND year = $2 AND published_at IS NULL
+		AND unit_id::text = ANY($3::text[])`, province, year, units); err != nil {
 		return fmt.Errorf("delete drafts: %w", err)
 	}
 	for _, e := range evs {

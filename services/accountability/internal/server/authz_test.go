@@ -21,8 +21,9 @@ import (
 
 // authzCaller is one column of the authorisation matrix: a principal (nil: no token, the
 // public) relative to the explanation of field 8, which Planning and Investment owns and
-// Finance and the Tax Department cooperate on, and to the evaluation of Planning and
-// Investment's head.
+// Finance and the Tax Department cooperate on, to the evaluation of Planning and
+// Investment's head, and to that of the chairman of Tân Hòa, a commune under Vũ Thư
+// district.
 type authzCaller struct {
 	name string
 	p    *auth.Principal
@@ -45,6 +46,7 @@ var authzCallers = []authzCaller{
 	{"cooperating unit staff", principal("u-tc", finance, auth.RoleUnitStaff)},
 	{"other unit head", principal("u-tp", justice, auth.RoleUnitHead)},
 	{"other unit staff", principal("u-tp2", justice, auth.RoleUnitStaff)},
+	{"district head above a commune", principal("u-vt", vuThu, auth.RoleUnitHead)},
 	{"public", nil},
 }
 
@@ -61,23 +63,23 @@ var authzCallers = []authzCaller{
 func authzRows() []authzRow {
 	return []authzRow{
 		// AccountabilityService: the secretariat keeps the matrix; everyone signed in reads it.
-		{"PutResponsibilityMatrix", "ODDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"PutResponsibilityMatrix", "ODDDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
 			req := art15()
 			req.Year = 2030
 			_, err := cl.matrix.PutResponsibilityMatrix(c, req)
 			return err
 		}},
-		{"GetResponsibilityMatrix", "OOOOOOOOOOOU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"GetResponsibilityMatrix", "OOOOOOOOOOOOU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.matrix.GetResponsibilityMatrix(c, &accountabilityv1.GetResponsibilityMatrixRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
-		{"ImportResponsibilityMatrix", "ODDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"ImportResponsibilityMatrix", "ODDDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.matrix.ImportResponsibilityMatrix(c, &accountabilityv1.ImportResponsibilityMatrixRequest{
 				ProvinceUnitId: province, Year: 2024, DryRun: true, Source: &accountabilityv1.ImportResponsibilityMatrixRequest_UseDefault{UseDefault: true},
 			})
 			return err
 		}},
-		{"ExportResponsibilityMatrix", "OOOOOOOOOOOU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"ExportResponsibilityMatrix", "OOOOOOOOOOOOU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.matrix.ExportResponsibilityMatrix(c, &accountabilityv1.ExportResponsibilityMatrixRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
@@ -86,114 +88,120 @@ func authzRows() []authzRow {
 		// cooperating unit its part (Art. 21.3), the secretariat reviews and concludes (Art.
 		// 20.2); until publication (Art. 12.2) no other unit learns the request exists, and a
 		// cooperating unit sees neither the owner's draft nor the other units' parts.
-		{"RequestExplanation", "ODDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"RequestExplanation", "ODDDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.expl.RequestExplanation(c, &accountabilityv1.RequestExplanationRequest{
 				ProvinceUnitId: province, Year: 2024, UnitId: justice, Title: "Chậm ban hành văn bản", Reason: "UBND tỉnh yêu cầu", Ground: "art12.2",
 			})
 			return err
 		}},
-		{"GetExplanation", "OOHOHHOOOHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"GetExplanation", "OOHOHHOOOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.GetExplanation(c, &accountabilityv1.GetExplanationRequest{Id: f.explanation})
 			return err
 		}},
-		{"GetExplanation: the owning unit's draft", "OOHOHHOOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"GetExplanation: the owning unit's draft", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.GetExplanation(c, &accountabilityv1.GetExplanationRequest{Id: f.explanation})
 			return found(err, res.GetExplanation().GetContent().GetDirection() == ownerDraft)
 		}},
-		{"GetExplanation: another cooperating unit's part", "OOHOHHOOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"GetExplanation: another cooperating unit's part", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.GetExplanation(c, &accountabilityv1.GetExplanationRequest{Id: f.explanation})
 			return found(err, slices.ContainsFunc(res.GetExplanation().GetParts(), func(p *accountabilityv1.ExplanationPart) bool {
 				return p.GetContent().GetDirection() == taxDraft
 			}))
 		}},
-		{"ListExplanations", "OOHOHHOOOHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"ListExplanations", "OOHOHHOOOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.ListExplanations(c, &accountabilityv1.ListExplanationsRequest{Year: 2024})
 			return found(err, slices.ContainsFunc(res.GetExplanations(), func(e *accountabilityv1.Explanation) bool { return e.GetId() == f.explanation }))
 		}},
-		{"ListExplanations: the owning unit's draft", "OOHOHHOOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"ListExplanations: the owning unit's draft", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.ListExplanations(c, &accountabilityv1.ListExplanationsRequest{Year: 2024})
 			return found(err, slices.ContainsFunc(res.GetExplanations(), func(e *accountabilityv1.Explanation) bool {
 				return e.GetContent().GetDirection() == ownerDraft
 			}))
 		}},
-		{"SaveExplanationDraft", "DDHDHHOODHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"SaveExplanationDraft", "DDHDHHOODHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.SaveExplanationDraft(c, &accountabilityv1.SaveExplanationDraftRequest{Id: f.explanation, Content: draft(ownerDraft)})
 			return err
 		}},
-		{"SaveExplanationPart", "DDHDHHDDOHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"SaveExplanationPart", "DDHDHHDDOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.SaveExplanationPart(c, &accountabilityv1.SaveExplanationPartRequest{Id: f.explanation, UnitId: finance, Content: draft("Sở Tài chính")})
 			return err
 		}},
-		{"SaveExplanationPart: the owning unit's draft in the answer", "DDHDHHDDHHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"SaveExplanationPart: the owning unit's draft in the answer", "DDHDHHDDHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			// What a cooperating unit's save answers must not carry the owner's draft either.
 			res, err := cl.expl.SaveExplanationPart(c, &accountabilityv1.SaveExplanationPartRequest{Id: f.explanation, UnitId: finance, Content: draft("Sở Tài chính")})
 			return found(err, res.GetExplanation().GetContent().GetDirection() == ownerDraft)
 		}},
-		{"SubmitExplanation", "DDHDHHAADHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"SubmitExplanation", "DDHDHHAADHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			// No shortcoming yet: whoever may submit gets InvalidArgument, after the check.
 			_, err := cl.expl.SubmitExplanation(c, &accountabilityv1.SubmitExplanationRequest{Id: f.explanation})
 			return err
 		}},
-		{"ReturnExplanation", "ADHDHHDDDHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"ReturnExplanation", "ADHDHHDDDHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.ReturnExplanation(c, &accountabilityv1.ReturnExplanationRequest{Id: f.explanation, Comment: "Bổ sung"})
 			return err
 		}},
-		{"ConcludeExplanation", "ADHDHHDDDHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"ConcludeExplanation", "ADHDHHDDDHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.ConcludeExplanation(c, &accountabilityv1.ConcludeExplanationRequest{Id: f.explanation, Conclusion: "Kết luận"})
 			return err
 		}},
-		{"PublishExplanation", "ADHDHHDDDHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"PublishExplanation", "ADHDHHDDDHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.PublishExplanation(c, &accountabilityv1.PublishExplanationRequest{Id: f.explanation})
 			return err
 		}},
-		{"RunExplanationTriggers", "ODDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"RunExplanationTriggers", "ODDDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.expl.RunExplanationTriggers(c, &accountabilityv1.RunExplanationTriggersRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
-		{"GetAccountabilityReport", "OODDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"GetAccountabilityReport", "OODDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.expl.GetAccountabilityReport(c, &accountabilityv1.GetAccountabilityReportRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
-		{"ExportAccountabilityReport", "OODDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"ExportAccountabilityReport", "OODDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.expl.ExportAccountabilityReport(c, &accountabilityv1.ExportAccountabilityReportRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
-		{"ListAuditRecords", "ODDDDDDDDDDU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"ListAuditRecords", "ODDDDDDDDDDDU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.ListAuditRecords(c, &accountabilityv1.ListAuditRecordsRequest{Entity: "explanation", EntityId: f.explanation})
 			return err
 		}},
 
-		// EvaluationService: the secretariat evaluates and publishes (Art. 20.3), the
-		// provincial leadership decides proposals (Art. 19); a head sees their own published
-		// evaluation only.
-		{"GetEvaluationPolicy", "OOOOOOOOOOOU", func(c context.Context, _ *authzFixture, cl clients) error {
+		// EvaluationService: the secretariat evaluates and publishes the heads of departments
+		// and districts (Art. 20.3), the head of a district those of the communes under it
+		// (Art. 17.2, 21.4); the provincial leadership decides proposals (Art. 19.1), the
+		// district head those on its communes' chairmen (Art. 19.2); a head sees their own
+		// published evaluation, a district head also its communes'.
+		{"GetEvaluationPolicy", "OOOOOOOOOOOOU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.eval.GetEvaluationPolicy(c, &accountabilityv1.GetEvaluationPolicyRequest{ProvinceUnitId: province})
 			return err
 		}},
-		{"PutEvaluationPolicy", "ODDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"PutEvaluationPolicy", "ODDDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.eval.PutEvaluationPolicy(c, &accountabilityv1.PutEvaluationPolicyRequest{ProvinceUnitId: uuid.NewString(), PolicyJson: string(evaluation.DefaultPolicyJSON())})
 			return err
 		}},
-		{"EvaluateHeads", "ADDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"EvaluateHeads", "ADDDDDDDDDDOU", func(c context.Context, _ *authzFixture, cl clients) error {
 			// Published already: the secretariat gets FailedPrecondition, after the check.
 			_, err := cl.eval.EvaluateHeads(c, &accountabilityv1.EvaluateHeadsRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
-		{"ListEvaluations", "OOHOHHOOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"ListEvaluations", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.eval.ListEvaluations(c, &accountabilityv1.ListEvaluationsRequest{ProvinceUnitId: province, Year: 2024})
 			return found(err, slices.ContainsFunc(res.GetEvaluations(), func(e *accountabilityv1.HeadEvaluation) bool { return e.GetUnitId() == planInvest }))
 		}},
-		{"PublishEvaluations", "ADDDDDDDDDDU", func(c context.Context, _ *authzFixture, cl clients) error {
+		{"ListEvaluations: a commune chairman's draft", "OOHHHHHHHHHOU", func(c context.Context, _ *authzFixture, cl clients) error {
+			res, err := cl.eval.ListEvaluations(c, &accountabilityv1.ListEvaluationsRequest{ProvinceUnitId: province, Year: 2024})
+			return found(err, slices.ContainsFunc(res.GetEvaluations(), func(e *accountabilityv1.HeadEvaluation) bool { return e.GetUnitId() == tanHoa }))
+		}},
+		{"PublishEvaluations", "ADDDDDDDDDDOU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.eval.PublishEvaluations(c, &accountabilityv1.PublishEvaluationsRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
 		// A unit head lists (and decides) only proposals on the communes under its unit (Art.
 		// 19.2); Planning and Investment's is the provincial committee's (Art. 19.1).
-		{"ListSanctionProposals", "OODDDDHDDHDU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"ListSanctionProposals", "OODDDDHDDHDHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.eval.ListSanctionProposals(c, &accountabilityv1.ListSanctionProposalsRequest{ProvinceUnitId: province, Year: 2024})
 			return found(err, slices.ContainsFunc(res.GetProposals(), func(p *accountabilityv1.SanctionProposal) bool { return p.GetId() == f.proposal }))
 		}},
-		{"DecideSanctionProposal", "DADDDDHDDHDU", func(c context.Context, f *authzFixture, cl clients) error {
+		{"DecideSanctionProposal", "DADDDDHDDHDHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.eval.DecideSanctionProposal(c, &accountabilityv1.DecideSanctionProposalRequest{Id: f.proposal, Approve: true, Note: "Đồng ý"})
 			return err
 		}},
@@ -218,8 +226,8 @@ type clients struct {
 }
 
 // authzFixture is what the rows act on: the explanation of field 8 for 2024 with the
-// owner's draft and the Tax Department's part written, and the proposal made from Planning
-// and Investment's published evaluation.
+// owner's draft and the Tax Department's part written, the proposal made from Planning
+// and Investment's published evaluation, and Vũ Thư's draft evaluation of Tân Hòa's chairman.
 type authzFixture struct {
 	explanation string
 	proposal    string
@@ -262,6 +270,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}
 
 	dir := thaiBinhDirectory()
+	dir.units[vuThu], dir.units[tanHoa], dir.parents[vuThu], dir.parents[tanHoa] = true, true, province, vuThu
 	dir.tenures = map[string][]*directoryv1.HeadTenure{planInvest: {{UnitId: planInvest, PersonName: "Trần Văn C", UserId: "u-c", StartDate: "2019-06-01"}}}
 	h := start(t, startDirectory(t, dir))
 	cl := clients{matrix: h.client, expl: h.explanations, eval: accountabilityv1.NewEvaluationServiceClient(h.conn)}
@@ -271,6 +280,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 	// Planning and Investment's own index of 55.00: not completed (Art. 17.1.d), so a
 	// written notice is proposed (Art. 19.1.b).
 	publishResult(t, h.js, uuid.NewString(), unitIndex(2024, planInvest, "department", "55.00"))
+	// Tân Hòa's commune index of 55.00, for Vũ Thư's head to evaluate (Art. 17.2).
+	publishResult(t, h.js, uuid.NewString(), unitIndex(2024, tanHoa, "commune", "55.00"))
 
 	f := &authzFixture{}
 	for _, e := range waitExplanations(t, h, secretariat, 2024, 2) {
@@ -311,6 +322,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 		t.Fatalf("proposals: %v %v", props, err)
 	}
 	f.proposal = props.GetProposals()[0].GetId()
+	// Vũ Thư's head evaluates Tân Hòa's chairman: a draft, which only the secretariat, the
+	// leadership and that head see.
+	evaluateOne(t, cl.eval, h.tokenFor(t, "u-vt", vuThu, auth.RoleUnitHead))
 
 	for _, r := range rows {
 		for i, c := range authzCallers {

@@ -2,7 +2,6 @@ package server_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
@@ -30,22 +29,14 @@ func TestSanctionAuthority(t *testing.T) {
 	// policy's bands).
 	publishResult(t, h.js, uuid.NewString(), unitIndex(2024, tanHoa, "commune", "55.00"))
 	publishResult(t, h.js, uuid.NewString(), unitIndex(2024, planInvest, "department", "55.00"))
-	deadline := time.Now().Add(callTimeout)
-	for {
-		res, err := eval.EvaluateHeads(ctx(t, secretariat), &accountabilityv1.EvaluateHeadsRequest{ProvinceUnitId: province, Year: 2024})
-		if err != nil {
+	// The department head is the province's to evaluate (Art. 20.3), the commune chairman
+	// the district's (Art. 17.2, 21.4).
+	vuThuHead := h.tokenFor(t, "u-vt", vuThu, auth.RoleUnitHead)
+	for _, tok := range []string{secretariat, vuThuHead} {
+		evaluateOne(t, eval, tok)
+		if _, err := eval.PublishEvaluations(ctx(t, tok), &accountabilityv1.PublishEvaluationsRequest{ProvinceUnitId: province, Year: 2024}); err != nil {
 			t.Fatal(err)
 		}
-		if len(res.GetEvaluations()) == 2 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("evaluations = %v", res.GetEvaluations())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if _, err := eval.PublishEvaluations(ctx(t, secretariat), &accountabilityv1.PublishEvaluationsRequest{ProvinceUnitId: province, Year: 2024}); err != nil {
-		t.Fatal(err)
 	}
 	all, err := eval.ListSanctionProposals(ctx(t, secretariat), &accountabilityv1.ListSanctionProposalsRequest{ProvinceUnitId: province, Year: 2024})
 	if err != nil {
@@ -65,7 +56,6 @@ func TestSanctionAuthority(t *testing.T) {
 	}
 
 	leadership := h.tokenFor(t, "u-ct", province, auth.RoleLeadership)
-	vuThuHead := h.tokenFor(t, "u-vt", vuThu, auth.RoleUnitHead)
 	kienXuongHead := h.tokenFor(t, "u-kx", kienXuong, auth.RoleUnitHead)
 	decide := func(tok, id string) error {
 		_, err := eval.DecideSanctionProposal(ctx(t, tok), &accountabilityv1.DecideSanctionProposalRequest{Id: id, Approve: true, Note: "Đồng ý"})

@@ -42,12 +42,16 @@ type EvaluationServiceClient interface {
 	// Stores a new version of a province's policy. Secretariat only.
 	PutEvaluationPolicy(ctx context.Context, in *PutEvaluationPolicyRequest, opts ...grpc.CallOption) (*PutEvaluationPolicyResponse, error)
 	// Evaluates the heads of every unit with a published index for the year (draft results,
-	// replacing earlier drafts). Secretariat only (Art. 20.3).
+	// replacing the caller's earlier drafts): the secretariat those of departments and
+	// districts (Art. 20.3) and of communes directly under the province; the head of a
+	// district those of the communes under it (Art. 17.2, 21.4).
 	EvaluateHeads(ctx context.Context, in *EvaluateHeadsRequest, opts ...grpc.CallOption) (*EvaluateHeadsResponse, error)
-	// Lists the evaluations of a year.
+	// Lists the evaluations of a year: all of them to the secretariat and the provincial
+	// leadership; to a district head also those of the communes under the district; to
+	// others the published evaluation of their own unit.
 	ListEvaluations(ctx context.Context, in *ListEvaluationsRequest, opts ...grpc.CallOption) (*ListEvaluationsResponse, error)
-	// Publishes the year's evaluations and computes the proposals of sanctions and
-	// commendation (Art. 18, 19, 20.4, 20.5). Secretariat only.
+	// Publishes the year's evaluations the caller makes (as EvaluateHeads) and computes the
+	// proposals of sanctions and commendation (Art. 18, 19, 20.4, 20.5).
 	PublishEvaluations(ctx context.Context, in *PublishEvaluationsRequest, opts ...grpc.CallOption) (*PublishEvaluationsResponse, error)
 	// Lists the proposals of a year: all of them to the secretariat and the provincial
 	// leadership; to a unit head, those on the chairmen of the communes under that unit.
@@ -150,12 +154,16 @@ type EvaluationServiceServer interface {
 	// Stores a new version of a province's policy. Secretariat only.
 	PutEvaluationPolicy(context.Context, *PutEvaluationPolicyRequest) (*PutEvaluationPolicyResponse, error)
 	// Evaluates the heads of every unit with a published index for the year (draft results,
-	// replacing earlier drafts). Secretariat only (Art. 20.3).
+	// replacing the caller's earlier drafts): the secretariat those of departments and
+	// districts (Art. 20.3) and of communes directly under the province; the head of a
+	// district those of the communes under it (Art. 17.2, 21.4).
 	EvaluateHeads(context.Context, *EvaluateHeadsRequest) (*EvaluateHeadsResponse, error)
-	// Lists the evaluations of a year.
+	// Lists the evaluations of a year: all of them to the secretariat and the provincial
+	// leadership; to a district head also those of the communes under the district; to
+	// others the published evaluation of their own unit.
 	ListEvaluations(context.Context, *ListEvaluationsRequest) (*ListEvaluationsResponse, error)
-	// Publishes the year's evaluations and computes the proposals of sanctions and
-	// commendation (Art. 18, 19, 20.4, 20.5). Secretariat only.
+	// Publishes the year's evaluations the caller makes (as EvaluateHeads) and computes the
+	// proposals of sanctions and commendation (Art. 18, 19, 20.4, 20.5).
 	PublishEvaluations(context.Context, *PublishEvaluationsRequest) (*PublishEvaluationsResponse, error)
 	// Lists the proposals of a year: all of them to the secretariat and the provincial
 	// leadership; to a unit head, those on the chairmen of the communes under that unit.
