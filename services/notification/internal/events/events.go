@@ -230,6 +230,17 @@ var decoders = map[string]decoder{
 				Decision: ev.GetDecision(), ScoredUnitIDs: ev.GetSubjectUnitIds()}, nil
 		},
 	},
+	"parscoring.v1.results.corrected": {
+		msg: func() proto.Message { return &parscoringv1.ResultsCorrected{} },
+		facts: func(pm proto.Message) (notice.Facts, error) {
+			ev := pm.(*parscoringv1.ResultsCorrected)
+			if ev.GetSnapshotId() == "" || ev.GetYear() == 0 {
+				return notice.Facts{}, errors.New("event carries no snapshot or year")
+			}
+			return notice.Facts{RecordID: ev.GetSnapshotId(), Year: ev.GetYear(), SubjectKind: ev.GetSubjectKind(),
+				Reason: strings.TrimSpace(ev.GetReason()), ScoredUnitIDs: ev.GetCorrectedUnitIds()}, nil
+		},
+	},
 	"accountability.v1.explanation.requested": explanation(func() proto.Message { return &accountabilityv1.ExplanationRequested{} }),
 	"accountability.v1.explanation.submitted": explanation(func() proto.Message { return &accountabilityv1.ExplanationSubmitted{} }),
 	"accountability.v1.explanation.returned":  explanation(func() proto.Message { return &accountabilityv1.ExplanationReturned{} }),

@@ -34,7 +34,7 @@ func TestRulesAreComplete(t *testing.T) {
 	rules := notice.DefaultRules()
 	want := []string{
 		"tasktracking.v1.task.assigned", "tasktracking.v1.occurrence.due_soon", "tasktracking.v1.occurrence.overdue",
-		"tasktracking.v1.extension.decided", "tasktracking.v1.report.due", "parscoring.v1.results.published",
+		"tasktracking.v1.extension.decided", "tasktracking.v1.report.due", "parscoring.v1.results.published", "parscoring.v1.results.corrected",
 		"accountability.v1.explanation.requested", "accountability.v1.explanation.returned",
 		"accountability.v1.explanation.overdue", "accountability.v1.explanation.concluded",
 		"accountability.v1.evaluation.published", "accountability.v1.sanction.proposed",
@@ -121,6 +121,8 @@ func TestEveryTemplateReadsAsVietnamese(t *testing.T) {
 		{"tasktracking.v1.extension.decided", extension, []string{"Đồng ý gia hạn", "thời hạn mới: 31/12/2018"}},
 		{"tasktracking.v1.report.due", taskFacts, []string{"Đến kỳ báo cáo", "hạn báo cáo: 31/12/2018"}},
 		{"parscoring.v1.results.published", results, []string{"Công bố kết quả Chỉ số cải cách hành chính năm 2024", "Quyết định 123/QĐ-UBND"}},
+		{"parscoring.v1.results.corrected", notice.Facts{RecordID: "snap-2", Year: 2024, Reason: "Sai sót khi nhập điểm tiêu chí 3.1.2", ScoredUnitIDs: []string{"u1"}},
+			[]string{"Điều chỉnh kết quả Chỉ số cải cách hành chính năm 2024", "lý do: Sai sót khi nhập điểm tiêu chí 3.1.2", "thứ hạng"}},
 		{"accountability.v1.explanation.requested", explanationFacts, []string{"Yêu cầu giải trình: Tỷ lệ hồ sơ giải quyết đúng hạn", "Nguyễn Văn Đức", "31/03/2025", "Lý do: Chỉ số thành phần giảm 3 bậc"}},
 		{"accountability.v1.explanation.returned", explanationFacts, []string{"Giải trình bị trả lại", "hạn gửi lại: 31/03/2025"}},
 		{"accountability.v1.explanation.overdue", explanationFacts, []string{"Quá hạn giải trình", "(hạn 31/03/2025)"}},

@@ -72,6 +72,14 @@ var templates = map[string]eventTemplate{
 			`{{with .Decision}} theo {{.}}{{end}}. Đề nghị đơn vị xem kết quả, điểm số từng tiêu chí và thứ hạng.`,
 		link: `/ket-qua/{{.Year}}`,
 	},
+	// A correction of published results (a new version): the units whose scores changed,
+	// and the province's leadership and secretariat, are told why.
+	"parscoring.v1.results.corrected": {
+		title: `Điều chỉnh kết quả Chỉ số cải cách hành chính năm {{.Year}}`,
+		body: `Kết quả Chỉ số cải cách hành chính (PAR INDEX) năm {{.Year}} đã được điều chỉnh` +
+			`{{with .Reason}}; lý do: {{.}}{{end}}. Đề nghị xem lại điểm số từng tiêu chí và thứ hạng theo kết quả đã điều chỉnh.`,
+		link: `/ket-qua/{{.Year}}`,
+	},
 	"accountability.v1.explanation.requested": {
 		title: `Yêu cầu giải trình: {{.Subject}}`,
 		body: `Người đứng đầu {{with .HeadName}}({{.}}) {{end}}được yêu cầu giải trình về {{.Subject}} năm {{.Year}}; hạn gửi giải trình: {{.Deadline}}.` +
