@@ -9,14 +9,12 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
 	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
 	"github.com/parindex/platform/services/accountability/internal/evaluation"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/auth/authtest"
 )
 
 // authzCaller is one column of the authorisation matrix: a principal (nil: no token, the
@@ -100,21 +98,21 @@ func authzRows() []authzRow {
 		}},
 		{"GetExplanation: the owning unit's draft", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.GetExplanation(c, &accountabilityv1.GetExplanationRequest{Id: f.explanation})
-			return found(err, res.GetExplanation().GetContent().GetDirection() == ownerDraft)
+			return authtest.Found(err, res.GetExplanation().GetContent().GetDirection() == ownerDraft)
 		}},
 		{"GetExplanation: another cooperating unit's part", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.GetExplanation(c, &accountabilityv1.GetExplanationRequest{Id: f.explanation})
-			return found(err, slices.ContainsFunc(res.GetExplanation().GetParts(), func(p *accountabilityv1.ExplanationPart) bool {
+			return authtest.Found(err, slices.ContainsFunc(res.GetExplanation().GetParts(), func(p *accountabilityv1.ExplanationPart) bool {
 				return p.GetContent().GetDirection() == taxDraft
 			}))
 		}},
 		{"ListExplanations", "OOHOHHOOOHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.ListExplanations(c, &accountabilityv1.ListExplanationsRequest{Year: 2024})
-			return found(err, slices.ContainsFunc(res.GetExplanations(), func(e *accountabilityv1.Explanation) bool { return e.GetId() == f.explanation }))
+			return authtest.Found(err, slices.ContainsFunc(res.GetExplanations(), func(e *accountabilityv1.Explanation) bool { return e.GetId() == f.explanation }))
 		}},
 		{"ListExplanations: the owning unit's draft", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.expl.ListExplanations(c, &accountabilityv1.ListExplanationsRequest{Year: 2024})
-			return found(err, slices.ContainsFunc(res.GetExplanations(), func(e *accountabilityv1.Explanation) bool {
+			return authtest.Found(err, slices.ContainsFunc(res.GetExplanations(), func(e *accountabilityv1.Explanation) bool {
 				return e.GetContent().GetDirection() == ownerDraft
 			}))
 		}},
@@ -129,7 +127,7 @@ func authzRows() []authzRow {
 		{"SaveExplanationPart: the owning unit's draft in the answer", "DDHDHHDDHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			// What a cooperating unit's save answers must not carry the owner's draft either.
 			res, err := cl.expl.SaveExplanationPart(c, &accountabilityv1.SaveExplanationPartRequest{Id: f.explanation, UnitId: finance, Content: draft("Sở Tài chính")})
-			return found(err, res.GetExplanation().GetContent().GetDirection() == ownerDraft)
+			return authtest.Found(err, res.GetExplanation().GetContent().GetDirection() == ownerDraft)
 		}},
 		{"SubmitExplanation", "DDHDHHAADHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			// No shortcoming yet: whoever may submit gets InvalidArgument, after the check.
@@ -185,11 +183,11 @@ func authzRows() []authzRow {
 		}},
 		{"ListEvaluations", "OOHOHHOOHHHHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.eval.ListEvaluations(c, &accountabilityv1.ListEvaluationsRequest{ProvinceUnitId: province, Year: 2024})
-			return found(err, slices.ContainsFunc(res.GetEvaluations(), func(e *accountabilityv1.HeadEvaluation) bool { return e.GetUnitId() == planInvest }))
+			return authtest.Found(err, slices.ContainsFunc(res.GetEvaluations(), func(e *accountabilityv1.HeadEvaluation) bool { return e.GetUnitId() == planInvest }))
 		}},
 		{"ListEvaluations: a commune chairman's draft", "OOHHHHHHHHHOU", func(c context.Context, _ *authzFixture, cl clients) error {
 			res, err := cl.eval.ListEvaluations(c, &accountabilityv1.ListEvaluationsRequest{ProvinceUnitId: province, Year: 2024})
-			return found(err, slices.ContainsFunc(res.GetEvaluations(), func(e *accountabilityv1.HeadEvaluation) bool { return e.GetUnitId() == tanHoa }))
+			return authtest.Found(err, slices.ContainsFunc(res.GetEvaluations(), func(e *accountabilityv1.HeadEvaluation) bool { return e.GetUnitId() == tanHoa }))
 		}},
 		{"PublishEvaluations", "ADDDDDDDDDDOU", func(c context.Context, _ *authzFixture, cl clients) error {
 			_, err := cl.eval.PublishEvaluations(c, &accountabilityv1.PublishEvaluationsRequest{ProvinceUnitId: province, Year: 2024})
@@ -199,7 +197,7 @@ func authzRows() []authzRow {
 		// 19.2); Planning and Investment's is the provincial committee's (Art. 19.1).
 		{"ListSanctionProposals", "OODDDDHDDHDHU", func(c context.Context, f *authzFixture, cl clients) error {
 			res, err := cl.eval.ListSanctionProposals(c, &accountabilityv1.ListSanctionProposalsRequest{ProvinceUnitId: province, Year: 2024})
-			return found(err, slices.ContainsFunc(res.GetProposals(), func(p *accountabilityv1.SanctionProposal) bool { return p.GetId() == f.proposal }))
+			return authtest.Found(err, slices.ContainsFunc(res.GetProposals(), func(p *accountabilityv1.SanctionProposal) bool { return p.GetId() == f.proposal }))
 		}},
 		{"DecideSanctionProposal", "DADDDDHDDHDHU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.eval.DecideSanctionProposal(c, &accountabilityv1.DecideSanctionProposalRequest{Id: f.proposal, Approve: true, Note: "Đồng ý"})
@@ -233,17 +231,6 @@ type authzFixture struct {
 	proposal    string
 }
 
-// found turns a look-up into the matrix's terms: the thing there is OK, missing is NotFound.
-func found(err error, there bool) error {
-	if err != nil {
-		return err
-	}
-	if !there {
-		return status.Error(codes.NotFound, "not there")
-	}
-	return nil
-}
-
 // TestAuthorisationMatrix walks every RPC of AccountabilityService, ExplanationService and
 // EvaluationService for every role, on its own unit's explanation and evaluation and on
 // another unit's (issue 5 item 10), against the table above.
@@ -257,17 +244,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 			t.Fatalf("%s: %d expectations for %d callers", r.rpc, len(r.want), len(authzCallers))
 		}
 	}
-	for _, sd := range []protoreflect.ServiceDescriptor{
+	authtest.RequireEveryMethod(t, func(m string) bool { return covered[m] },
 		accountabilityv1.File_par_accountability_v1_accountability_proto.Services().ByName("AccountabilityService"),
 		accountabilityv1.File_par_accountability_v1_explanations_proto.Services().ByName("ExplanationService"),
 		accountabilityv1.File_par_accountability_v1_evaluations_proto.Services().ByName("EvaluationService"),
-	} {
-		for i := range sd.Methods().Len() {
-			if m := sd.Methods().Get(i); !covered[string(m.Name())] {
-				t.Errorf("%s.%s is not in the authorisation matrix", sd.Name(), m.Name())
-			}
-		}
-	}
+	)
 
 	dir := thaiBinhDirectory()
 	dir.units[vuThu], dir.units[tanHoa], dir.parents[vuThu], dir.parents[tanHoa] = true, true, province, vuThu
@@ -334,30 +315,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 					tok = h.tokenFor(t, c.p.UserID, c.p.UnitID, c.p.Roles...)
 				}
 				err := r.call(ctx(t, tok), f, cl)
-				code := status.Code(err)
-				switch want := r.want[i]; want {
-				case 'O':
-					if err != nil {
-						t.Errorf("%v, want OK", err)
-					}
-				case 'A':
-					if code == codes.NotFound || code == codes.PermissionDenied || code == codes.Unauthenticated ||
-						code == codes.Internal || code == codes.Unknown {
-						t.Errorf("%v, want past authorisation", err)
-					}
-				case 'D':
-					if code != codes.PermissionDenied {
-						t.Errorf("%v, want PermissionDenied", err)
-					}
-				case 'H':
-					if code != codes.NotFound {
-						t.Errorf("%v, want NotFound", err)
-					}
-				case 'U':
-					if code != codes.Unauthenticated {
-						t.Errorf("%v, want Unauthenticated", err)
-					}
-				}
+				authtest.CheckOutcome(t, r.want[i], err)
 			})
 		}
 	}

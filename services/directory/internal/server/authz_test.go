@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/auth/authtest"
 )
 
 // authzTarget is what a call acts on: a unit, its current head tenure and a user of it.
@@ -256,25 +255,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 					ctx = e.as(t, auth.Principal{Subject: "u-" + c.role, UnitID: unit, Roles: []string{c.role}})
 				}
 				err := rpcs[name](ctx, x)
-				code := status.Code(err)
-				switch want[i] {
-				case 'O':
-					if err != nil {
-						t.Errorf("%v, want OK", err)
-					}
-				case 'A':
-					if code == codes.NotFound || code == codes.PermissionDenied || code == codes.Unauthenticated || code == codes.Internal || code == codes.Unknown {
-						t.Errorf("%v, want past authorisation", err)
-					}
-				case 'D':
-					if code != codes.PermissionDenied {
-						t.Errorf("%v, want PermissionDenied", err)
-					}
-				case 'U':
-					if code != codes.Unauthenticated {
-						t.Errorf("%v, want Unauthenticated", err)
-					}
-				}
+				authtest.CheckOutcome(t, want[i], err)
 			})
 		}
 	}

@@ -9,11 +9,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	notificationv1 "github.com/parindex/platform/proto/gen/go/par/notification/v1"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/auth/authtest"
 	"github.com/parindex/platform/services/notification/internal/inbox"
 	"github.com/parindex/platform/services/notification/internal/notice"
 	"github.com/parindex/platform/services/notification/internal/postgres"
@@ -108,7 +107,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 	}{
 		{"ListUnitInboxItems", "ODDOODDDDDOU", func(ctx context.Context) error {
 			resp, err := c.ListUnitInboxItems(ctx, &notificationv1.ListUnitInboxItemsRequest{UnitId: azJustice})
-			return found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == unitItem.ID }))
+			return authtest.Found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == unitItem.ID }))
 		}},
 		{"MarkInboxItemRead: the unit's item", "DHHOOHHDDDOU", func(ctx context.Context) error {
 			_, err := c.MarkInboxItemRead(ctx, &notificationv1.MarkInboxItemReadRequest{ItemId: unitItem.ID})
@@ -120,11 +119,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}},
 		{"ListMyInboxItems: the unit's item", "HHHOOHHDDDDU", func(ctx context.Context) error {
 			resp, err := c.ListMyInboxItems(ctx, &notificationv1.ListMyInboxItemsRequest{})
-			return found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == unitItem.ID }))
+			return authtest.Found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == unitItem.ID }))
 		}},
 		{"ListMyInboxItems: a staff member's own item", "HHHHOHHDDDDU", func(ctx context.Context) error {
 			resp, err := c.ListMyInboxItems(ctx, &notificationv1.ListMyInboxItemsRequest{})
-			return found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == ownItem.ID }))
+			return authtest.Found(err, slices.ContainsFunc(resp.GetItems(), func(it *notificationv1.InboxItem) bool { return it.GetId() == ownItem.ID }))
 		}},
 		{"WatchInbox", "OOOOOOODDDDU", func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -187,12 +186,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 			t.Fatalf("%s: %d expectations for %d callers", r.rpc, len(r.want), len(authzCallers))
 		}
 	}
-	sd := notificationv1.File_par_notification_v1_notification_proto.Services().ByName("NotificationService")
-	for i := range sd.Methods().Len() {
-		if m := sd.Methods().Get(i); !covered[string(m.Name())] {
-			t.Errorf("%s.%s is not in the authorisation matrix", sd.Name(), m.Name())
-		}
-	}
+	authtest.RequireEveryMethod(t, func(m string) bool { return covered[m] },
+		notificationv1.File_par_notification_v1_notification_proto.Services().ByName("NotificationService"))
 
 	for _, r := range rpcs {
 		for i, caller := range authzCallers {
@@ -202,42 +197,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 					ctx = e.as(ctx, t, *caller.p)
 				}
 				err := r.call(ctx)
-				code := status.Code(err)
-				switch want := r.want[i]; want {
-				case 'O':
-					if err != nil {
-						t.Errorf("%v, want OK", err)
-					}
-				case 'A':
-					if code == codes.NotFound || code == codes.PermissionDenied || code == codes.Unauthenticated ||
-						code == codes.Internal || code == codes.Unknown {
-						t.Errorf("%v, want past authorisation", err)
-					}
-				case 'D':
-					if code != codes.PermissionDenied {
-						t.Errorf("%v, want PermissionDenied", err)
-					}
-				case 'H':
-					if code != codes.NotFound {
-						t.Errorf("%v, want NotFound", err)
-					}
-				case 'U':
-					if code != codes.Unauthenticated {
-						t.Errorf("%v, want Unauthenticated", err)
-					}
-				}
+				authtest.CheckOutcome(t, r.want[i], err)
 			})
 		}
 	}
-}
-
-// found turns a list into the matrix's terms: the thing listed is OK, left out NotFound.
-func found(err error, listed bool) error {
-	if err != nil {
-		return err
-	}
-	if !listed {
-		return status.Error(codes.NotFound, "not listed")
-	}
-	return nil
 }

@@ -9,10 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
@@ -143,7 +140,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}},
 		{"GetRound", "OOOOOHOOHHU", func(ctx context.Context) error {
 			resp, err := assess.GetRound(ctx, &parscoringv1.GetRoundRequest{RoundId: r})
-			return found(err, slices.ContainsFunc(resp.GetRound().GetSubjects(), func(s *parscoringv1.RoundSubject) bool { return s.GetUnitId() == stp }))
+			return authtest.Found(err, slices.ContainsFunc(resp.GetRound().GetSubjects(), func(s *parscoringv1.RoundSubject) bool { return s.GetUnitId() == stp }))
 		}},
 		{"ListRounds", "OOOOOOOOOOU", func(ctx context.Context) error {
 			_, err := assess.ListRounds(ctx, &parscoringv1.ListRoundsRequest{})
@@ -196,7 +193,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}},
 		{"ListFeedbackCodes", "OOOOHHOOHHU", func(ctx context.Context) error {
 			resp, err := assess.ListFeedbackCodes(ctx, &parscoringv1.ListFeedbackCodesRequest{UnitId: stp})
-			return found(err, slices.ContainsFunc(resp.GetFeedbackCodes(), func(c *parscoringv1.FeedbackCode) bool { return c.GetCode() == code.GetFeedbackCode().GetCode() }))
+			return authtest.Found(err, slices.ContainsFunc(resp.GetFeedbackCodes(), func(c *parscoringv1.FeedbackCode) bool { return c.GetCode() == code.GetFeedbackCode().GetCode() }))
 		}},
 		{"RevokeFeedbackCode", "ADDADDDDDDU", func(ctx context.Context) error {
 			_, err := assess.RevokeFeedbackCode(ctx, &parscoringv1.RevokeFeedbackCodeRequest{Code: code.GetFeedbackCode().GetCode()})
@@ -286,18 +283,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 			t.Fatalf("%s: %d expectations for %d callers", row.rpc, len(row.want), len(authzCallers))
 		}
 	}
-	for _, sd := range []protoreflect.ServiceDescriptor{
+	authtest.RequireEveryMethod(t, func(m string) bool { return covered[m] },
 		parscoringv1.File_par_parscoring_v1_parscoring_proto.Services().ByName("ParScoringService"),
 		parscoringv1.File_par_parscoring_v1_methodology_proto.Services().ByName("MethodologyService"),
 		parscoringv1.File_par_parscoring_v1_assessment_proto.Services().ByName("AssessmentService"),
 		parscoringv1.File_par_parscoring_v1_results_proto.Services().ByName("ResultsService"),
-	} {
-		for i := range sd.Methods().Len() {
-			if m := sd.Methods().Get(i); !covered[string(m.Name())] {
-				t.Errorf("%s.%s is not in the authorisation matrix", sd.Name(), m.Name())
-			}
-		}
-	}
+	)
 
 	for _, row := range rpcs {
 		for i, c := range authzCallers {
@@ -308,42 +299,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 					ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+authtest.Token(t, h.signer, *c.p))
 				}
 				err := row.call(ctx)
-				got := status.Code(err)
-				switch want := row.want[i]; want {
-				case 'O':
-					if err != nil {
-						t.Errorf("%v, want OK", err)
-					}
-				case 'A':
-					if got == codes.NotFound || got == codes.PermissionDenied || got == codes.Unauthenticated ||
-						got == codes.Internal || got == codes.Unknown {
-						t.Errorf("%v, want past authorisation", err)
-					}
-				case 'D':
-					if got != codes.PermissionDenied {
-						t.Errorf("%v, want PermissionDenied", err)
-					}
-				case 'H':
-					if got != codes.NotFound {
-						t.Errorf("%v, want NotFound", err)
-					}
-				case 'U':
-					if got != codes.Unauthenticated {
-						t.Errorf("%v, want Unauthenticated", err)
-					}
-				}
+				authtest.CheckOutcome(t, row.want[i], err)
 			})
 		}
 	}
-}
-
-// found turns a list into the matrix's terms: the thing listed is OK, left out is NotFound.
-func found(err error, listed bool) error {
-	if err != nil {
-		return err
-	}
-	if !listed {
-		return status.Error(codes.NotFound, "not listed")
-	}
-	return nil
 }

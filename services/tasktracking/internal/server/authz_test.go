@@ -8,13 +8,11 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/auth/authtest"
 )
 
 // authzCaller is one row of the authorisation matrix: a principal and the occurrence it
@@ -110,7 +108,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}},
 		{"ListTasks", "OOOOOOOOHH", func(ctx context.Context, x authzTarget) error {
 			resp, err := f.client.ListTasks(ctx, &tasktrackingv1.ListTasksRequest{DocumentId: x.docID})
-			return found(err, len(resp.GetTasks()) > 0 && slices.ContainsFunc(resp.GetTasks(), func(t *tasktrackingv1.Task) bool { return t.GetId() == x.taskID }))
+			return authtest.Found(err, len(resp.GetTasks()) > 0 && slices.ContainsFunc(resp.GetTasks(), func(t *tasktrackingv1.Task) bool { return t.GetId() == x.taskID }))
 		}},
 		{"UpdateDocument", "ADDDADDDDD", func(ctx context.Context, x authzTarget) error {
 			_, err := f.client.UpdateDocument(ctx, &tasktrackingv1.UpdateDocumentRequest{
@@ -125,7 +123,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}},
 		{"ListOccurrences", "OOOOOOOOHH", func(ctx context.Context, x authzTarget) error {
 			resp, err := f.client.ListOccurrences(ctx, &tasktrackingv1.ListOccurrencesRequest{DocumentId: x.docID})
-			return found(err, slices.ContainsFunc(resp.GetOccurrences(), func(o *tasktrackingv1.Occurrence) bool { return o.GetId() == x.occID }))
+			return authtest.Found(err, slices.ContainsFunc(resp.GetOccurrences(), func(o *tasktrackingv1.Occurrence) bool { return o.GetId() == x.occID }))
 		}},
 		{"ReceiveOccurrence", "DDDDDAADHH", func(ctx context.Context, x authzTarget) error {
 			_, err := f.client.ReceiveOccurrence(ctx, &tasktrackingv1.ReceiveOccurrenceRequest{OccurrenceId: x.occID})
@@ -219,7 +217,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// and the province-wide roles see it; only STP submits it.
 		{"ListDueReports", "OOOOOOOHHH", func(ctx context.Context, x authzTarget) error {
 			resp, err := f.reports.ListDueReports(ctx, &tasktrackingv1.ListDueReportsRequest{})
-			return found(err, slices.ContainsFunc(resp.GetDueReports(), func(r *tasktrackingv1.DueReport) bool { return r.GetId() == x.dueID }))
+			return authtest.Found(err, slices.ContainsFunc(resp.GetDueReports(), func(r *tasktrackingv1.DueReport) bool { return r.GetId() == x.dueID }))
 		}},
 		{"SubmitObligationReport", "DDDDDAAHHH", func(ctx context.Context, x authzTarget) error {
 			_, err := f.reports.SubmitObligationReport(ctx, &tasktrackingv1.SubmitObligationReportRequest{DueReportId: x.dueID, Narrative: blank})
@@ -245,17 +243,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 			t.Fatalf("%s: %d expectations for %d callers", r.rpc, len(r.want), len(authzCallers))
 		}
 	}
-	for _, sd := range []protoreflect.ServiceDescriptor{
+	authtest.RequireEveryMethod(t, func(m string) bool { return covered[m] },
 		tasktrackingv1.File_par_tasktracking_v1_tasktracking_proto.Services().ByName("TaskTrackingService"),
 		tasktrackingv1.File_par_tasktracking_v1_reports_proto.Services().ByName("ProgressReportService"),
 		tasktrackingv1.File_par_tasktracking_v1_statistics_proto.Services().ByName("StatisticsService"),
-	} {
-		for i := range sd.Methods().Len() {
-			if m := sd.Methods().Get(i); !covered[string(m.Name())] {
-				t.Errorf("%s.%s is not in the authorisation matrix", sd.Name(), m.Name())
-			}
-		}
-	}
+	)
 
 	for _, r := range rpcs {
 		for i, c := range authzCallers {
@@ -265,38 +257,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 					x = coop
 				}
 				err := r.call(as(c.p), x)
-				code := status.Code(err)
-				switch want := r.want[i]; want {
-				case 'O':
-					if err != nil {
-						t.Errorf("%v, want OK", err)
-					}
-				case 'A':
-					if code == codes.NotFound || code == codes.PermissionDenied || code == codes.Unauthenticated ||
-						code == codes.Internal || code == codes.Unknown {
-						t.Errorf("%v, want past authorisation", err)
-					}
-				case 'D':
-					if code != codes.PermissionDenied {
-						t.Errorf("%v, want PermissionDenied", err)
-					}
-				case 'H':
-					if code != codes.NotFound {
-						t.Errorf("%v, want NotFound", err)
-					}
-				}
+				authtest.CheckOutcome(t, r.want[i], err)
 			})
 		}
 	}
-}
-
-// found turns a list into the matrix's terms: the thing listed is OK, left out is NotFound.
-func found(err error, listed bool) error {
-	if err != nil {
-		return err
-	}
-	if !listed {
-		return status.Error(codes.NotFound, "not listed")
-	}
-	return nil
 }
