@@ -42,6 +42,9 @@ type Config struct {
 	AuthPublicKeyFile string `env:"AUTH_PUBLIC_KEY_FILE"`
 	AuthIssuer        string `env:"AUTH_ISSUER" default:"par-dev"`
 	AuthAudience      string `env:"AUTH_AUDIENCE" default:"par-platform"`
+	// TokenCacheTTL is how long a verified bearer token is accepted without checking its
+	// signature again (never past its expiry); 0 checks every call.
+	TokenCacheTTL time.Duration `env:"TOKEN_CACHE_TTL" default:"1m"`
 	// ServiceToken is sent to the directory for calls made outside a request; calls made
 	// for a request forward the caller's token.
 	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
@@ -75,6 +78,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	if err != nil {
 		return fmt.Errorf("token verifier: %w", err)
 	}
+	// Clients send the same token call after call; its signature is checked once.
+	verifier = auth.NewCachingVerifier(verifier, cfg.TokenCacheTTL, nil)
 
 	// Database: the service's own, migrated before anything reads it.
 	pool, err := pg.Open(ctx, cfg.DatabaseURL)

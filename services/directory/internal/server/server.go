@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -41,6 +42,9 @@ type Config struct {
 	// AuthIssuer and AuthAudience are the required iss and aud.
 	AuthIssuer   string `env:"AUTH_ISSUER" default:"par-dev"`
 	AuthAudience string `env:"AUTH_AUDIENCE" default:"par-platform"`
+	// TokenCacheTTL is how long a verified bearer token is accepted without checking its
+	// signature again (never past its expiry); 0 checks every call.
+	TokenCacheTTL time.Duration `env:"TOKEN_CACHE_TTL" default:"1m"`
 }
 
 // Run serves the directory on lis until ctx ends, then stops gracefully and returns nil;
@@ -63,6 +67,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	if err != nil {
 		return err
 	}
+	// Clients send the same token call after call; its signature is checked once.
+	verifier = auth.NewCachingVerifier(verifier, cfg.TokenCacheTTL, nil)
 
 	// Database: the directory's own, migrated before anything reads it.
 	pool, err := pg.Open(ctx, cfg.DatabaseURL)

@@ -54,6 +54,9 @@ type Config struct {
 	// AuthIssuer and AuthAudience are the expected iss and aud of tokens.
 	AuthIssuer   string `env:"AUTH_ISSUER" default:"par-dev"`
 	AuthAudience string `env:"AUTH_AUDIENCE" default:"par-platform"`
+	// TokenCacheTTL is how long a verified bearer token is accepted without checking its
+	// signature again (never past its expiry); 0 checks every call.
+	TokenCacheTTL time.Duration `env:"TOKEN_CACHE_TTL" default:"1m"`
 	// DirectoryAddr is the directory's gRPC address, which resolves recipients.
 	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
 	// ServiceToken is the service's own token for the directory calls of its consumers.
@@ -138,6 +141,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	if err != nil {
 		return fmt.Errorf("auth: %w", err)
 	}
+	// Clients send the same token call after call; its signature is checked once.
+	verifier = auth.NewCachingVerifier(verifier, cfg.TokenCacheTTL, nil)
 
 	// The directory resolves recipients; consumers call it with the service's own token.
 	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})

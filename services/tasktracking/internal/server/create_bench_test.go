@@ -13,8 +13,8 @@ import (
 	"time"
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
+	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
-	"github.com/parindex/platform/services/tasktracking/internal/authcache"
 	"github.com/parindex/platform/services/tasktracking/internal/directory"
 	"github.com/parindex/platform/services/tasktracking/internal/postgres"
 	"github.com/parindex/platform/services/tasktracking/internal/server"
@@ -69,7 +69,7 @@ func BenchmarkCreateTaskThroughput(b *testing.B) {
 	// The caches as deployed (their environment defaults): a caller's token is checked once
 	// and the directory asked once per unit within a minute.
 	e := startWith(b, func(c *server.Config) {
-		c.TokenCacheTTL = authcache.DefaultTTL
+		c.TokenCacheTTL = auth.DefaultTokenCacheTTL
 		c.DirectoryCacheTTL = directory.DefaultCacheTTL
 	})
 	ctx := e.as(b.Context(), b, secretariat)

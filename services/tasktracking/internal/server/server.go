@@ -28,7 +28,6 @@ import (
 	"github.com/parindex/platform/services/kit/outbox"
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/tasktracking/internal/app"
-	"github.com/parindex/platform/services/tasktracking/internal/authcache"
 	"github.com/parindex/platform/services/tasktracking/internal/directory"
 	"github.com/parindex/platform/services/tasktracking/internal/events"
 	"github.com/parindex/platform/services/tasktracking/internal/grpcapi"
@@ -125,7 +124,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		return fmt.Errorf("auth: %w", err)
 	}
 	// Clients send the same token call after call; its signature is checked once.
-	verifier = authcache.New(verifier, cfg.TokenCacheTTL, nil)
+	verifier = auth.NewCachingVerifier(verifier, cfg.TokenCacheTTL, nil)
 
 	// Directory: calls forward the caller's token, so the directory applies its rights.
 	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})

@@ -1,6 +1,7 @@
-// Package authcache remembers verified bearer tokens, so that a caller sending the same
+package auth
+
+// A caching verifier remembers verified bearer tokens, so that a caller sending the same
 // token call after call pays for one signature check, not one per call.
-package authcache
 
 import (
 	"context"
@@ -11,49 +12,47 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/parindex/platform/services/kit/auth"
 )
 
-// DefaultTTL is the longest a verified token is remembered. It bounds how long a token
+// DefaultTokenCacheTTL is the longest a verified token is remembered. It bounds how long a token
 // keeps working after its signing key is withdrawn from the JWKS; the token's own expiry
 // always ends it earlier when it comes first.
-const DefaultTTL = time.Minute
+const DefaultTokenCacheTTL = time.Minute
 
-// maxEntries bounds the memory held; when full, expired entries go, then all.
-const maxEntries = 50_000
+// maxCachedTokens bounds the memory held; when full, expired entries go, then all.
+const maxCachedTokens = 50_000
 
-// Verifier is an auth.Verifier that remembers the principal of each token its next
+// Verifier is an Verifier that remembers the principal of each token its next
 // verifier accepted, by the token's SHA-256, until the token expires or ttl passes,
 // whichever comes first. Refusals are not remembered: a token refused is checked again.
-type Verifier struct {
-	next auth.Verifier
+type CachingVerifier struct {
+	next Verifier
 	ttl  time.Duration
 	now  func() time.Time
 
 	mu      sync.Mutex
-	entries map[[sha256.Size]byte]entry
+	entries map[[sha256.Size]byte]cachedToken
 }
 
-type entry struct {
-	p     auth.Principal
+type cachedToken struct {
+	p     Principal
 	until time.Time
 }
 
-var _ auth.Verifier = (*Verifier)(nil)
+var _ Verifier = (*CachingVerifier)(nil)
 
-// New returns a Verifier in front of next, remembering tokens for at most ttl by the clock
+// NewCachingVerifier returns a CachingVerifier in front of next, remembering tokens for at most ttl by the clock
 // now (nil: the system clock). A ttl of 0 or less remembers nothing.
-func New(next auth.Verifier, ttl time.Duration, now func() time.Time) *Verifier {
+func NewCachingVerifier(next Verifier, ttl time.Duration, now func() time.Time) *CachingVerifier {
 	if now == nil {
 		now = time.Now
 	}
-	return &Verifier{next: next, ttl: ttl, now: now, entries: map[[sha256.Size]byte]entry{}}
+	return &CachingVerifier{next: next, ttl: ttl, now: now, entries: map[[sha256.Size]byte]cachedToken{}}
 }
 
 // Verify returns the principal of rawToken: the remembered one while the token is fresh,
 // otherwise next's answer.
-func (v *Verifier) Verify(ctx context.Context, rawToken string) (auth.Principal, error) {
+func (v *CachingVerifier) Verify(ctx context.Context, rawToken string) (Principal, error) {
 	if v.ttl <= 0 {
 		return v.next.Verify(ctx, rawToken)
 	}
@@ -69,7 +68,7 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (auth.Principal,
 	if err != nil {
 		return p, err
 	}
-	exp, ok := expiry(rawToken)
+	exp, ok := tokenExpiry(rawToken)
 	if !ok {
 		return p, nil // verified, but with no readable expiry: never remembered
 	}
@@ -81,24 +80,24 @@ func (v *Verifier) Verify(ctx context.Context, rawToken string) (auth.Principal,
 		return p, nil
 	}
 	v.mu.Lock()
-	if len(v.entries) >= maxEntries {
+	if len(v.entries) >= maxCachedTokens {
 		for k, old := range v.entries {
 			if !now.Before(old.until) {
 				delete(v.entries, k)
 			}
 		}
-		if len(v.entries) >= maxEntries {
+		if len(v.entries) >= maxCachedTokens {
 			clear(v.entries)
 		}
 	}
-	v.entries[key] = entry{p: clonePrincipal(p), until: until}
+	v.entries[key] = cachedToken{p: clonePrincipal(p), until: until}
 	v.mu.Unlock()
 	return p, nil
 }
 
-// expiry reads the "exp" claim of a token next has just verified (so its payload is
+// tokenExpiry reads the "exp" claim of a token next has just verified (so its payload is
 // authentic).
-func expiry(rawToken string) (time.Time, bool) {
+func tokenExpiry(rawToken string) (time.Time, bool) {
 	parts := strings.Split(rawToken, ".")
 	if len(parts) != 3 {
 		return time.Time{}, false
@@ -121,7 +120,7 @@ func expiry(rawToken string) (time.Time, bool) {
 }
 
 // clonePrincipal copies p so that a caller changing its roles cannot change the entry.
-func clonePrincipal(p auth.Principal) auth.Principal {
+func clonePrincipal(p Principal) Principal {
 	p.Roles = slices.Clone(p.Roles)
 	return p
 }

@@ -1,4 +1,4 @@
-package authcache_test
+package auth_test
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/auth/authtest"
-	"github.com/parindex/platform/services/tasktracking/internal/authcache"
 )
 
 // counting counts the tokens its verifier is asked to check.
@@ -31,7 +30,7 @@ func TestVerifierRemembersVerifiedTokens(t *testing.T) {
 	signer, real := authtest.NewIssuer(t)
 	next := &counting{Verifier: real}
 	now := time.Now()
-	v := authcache.New(next, time.Minute, func() time.Time { return now })
+	v := auth.NewCachingVerifier(next, time.Minute, func() time.Time { return now })
 	ctx := t.Context()
 	p := auth.Principal{Subject: "u1", UnitID: "0190a1b2-0000-7000-8000-000000000001", Name: "Nguyễn Văn A", Roles: []string{auth.RoleSecretariat}}
 	tok := authtest.Token(t, signer, p)
@@ -85,7 +84,7 @@ func TestVerifierRemembersVerifiedTokens(t *testing.T) {
 	// (The real verifier's clock has not moved: it accepts the token again.)
 	verify("short-lived, expired here", short, 1)
 
-	off := authcache.New(next, 0, nil)
+	off := auth.NewCachingVerifier(next, 0, nil)
 	before := next.n.Load()
 	for range 2 {
 		if _, err := off.Verify(ctx, tok); err != nil {
