@@ -13,8 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/parindex/platform/services/kit/tabular"
 	"github.com/parindex/platform/services/tasktracking/internal/importer"
 	"github.com/parindex/platform/services/tasktracking/internal/tracking"
 )
@@ -234,16 +234,17 @@ func readTable(content []byte, format ImportFormat) ([][]string, error) {
 	case FormatXLSX:
 		rows, err = importer.ReadXLSX(bytes.NewReader(content))
 	case FormatCSV:
-		if !utf8.Valid(content) {
-			return nil, tracking.ValidationError{Field: fieldContent, Reason: "Tệp CSV phải được lưu với bảng mã UTF-8"}
-		}
 		rows, err = importer.ReadCSV(bytes.NewReader(content))
 	default:
 		return nil, tracking.ValidationError{Field: "format", Reason: "Định dạng tệp phải là CSV hoặc XLSX"}
 	}
+	var notUTF8 *tabular.NotUTF8Error
 	switch {
 	case errors.Is(err, importer.ErrTooManyRows):
 		return nil, tracking.ValidationError{Field: fieldContent, Reason: sentence(err.Error())}
+	case errors.As(err, &notUTF8):
+		// The reader names the line of the first bad byte, which the person can find.
+		return nil, tracking.ValidationError{Field: fieldContent, Reason: sentence(notUTF8.Error())}
 	case err != nil:
 		// The reader's cause (a zip or CSV syntax error) is English and technical; the person
 		// needs to know which kind of file was expected.
