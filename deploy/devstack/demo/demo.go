@@ -1,6 +1,15 @@
 // Package demo loads the demonstration data drawn from the seed documents (the Tuyên Quang
 // province, its departments and districts with fictitious heads and users, and the tasks of
-// plan 56/KH-UBND) through the services' public gRPC APIs. Loading twice changes nothing.
+// plan 56/KH-UBND; the Thanh Hóa and Đồng Nai provinces as issuers of Directive 18/CT-UBND
+// and Letter 7761/UBND-HC, seeds 000 and 004, with their targets) through the services'
+// public gRPC APIs. Loading twice changes nothing.
+//
+// Where a seed lacks a fact the APIs need, the value used and its source: seed 000 shows no
+// number or date; 18/CT-UBND of 26/9/2018 is the number and date of the same directive as
+// published on hethongphapluat.com. Seed 004 prints its number as "~~776~~ 1/UBND-HC" (a
+// struck-through conversion artefact); it is read as 7761/UBND-HC. Their targets name the
+// province itself as scope: the demo has neither province's departments or districts, and a
+// tier scope (SCOPE_LEVEL_DISTRICT) would count Tuyên Quang's units.
 package demo
 
 import (
