@@ -64,6 +64,9 @@ func (s *ResultsServer) status(ctx context.Context, err error, prefix string) er
 var readsAnyUnit = []string{auth.RoleSecretariat, auth.RoleAppraiser, auth.RoleLeadership, auth.RoleService}
 
 // authorizeUnit lets province-wide roles read any unit, and a unit's people their own.
+// Another unit's results are NotFound, worded as for a unit with no results, so that the
+// answer does not tell whether that unit was scored (the platform's rule for another unit's
+// objects); the public routes are where anyone reads published figures.
 func authorizeUnit(ctx context.Context, unitID string) error {
 	p, err := authorize(ctx)
 	if err != nil {
@@ -72,7 +75,7 @@ func authorizeUnit(ctx context.Context, unitID string) error {
 	if p.HasRole(readsAnyUnit...) || (p.UnitID != "" && strings.EqualFold(p.UnitID, unitID)) {
 		return nil
 	}
-	return errPermissionDenied
+	return fmt.Errorf("results of unit %s for a caller of unit %q: %w", unitID, p.UnitID, results.ErrNotFound)
 }
 
 // PublishResults computes and freezes results. Secretariat (or a service on its behalf) only.

@@ -212,8 +212,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 
 		// ResultsService: the secretariat publishes; results are published figures, so every
 		// caller reads rankings, and a unit's own scorecard, history and gaps are its own
-		// people's and the province-wide roles' (another unit's: PermissionDenied; the public
-		// routes show the published scorecard to anyone).
+		// people's and the province-wide roles' (another unit's: NotFound, as if it had no
+		// results; the public routes show the published scorecard to anyone).
 		{"PublishResults", "ADDADDDDDDU", func(ctx context.Context) error {
 			_, err := results.PublishResults(ctx, &parscoringv1.PublishResultsRequest{Year: 2023, CriteriaSetId: dset.GetCriteriaSet().GetId(),
 				Subjects: []*parscoringv1.SubjectScores{scores(stp, "6", "3", "80")}})
@@ -237,7 +237,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			_, err := results.ListResultSnapshots(ctx, &parscoringv1.ListResultSnapshotsRequest{})
 			return err
 		}},
-		{"GetScorecard", "OOOOODOODDU", func(ctx context.Context) error {
+		{"GetScorecard", "OOOOOHOOHHU", func(ctx context.Context) error {
 			_, err := results.GetScorecard(ctx, &parscoringv1.GetScorecardRequest{UnitId: stp, Year: 2023})
 			return err
 		}},
@@ -245,11 +245,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 			_, err := results.ListRankings(ctx, &parscoringv1.ListRankingsRequest{Year: 2023, SubjectKind: "department"})
 			return err
 		}},
-		{"GetHistory", "OOOOODOODDU", func(ctx context.Context) error {
+		{"GetHistory", "OOOOOHOOHHU", func(ctx context.Context) error {
 			_, err := results.GetHistory(ctx, &parscoringv1.GetHistoryRequest{UnitId: stp})
 			return err
 		}},
-		{"GetGapAnalysis", "OOOOODOODDU", func(ctx context.Context) error {
+		{"GetGapAnalysis", "OOOOOHOOHHU", func(ctx context.Context) error {
 			_, err := results.GetGapAnalysis(ctx, &parscoringv1.GetGapAnalysisRequest{UnitId: stp, Year: 2023})
 			return err
 		}},
@@ -257,7 +257,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			_, err := results.ListBiggestMovers(ctx, &parscoringv1.ListBiggestMoversRequest{Year: 2023, SubjectKind: "department"})
 			return err
 		}},
-		{"ExportScorecard", "OOOOODOODDU", func(ctx context.Context) error {
+		{"ExportScorecard", "OOOOOHOOHHU", func(ctx context.Context) error {
 			_, err := results.ExportScorecard(ctx, &parscoringv1.ExportScorecardRequest{UnitId: stp, Year: 2023})
 			return err
 		}},

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -175,8 +176,12 @@ func TestPublishResults(t *testing.T) {
 			sc.GetNodes()[1].GetScoreChange() != "-2.00" || sc.GetNodes()[1].GetPeerMean() != "4.50" || sc.GetNodes()[1].GetIndexPercent() != "66.67" {
 			t.Errorf("scorecard %v", sc)
 		}
-		if _, err := results.GetScorecard(h.asUnit(t, b), &parscoringv1.GetScorecardRequest{UnitId: a, Year: 2024}); code(err) != codes.PermissionDenied {
-			t.Errorf("other unit: err = %v, want PermissionDenied", err)
+		// Another unit's scorecard is NotFound with the very answer a unit without results
+		// gets, so that it tells nothing about that unit.
+		_, other := results.GetScorecard(h.asUnit(t, b), &parscoringv1.GetScorecardRequest{UnitId: a, Year: 2024})
+		_, none := results.GetScorecard(h.as(t, auth.RoleSecretariat), &parscoringv1.GetScorecardRequest{UnitId: uuid.NewString(), Year: 2024})
+		if code(other) != codes.NotFound || status.Convert(other).Message() != status.Convert(none).Message() {
+			t.Errorf("other unit: err = %v, want NotFound as for a unit without results (%v)", other, none)
 		}
 		if _, err := results.GetScorecard(h.as(t), &parscoringv1.GetScorecardRequest{UnitId: a, Year: 2024}); code(err) != codes.Unauthenticated {
 			t.Errorf("no token: err = %v, want Unauthenticated", err)
