@@ -121,139 +121,161 @@ const historyYears = 3
 // (Art. 17), storing draft results: the secretariat those of the heads of departments and
 // districts (Art. 20.3) and, in two-tier government, of communes under the province; the
 // head of a district those of the chairmen of the communes under it (Art. 17.2, 21.4).
-// Anyone else, and a head with no commune index to evaluate, gets ErrForbidden.
+// Anyone else, and a head with no commune index to evaluate, gets ErrForbidden. The units'
+// places in the tree and their heads come from the directory before the transaction.
 func (s *Explanations) EvaluateHeads(ctx context.Context, actor Actor, province string, year int) ([]evaluation.HeadEvaluation, error) {
 	if !actor.Has(roleSecretariat, roleUnitHead, roleLeadership) {
 		return nil, ErrForbidden
 	}
 	province = strings.ToLower(province)
 	var out []evaluation.HeadEvaluation
-	err := s.evalTx(ctx, func(tx EvaluationTx) error {
-		units, err := tx.UnitResults(ctx, year)
-		if err != nil {
+	// The head in office at the end of the year evaluated answers for it (policy "head_on":
+	// "year_end"; Art. 2.4: an acting head counts).
+	err := s.withFacts(ctx, fmt.Sprintf("%d-12-31", year), func(f *unitFacts) error {
+		out = nil
+		return s.evalTx(ctx, func(tx EvaluationTx) error {
+			var err error
+			out, err = s.evaluateHeads(ctx, tx, f, actor, province, year)
 			return err
-		}
-		if units, err = s.unitsOf(ctx, province, units); err != nil {
-			return err
-		}
-		var mine []UnitIndex
-		var replace []string
-		for _, u := range units {
-			ok, err := s.mayEvaluate(ctx, actor, province, u.UnitID, u.Kind)
-			if err != nil {
-				return err
-			}
-			if ok {
-				mine = append(mine, u)
-				replace = append(replace, u.UnitID)
-			}
-		}
-		existing, err := tx.Evaluations(ctx, province, year)
-		if err != nil {
-			return err
-		}
-		seen := 0
-		for _, e := range existing {
-			ok, err := s.mayEvaluate(ctx, actor, province, e.UnitID, e.UnitKind)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue
-			}
-			seen++
-			if !e.PublishTime.IsZero() {
-				return evaluation.ErrAlreadyPublished
-			}
-			replace = append(replace, e.UnitID)
-		}
-		if len(mine) == 0 && seen == 0 && !actor.Has(roleSecretariat) {
-			return ErrForbidden
-		}
-		units = mine
-		policy, _, _, err := policyInForce(ctx, tx, province)
-		if err != nil {
-			return err
-		}
-		m, err := tx.MatrixInForce(ctx, province, year)
-		if err != nil && !errors.Is(err, responsibility.ErrNotFound) {
-			return err
-		}
-		// The provincial index of the year and the years before, as the Ministry published it.
-		prov := map[int]map[string]explanation.NodeFigure{}
-		for y := year; y > year-historyYears; y-- {
-			r, err := tx.Result(ctx, y, "province", province)
-			if errors.Is(err, explanation.ErrNotFound) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			prov[y] = map[string]explanation.NodeFigure{}
-			for _, n := range r.Nodes {
-				prov[y][n.Code] = n
-			}
-		}
-		now := s.clock()
-		for _, u := range units {
-			in := evaluation.Input{Year: year, UnitKind: u.Kind}
-			if c, ok := explanation.Cents(u.Index); ok {
-				in.Index, in.HasIndex = float64(c)/100, true
-			}
-			if u.Kind != unitKindCommune {
-				for _, e := range m.Entries {
-					if e.OwnerUnitID != u.UnitID {
-						continue
-					}
-					it := evaluation.Item{NodeCode: e.NodeCode}
-					for y := year; y > year-historyYears; y-- {
-						n, ok := prov[y][e.NodeCode]
-						if !ok {
-							continue
-						}
-						it.Bonus = it.Bonus || n.Bonus
-						tr, atMax := trend(n)
-						h := evaluation.ItemYear{Year: y, Trend: tr, AtMax: atMax}
-						if tr == evaluation.TrendFell {
-							if h.Cause, h.ExplanationID, err = tx.DeterminedCause(ctx, y, e.NodeCode, u.UnitID); err != nil {
-								return err
-							}
-						}
-						it.History = append(it.History, h)
-					}
-					in.Items = append(in.Items, it)
-				}
-			}
-			res, err := policy.Evaluate(in)
-			if errors.Is(err, evaluation.ErrNoIndex) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			// The head in office at the end of the year evaluated answers for it (policy
-			// "head_on": "year_end"; Art. 2.4: an acting head counts).
-			head, err := s.heads.HeadOnDate(ctx, u.UnitID, fmt.Sprintf("%d-12-31", year))
-			if err != nil && !errors.Is(err, ErrUnknownUnit) {
-				return fmt.Errorf("head of %s: %w", u.UnitID, err)
-			}
-			out = append(out, evaluation.HeadEvaluation{
-				ID: uuid.NewString(), ProvinceUnitID: province, Year: year, UnitID: u.UnitID, UnitKind: u.Kind,
-				HeadUserID: head.UserID, HeadName: head.Name, Result: res, Input: in, PolicyVersion: policy.Version, CreateTime: now,
-			})
-		}
-		return tx.ReplaceDraftEvaluations(ctx, province, year, replace, out, actor)
+		})
 	})
 	return out, err
+}
+
+// evaluateHeads is EvaluateHeads within its transaction, on resolved facts.
+func (s *Explanations) evaluateHeads(ctx context.Context, tx EvaluationTx, f *unitFacts, actor Actor, province string, year int) ([]evaluation.HeadEvaluation, error) {
+	units, err := tx.UnitResults(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := tx.Evaluations(ctx, province, year)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, u := range units {
+		ids = append(ids, u.UnitID)
+	}
+	for _, e := range existing {
+		ids = append(ids, e.UnitID)
+	}
+	if lacking := f.lacking(ids...); len(lacking) > 0 {
+		return nil, &unresolvedError{units: lacking}
+	}
+	if units, err = s.unitsOf(ctx, f, province, units); err != nil {
+		return nil, err
+	}
+	var mine []UnitIndex
+	var replace, mineIDs []string
+	for _, u := range units {
+		ok, err := mayEvaluate(f, actor, province, u.UnitID, u.Kind)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			mine = append(mine, u)
+			mineIDs = append(mineIDs, u.UnitID)
+			replace = append(replace, u.UnitID)
+		}
+	}
+	if lacking := f.lackingHeads(mineIDs...); len(lacking) > 0 {
+		return nil, &unresolvedError{heads: lacking}
+	}
+	seen := 0
+	for _, e := range existing {
+		ok, err := mayEvaluate(f, actor, province, e.UnitID, e.UnitKind)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		seen++
+		if !e.PublishTime.IsZero() {
+			return nil, evaluation.ErrAlreadyPublished
+		}
+		replace = append(replace, e.UnitID)
+	}
+	if len(mine) == 0 && seen == 0 && !actor.Has(roleSecretariat) {
+		return nil, ErrForbidden
+	}
+	policy, _, _, err := policyInForce(ctx, tx, province)
+	if err != nil {
+		return nil, err
+	}
+	m, err := tx.MatrixInForce(ctx, province, year)
+	if err != nil && !errors.Is(err, responsibility.ErrNotFound) {
+		return nil, err
+	}
+	// The provincial index of the year and the years before, as the Ministry published it.
+	prov := map[int]map[string]explanation.NodeFigure{}
+	for y := year; y > year-historyYears; y-- {
+		r, err := tx.Result(ctx, y, "province", province)
+		if errors.Is(err, explanation.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		prov[y] = map[string]explanation.NodeFigure{}
+		for _, n := range r.Nodes {
+			prov[y][n.Code] = n
+		}
+	}
+	now := s.clock()
+	var out []evaluation.HeadEvaluation
+	for _, u := range mine {
+		in := evaluation.Input{Year: year, UnitKind: u.Kind}
+		if c, ok := explanation.Cents(u.Index); ok {
+			in.Index, in.HasIndex = float64(c)/100, true
+		}
+		if u.Kind != unitKindCommune {
+			for _, e := range m.Entries {
+				if e.OwnerUnitID != u.UnitID {
+					continue
+				}
+				it := evaluation.Item{NodeCode: e.NodeCode}
+				for y := year; y > year-historyYears; y-- {
+					n, ok := prov[y][e.NodeCode]
+					if !ok {
+						continue
+					}
+					it.Bonus = it.Bonus || n.Bonus
+					tr, atMax := trend(n)
+					h := evaluation.ItemYear{Year: y, Trend: tr, AtMax: atMax}
+					if tr == evaluation.TrendFell {
+						if h.Cause, h.ExplanationID, err = tx.DeterminedCause(ctx, y, e.NodeCode, u.UnitID); err != nil {
+							return nil, err
+						}
+					}
+					it.History = append(it.History, h)
+				}
+				in.Items = append(in.Items, it)
+			}
+		}
+		res, err := policy.Evaluate(in)
+		if errors.Is(err, evaluation.ErrNoIndex) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		head := f.heads[u.UnitID]
+		out = append(out, evaluation.HeadEvaluation{
+			ID: uuid.NewString(), ProvinceUnitID: province, Year: year, UnitID: u.UnitID, UnitKind: u.Kind,
+			HeadUserID: head.UserID, HeadName: head.Name, Result: res, Input: in, PolicyVersion: policy.Version, CreateTime: now,
+		})
+	}
+	return out, tx.ReplaceDraftEvaluations(ctx, province, year, replace, out, actor)
 }
 
 // unitsOf keeps the units of the province: results of every province arrive on one
 // stream, and a head is evaluated by their own province's committee on its policy (Art. 4).
 // A unit the directory does not know is left out with a warning: nobody could be named.
-func (s *Explanations) unitsOf(ctx context.Context, province string, units []UnitIndex) ([]UnitIndex, error) {
+func (s *Explanations) unitsOf(ctx context.Context, f *unitFacts, province string, units []UnitIndex) ([]UnitIndex, error) {
 	var out []UnitIndex
 	for _, u := range units {
-		p, err := s.heads.ProvinceOf(ctx, u.UnitID)
+		p, err := f.provinceOf(u.UnitID)
 		if errors.Is(err, ErrUnknownUnit) {
 			s.log.WarnContext(ctx, "published index of a unit the directory does not know", slog.String("unit", u.UnitID))
 			continue
@@ -266,6 +288,24 @@ func (s *Explanations) unitsOf(ctx context.Context, province string, units []Uni
 		}
 	}
 	return out, nil
+}
+
+// evaluationUnits returns the unit ids of evaluations.
+func evaluationUnits(evs []evaluation.HeadEvaluation) []string {
+	var ids []string
+	for _, e := range evs {
+		ids = append(ids, e.UnitID)
+	}
+	return ids
+}
+
+// proposalUnits returns the unit ids of proposals.
+func proposalUnits(ps []evaluation.SanctionProposal) []string {
+	var ids []string
+	for _, p := range ps {
+		ids = append(ids, p.UnitID)
+	}
+	return ids
 }
 
 // ListEvaluations returns a year's evaluations: all of them to the secretariat and the
@@ -284,6 +324,18 @@ func (s *Explanations) ListEvaluations(ctx context.Context, actor Actor, provinc
 	if err != nil || actor.Has(roleSecretariat, roleLeadership) {
 		return evs, err
 	}
+	var communes []string
+	if actor.Has(roleUnitHead) {
+		for _, e := range evs {
+			if e.UnitKind == unitKindCommune {
+				communes = append(communes, e.UnitID)
+			}
+		}
+	}
+	f := newUnitFacts("")
+	if err := s.resolve(ctx, f, communes); err != nil {
+		return nil, err
+	}
 	var out []evaluation.HeadEvaluation
 	for _, e := range evs {
 		if !e.PublishTime.IsZero() && e.UnitID == actor.UnitID {
@@ -293,7 +345,7 @@ func (s *Explanations) ListEvaluations(ctx context.Context, actor Actor, provinc
 		if e.UnitKind != unitKindCommune || !actor.Has(roleUnitHead) {
 			continue
 		}
-		ok, err := s.mayEvaluate(ctx, actor, province, e.UnitID, e.UnitKind)
+		ok, err := mayEvaluate(f, actor, province, e.UnitID, e.UnitKind)
 		if err != nil {
 			return nil, err
 		}
@@ -310,6 +362,7 @@ func (s *Explanations) ListEvaluations(ctx context.Context, actor Actor, provinc
 // causes (Art. 18, 19; Art. 20.4, 20.5: the Department of Home Affairs proposes, the
 // committee decides). It returns the published evaluations and the year's proposals the
 // actor may list. Anyone else, and a head with no evaluation to publish, gets ErrForbidden.
+// The units' places in the tree come from the directory before the transaction.
 func (s *Explanations) PublishEvaluations(ctx context.Context, actor Actor, province string, year int) ([]evaluation.HeadEvaluation, []evaluation.SanctionProposal, error) {
 	if !actor.Has(roleSecretariat, roleUnitHead, roleLeadership) {
 		return nil, nil, ErrForbidden
@@ -317,54 +370,65 @@ func (s *Explanations) PublishEvaluations(ctx context.Context, actor Actor, prov
 	province = strings.ToLower(province)
 	var evs []evaluation.HeadEvaluation
 	var props []evaluation.SanctionProposal
-	err := s.evalTx(ctx, func(tx EvaluationTx) error {
-		all, err := tx.Evaluations(ctx, province, year)
-		if err != nil {
-			return err
-		}
-		for _, e := range all {
-			ok, err := s.mayEvaluate(ctx, actor, province, e.UnitID, e.UnitKind)
+	err := s.withFacts(ctx, "", func(f *unitFacts) error {
+		evs, props = nil, nil
+		return s.evalTx(ctx, func(tx EvaluationTx) error {
+			all, err := tx.Evaluations(ctx, province, year)
 			if err != nil {
 				return err
 			}
-			if ok {
-				evs = append(evs, e)
-			}
-		}
-		if len(evs) == 0 && !actor.Has(roleSecretariat) {
-			return ErrForbidden
-		}
-		policy, _, _, err := policyInForce(ctx, tx, province)
-		if err != nil {
-			return err
-		}
-		now := s.clock()
-		for i, e := range evs {
-			if err := tx.PublishEvaluation(ctx, e, actor, now); err != nil {
-				return err
-			}
-			if evs[i].PublishTime.IsZero() {
-				evs[i].PublishTime = now
-			}
-			prev, err := tx.PublishedTier(ctx, year-1, e.UnitID)
+			// Proposals listed at the end are of these units or of units proposed before.
+			before, err := tx.Proposals(ctx, province, year)
 			if err != nil {
 				return err
 			}
-			for _, p := range policy.Propose(e.Input, e.Result, prev) {
-				sp := evaluation.SanctionProposal{
-					ID: uuid.NewString(), ProvinceUnitID: province, Year: year, UnitID: e.UnitID, EvaluationID: e.ID,
-					HeadUserID: e.HeadUserID, HeadName: e.HeadName, Proposal: p, Status: evaluation.StatusProposed, CreateTime: now,
-				}
-				if _, err := tx.InsertProposal(ctx, sp, actor); err != nil {
+			if lacking := f.lacking(append(evaluationUnits(all), proposalUnits(before)...)...); len(lacking) > 0 {
+				return &unresolvedError{units: lacking}
+			}
+			for _, e := range all {
+				ok, err := mayEvaluate(f, actor, province, e.UnitID, e.UnitKind)
+				if err != nil {
 					return err
 				}
+				if ok {
+					evs = append(evs, e)
+				}
 			}
-		}
-		if props, err = tx.Proposals(ctx, province, year); err != nil {
+			if len(evs) == 0 && !actor.Has(roleSecretariat) {
+				return ErrForbidden
+			}
+			policy, _, _, err := policyInForce(ctx, tx, province)
+			if err != nil {
+				return err
+			}
+			now := s.clock()
+			for i, e := range evs {
+				if err := tx.PublishEvaluation(ctx, e, actor, now); err != nil {
+					return err
+				}
+				if evs[i].PublishTime.IsZero() {
+					evs[i].PublishTime = now
+				}
+				prev, err := tx.PublishedTier(ctx, year-1, e.UnitID)
+				if err != nil {
+					return err
+				}
+				for _, p := range policy.Propose(e.Input, e.Result, prev) {
+					sp := evaluation.SanctionProposal{
+						ID: uuid.NewString(), ProvinceUnitID: province, Year: year, UnitID: e.UnitID, EvaluationID: e.ID,
+						HeadUserID: e.HeadUserID, HeadName: e.HeadName, Proposal: p, Status: evaluation.StatusProposed, CreateTime: now,
+					}
+					if _, err := tx.InsertProposal(ctx, sp, actor); err != nil {
+						return err
+					}
+				}
+			}
+			if props, err = tx.Proposals(ctx, province, year); err != nil {
+				return err
+			}
+			props, err = proposalsFor(f, actor, props)
 			return err
-		}
-		props, err = s.proposalsFor(ctx, actor, props)
-		return err
+		})
 	})
 	return evs, props, err
 }
@@ -382,21 +446,25 @@ func (s *Explanations) ListProposals(ctx context.Context, actor Actor, province 
 		all, err = tx.Proposals(ctx, strings.ToLower(province), year)
 		return err
 	})
-	if err != nil {
+	if err != nil || actor.Has(roleSecretariat, roleLeadership) {
+		return all, err
+	}
+	f := newUnitFacts("")
+	if err := s.resolve(ctx, f, proposalUnits(all)); err != nil {
 		return nil, err
 	}
-	return s.proposalsFor(ctx, actor, all)
+	return proposalsFor(f, actor, all)
 }
 
 // proposalsFor keeps the proposals the actor may list: all of them for the secretariat and
 // the provincial leadership, for a unit head those it decides (Art. 19.2).
-func (s *Explanations) proposalsFor(ctx context.Context, actor Actor, all []evaluation.SanctionProposal) ([]evaluation.SanctionProposal, error) {
+func proposalsFor(f *unitFacts, actor Actor, all []evaluation.SanctionProposal) ([]evaluation.SanctionProposal, error) {
 	if actor.Has(roleSecretariat, roleLeadership) {
 		return all, nil
 	}
 	var out []evaluation.SanctionProposal
 	for _, p := range all {
-		d, err := s.decider(ctx, p)
+		d, err := decider(f, p)
 		if err != nil {
 			return nil, err
 		}
@@ -420,11 +488,11 @@ type deciderRule struct {
 // the heads of departments and districts, and on every commendation (Art. 18 names no
 // authority; the committee proposes under Art. 20.4), the provincial committee decides
 // (Art. 19.1: "Ủy ban nhân dân tỉnh …").
-func (s *Explanations) decider(ctx context.Context, p evaluation.SanctionProposal) (deciderRule, error) {
+func decider(f *unitFacts, p evaluation.SanctionProposal) (deciderRule, error) {
 	if p.Kind != evaluation.KindCommuneCriticism && p.Kind != evaluation.KindCommuneDiscipl {
 		return deciderRule{}, nil
 	}
-	return s.districtAbove(ctx, p.ProvinceUnitID, p.UnitID)
+	return districtAbove(f, p.ProvinceUnitID, p.UnitID)
 }
 
 // unitKindCommune is the unit kind of a commune People's Committee in published results.
@@ -434,8 +502,8 @@ const unitKindCommune = "commune"
 // chairman — evaluation (Art. 17.2, 21.4) and sanctions (Art. 19.2) alike: the commune's
 // parent unit in the directory. In two-tier government, where communes sit directly under
 // the province, there is no district and the provincial authority keeps it (empty rule).
-func (s *Explanations) districtAbove(ctx context.Context, province, commune string) (deciderRule, error) {
-	parent, err := s.heads.ParentOf(ctx, commune)
+func districtAbove(f *unitFacts, province, commune string) (deciderRule, error) {
+	parent, err := f.parentOf(commune)
 	if err != nil {
 		return deciderRule{}, fmt.Errorf("district of commune %s: %w", commune, err)
 	}
@@ -452,11 +520,11 @@ func (s *Explanations) districtAbove(ctx context.Context, province, commune stri
 // Art. 17.2; Art. 21.4: the district chairman evaluates, classifies and reports the results
 // to the Department of Home Affairs); every other head, and a commune chairman in two-tier
 // government, by the province, prepared by the secretariat (Art. 20.3).
-func (s *Explanations) mayEvaluate(ctx context.Context, actor Actor, province, unitID, kind string) (bool, error) {
+func mayEvaluate(f *unitFacts, actor Actor, province, unitID, kind string) (bool, error) {
 	rule := deciderRule{}
 	if kind == unitKindCommune {
 		var err error
-		if rule, err = s.districtAbove(ctx, province, unitID); err != nil {
+		if rule, err = districtAbove(f, province, unitID); err != nil {
 			return false, err
 		}
 	}
@@ -478,25 +546,30 @@ func (s *Explanations) DecideProposal(ctx context.Context, actor Actor, id strin
 		return evaluation.SanctionProposal{}, evaluation.ErrNotFound
 	}
 	var out evaluation.SanctionProposal
-	err := s.evalTx(ctx, func(tx EvaluationTx) error {
-		p, err := tx.ProposalForUpdate(ctx, strings.ToLower(id))
-		if err != nil {
+	err := s.withFacts(ctx, "", func(f *unitFacts) error {
+		return s.evalTx(ctx, func(tx EvaluationTx) error {
+			p, err := tx.ProposalForUpdate(ctx, strings.ToLower(id))
+			if err != nil {
+				return err
+			}
+			if lacking := f.lacking(p.UnitID); len(lacking) > 0 && (p.Kind == evaluation.KindCommuneCriticism || p.Kind == evaluation.KindCommuneDiscipl) {
+				return &unresolvedError{units: lacking}
+			}
+			d, err := decider(f, p)
+			if err != nil {
+				return err
+			}
+			switch {
+			case d.unitID == "" && actor.Has(roleLeadership):
+			case d.unitID != "" && actor.UnitID == d.unitID && actor.Has(roleUnitHead, roleLeadership):
+			case actor.Has(roleLeadership):
+				return ErrForbidden // listed to the leadership, decided by the district chairman
+			default:
+				return evaluation.ErrNotFound
+			}
+			out, err = tx.DecideProposal(ctx, p.ID, approve, note, actor, s.clock())
 			return err
-		}
-		d, err := s.decider(ctx, p)
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.unitID == "" && actor.Has(roleLeadership):
-		case d.unitID != "" && actor.UnitID == d.unitID && actor.Has(roleUnitHead, roleLeadership):
-		case actor.Has(roleLeadership):
-			return ErrForbidden // listed to the leadership, decided by the district chairman
-		default:
-			return evaluation.ErrNotFound
-		}
-		out, err = tx.DecideProposal(ctx, p.ID, approve, note, actor, s.clock())
-		return err
+		})
 	})
 	return out, err
 }

@@ -92,9 +92,10 @@ type HeadDirectory interface {
 	// ProvinceOf returns the province a unit belongs to (the root of its branch of the unit
 	// tree; a province is its own); ErrUnknownUnit or ErrDirectoryUnavailable.
 	ProvinceOf(ctx context.Context, unitID string) (string, error)
-	// ParentOf returns the id of the unit's parent ("" for a root); ErrUnknownUnit or
+	// Parents returns the parent id of each of ids that names a unit ("" for a root), in
+	// as few calls as the directory allows, and the ids that name none;
 	// ErrDirectoryUnavailable.
-	ParentOf(ctx context.Context, unitID string) (string, error)
+	Parents(ctx context.Context, ids []string) (parents map[string]string, missing []string, err error)
 }
 
 // Tx is the store bound to one transaction: everything a use case changes commits

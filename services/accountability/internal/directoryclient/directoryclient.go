@@ -38,36 +38,38 @@ func New(cc grpc.ClientConnInterface) *Client {
 	return &Client{units: directoryv1.NewDirectoryServiceClient(cc)}
 }
 
-// MissingUnits implements app.Directory with BatchGetUnits.
-func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, error) {
-	var missing []string
+// batchGet calls BatchGetUnits on ids, maxBatch a call, handing each response to use.
+func (c *Client) batchGet(ctx context.Context, ids []string, use func(*directoryv1.BatchGetUnitsResponse)) error {
 	for chunk := range slices.Chunk(ids, maxBatch) {
 		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
 		res, err := c.units.BatchGetUnits(callCtx, &directoryv1.BatchGetUnitsRequest{UnitIds: chunk})
 		cancel()
 		if err != nil {
-			return nil, callError("BatchGetUnits", err)
+			return callError("BatchGetUnits", err)
 		}
-		missing = append(missing, res.GetMissingUnitIds()...)
+		use(res)
 	}
-	return missing, nil
+	return nil
+}
+
+// MissingUnits implements app.Directory with BatchGetUnits.
+func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, error) {
+	var missing []string
+	err := c.batchGet(ctx, ids, func(res *directoryv1.BatchGetUnitsResponse) {
+		missing = append(missing, res.GetMissingUnitIds()...)
+	})
+	return missing, err
 }
 
 // UnitNames implements app.UnitNamer with BatchGetUnits.
 func (c *Client) UnitNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := map[string]string{}
-	for chunk := range slices.Chunk(ids, maxBatch) {
-		callCtx, cancel := context.WithTimeout(ctx, callTimeout)
-		res, err := c.units.BatchGetUnits(callCtx, &directoryv1.BatchGetUnitsRequest{UnitIds: chunk})
-		cancel()
-		if err != nil {
-			return nil, callError("BatchGetUnits", err)
-		}
+	err := c.batchGet(ctx, ids, func(res *directoryv1.BatchGetUnitsResponse) {
 		for _, u := range res.GetUnits() {
 			out[u.GetId()] = u.GetName()
 		}
-	}
-	return out, nil
+	})
+	return out, err
 }
 
 // UnitIDByCode implements app.Directory with LookupUnit.
@@ -109,8 +111,26 @@ func (c *Client) HeadOnDate(ctx context.Context, unitID, date string) (app.Head,
 // since 2025), so a longer chain is a cycle in the data.
 const maxDepth = 10
 
-// ParentOf implements app.HeadDirectory with GetUnit.
-func (c *Client) ParentOf(ctx context.Context, unitID string) (string, error) {
+// Parents implements app.HeadDirectory with BatchGetUnits.
+func (c *Client) Parents(ctx context.Context, ids []string) (map[string]string, []string, error) {
+	parents := make(map[string]string, len(ids))
+	var missing []string
+	err := c.batchGet(ctx, ids, func(res *directoryv1.BatchGetUnitsResponse) {
+		for _, u := range res.GetUnits() {
+			parents[strings.ToLower(u.GetId())] = strings.ToLower(u.GetParentId())
+		}
+		for _, id := range res.GetMissingUnitIds() {
+			missing = append(missing, strings.ToLower(id))
+		}
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return parents, missing, nil
+}
+
+// parentOf returns a unit's parent id with GetUnit.
+func (c *Client) parentOf(ctx context.Context, unitID string) (string, error) {
 	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	res, err := c.units.GetUnit(callCtx, &directoryv1.GetUnitRequest{UnitId: unitID})
@@ -125,7 +145,7 @@ func (c *Client) ParentOf(ctx context.Context, unitID string) (string, error) {
 func (c *Client) ProvinceOf(ctx context.Context, unitID string) (string, error) {
 	id := unitID
 	for range maxDepth {
-		parent, err := c.ParentOf(ctx, id)
+		parent, err := c.parentOf(ctx, id)
 		if err != nil {
 			return "", err
 		}

@@ -63,11 +63,40 @@ type fakeDirectory struct {
 	// parents maps unit ids to their parent's, for GetUnit (no entry: a root).
 	parents map[string]string
 
-	mu    sync.Mutex
-	calls []string // authorization metadata per call
+	// onCall, when set, runs at the start of every call with the method's name (e.g. to
+	// look at the caller's database while it waits for the directory).
+	onCall func(method string)
+
+	mu      sync.Mutex
+	calls   []string       // authorization metadata per BatchGetUnits call
+	methods map[string]int // calls per method
+}
+
+// called counts a call of method and runs onCall.
+func (f *fakeDirectory) called(method string) {
+	f.mu.Lock()
+	if f.methods == nil {
+		f.methods = map[string]int{}
+	}
+	f.methods[method]++
+	hook := f.onCall
+	f.mu.Unlock()
+	if hook != nil {
+		hook(method)
+	}
+}
+
+// counts returns the calls per method so far and starts counting afresh.
+func (f *fakeDirectory) counts() map[string]int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	out := f.methods
+	f.methods = map[string]int{}
+	return out
 }
 
 func (f *fakeDirectory) BatchGetUnits(ctx context.Context, req *directoryv1.BatchGetUnitsRequest) (*directoryv1.BatchGetUnitsResponse, error) {
+	f.called("BatchGetUnits")
 	md, _ := metadata.FromIncomingContext(ctx)
 	f.mu.Lock()
 	f.calls = append(f.calls, md.Get("authorization")...)
@@ -75,7 +104,7 @@ func (f *fakeDirectory) BatchGetUnits(ctx context.Context, req *directoryv1.Batc
 	res := &directoryv1.BatchGetUnitsResponse{}
 	for _, id := range req.GetUnitIds() {
 		if f.units[id] {
-			res.Units = append(res.Units, &directoryv1.Unit{Id: id})
+			res.Units = append(res.Units, &directoryv1.Unit{Id: id, ParentId: f.parents[id]})
 		} else {
 			res.MissingUnitIds = append(res.MissingUnitIds, id)
 		}
@@ -84,6 +113,7 @@ func (f *fakeDirectory) BatchGetUnits(ctx context.Context, req *directoryv1.Batc
 }
 
 func (f *fakeDirectory) LookupUnit(_ context.Context, req *directoryv1.LookupUnitRequest) (*directoryv1.LookupUnitResponse, error) {
+	f.called("LookupUnit")
 	if id, ok := f.codes[req.GetCode()]; ok {
 		return &directoryv1.LookupUnitResponse{Unit: &directoryv1.Unit{Id: id, Code: req.GetCode()}}, nil
 	}
@@ -91,6 +121,7 @@ func (f *fakeDirectory) LookupUnit(_ context.Context, req *directoryv1.LookupUni
 }
 
 func (f *fakeDirectory) GetUnit(_ context.Context, req *directoryv1.GetUnitRequest) (*directoryv1.GetUnitResponse, error) {
+	f.called("GetUnit")
 	id := req.GetUnitId()
 	for code, cid := range f.codes {
 		if cid == id {
@@ -104,6 +135,7 @@ func (f *fakeDirectory) GetUnit(_ context.Context, req *directoryv1.GetUnitReque
 }
 
 func (f *fakeDirectory) GetHeadOnDate(_ context.Context, req *directoryv1.GetHeadOnDateRequest) (*directoryv1.GetHeadOnDateResponse, error) {
+	f.called("GetHeadOnDate")
 	if !f.units[req.GetUnitId()] {
 		return nil, status.Error(codes.NotFound, "no unit")
 	}
@@ -143,6 +175,8 @@ type harness struct {
 	conn         *grpc.ClientConn
 	js           jetstream.JetStream
 	signer       *auth.Signer
+	// databaseURL is the service's database, for tests that watch its sessions.
+	databaseURL string
 }
 
 func start(t *testing.T, directoryAddr string, opts ...func(*server.Config)) *harness {
@@ -198,7 +232,7 @@ func start(t *testing.T, directoryAddr string, opts ...func(*server.Config)) *ha
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), explanations: accountabilityv1.NewExplanationServiceClient(conn), conn: conn, js: js, signer: signer}
+	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), explanations: accountabilityv1.NewExplanationServiceClient(conn), conn: conn, js: js, signer: signer, databaseURL: cfg.DatabaseURL}
 }
 
 // token mints a token with the given roles.

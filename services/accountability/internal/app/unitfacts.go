@@ -1,0 +1,166 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// unitFacts is what the directory said about the units a use case decides on: each unit's
+// parent (for the district above a commune, Art. 17.2, 19.2) and root (its province, Art.
+// 4), and the head of a unit on one date. It is read before the use case's transaction
+// opens, in bulk: a slow directory must never hold a PostgreSQL transaction, and the pooled
+// connection under it, open.
+type unitFacts struct {
+	parent   map[string]string // unit id → parent id, "" for a root
+	missing  map[string]bool   // ids the directory does not know
+	headDate string            // ISO local date the heads below were asked for
+	heads    map[string]Head   // unit id → who answered for it on headDate
+}
+
+func newUnitFacts(headDate string) *unitFacts {
+	return &unitFacts{parent: map[string]string{}, missing: map[string]bool{}, headDate: headDate, heads: map[string]Head{}}
+}
+
+// unresolvedError is returned from inside a transaction that met units (or heads) the
+// facts do not cover yet — rows committed between the resolution and the transaction, or
+// the first run that finds out which units it needs. The transaction rolls back; withFacts
+// asks the directory and runs it again.
+type unresolvedError struct {
+	units []string
+	heads []string
+}
+
+func (e *unresolvedError) Error() string {
+	return fmt.Sprintf("%d units and %d heads not resolved from the directory before the transaction", len(e.units), len(e.heads))
+}
+
+// Unwrap makes a transaction that never settles (results arriving faster than it runs) an
+// ErrDirectoryUnavailable: the caller may retry.
+func (e *unresolvedError) Unwrap() error { return ErrDirectoryUnavailable }
+
+// maxTreeDepth bounds the walk up the unit tree; a province's tree is three levels deep (two
+// since 2025), so a longer chain is a cycle in the data.
+const maxTreeDepth = 10
+
+// maxFactAttempts bounds how often withFacts re-runs a transaction that met unresolved
+// units: the first run finds the units, the second the heads, the rest absorb rows that
+// arrive concurrently.
+const maxFactAttempts = 5
+
+// lacking returns those of ids the facts do not cover (neither resolved nor known missing).
+func (f *unitFacts) lacking(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if _, ok := f.parent[id]; !ok && !f.missing[id] && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// lackingHeads returns those of ids whose head was not asked for.
+func (f *unitFacts) lackingHeads(ids ...string) []string {
+	var out []string
+	for _, id := range ids {
+		if _, ok := f.heads[id]; !ok && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// parentOf returns the unit's parent ("" for a root), or ErrUnknownUnit.
+func (f *unitFacts) parentOf(id string) (string, error) {
+	if f.missing[id] {
+		return "", fmt.Errorf("unit %s: %w", id, ErrUnknownUnit)
+	}
+	p, ok := f.parent[id]
+	if !ok {
+		return "", &unresolvedError{units: []string{id}}
+	}
+	return p, nil
+}
+
+// provinceOf returns the root of the unit's branch (a province is its own), or
+// ErrUnknownUnit when the unit or one above it is not in the directory.
+func (f *unitFacts) provinceOf(id string) (string, error) {
+	for range maxTreeDepth {
+		p, err := f.parentOf(id)
+		if err != nil {
+			return "", err
+		}
+		if p == "" {
+			return id, nil
+		}
+		id = p
+	}
+	return "", fmt.Errorf("directory: unit %s is more than %d levels below a root", id, maxTreeDepth)
+}
+
+// resolve asks the directory about ids and, level by level, their ancestors: one batch
+// call per level of the tree, however many units.
+func (s *Explanations) resolve(ctx context.Context, f *unitFacts, ids []string) error {
+	next := f.lacking(ids...)
+	for depth := 0; len(next) > 0; depth++ {
+		if depth == maxTreeDepth {
+			return fmt.Errorf("directory: units %v are more than %d levels below a root", next, maxTreeDepth)
+		}
+		parents, missing, err := s.heads.Parents(ctx, next)
+		if err != nil {
+			return fmt.Errorf("parents of %d units: %w", len(next), err)
+		}
+		for _, id := range missing {
+			f.missing[strings.ToLower(id)] = true
+		}
+		var up []string
+		for _, id := range next {
+			p, ok := parents[id]
+			if !ok {
+				f.missing[id] = true // neither found nor reported missing: nobody can be named
+				continue
+			}
+			f.parent[id] = p
+			if p != "" {
+				up = append(up, p)
+			}
+		}
+		next = f.lacking(up...)
+	}
+	return nil
+}
+
+// resolveHeads asks the directory who answered for each unit on the facts' date (Art. 2.4:
+// the acting head counts). A unit the directory does not know has no head to name.
+func (s *Explanations) resolveHeads(ctx context.Context, f *unitFacts, ids []string) error {
+	for _, id := range f.lackingHeads(ids...) {
+		h, err := s.heads.HeadOnDate(ctx, id, f.headDate)
+		if err != nil && !errors.Is(err, ErrUnknownUnit) {
+			return fmt.Errorf("head of %s on %s: %w", id, f.headDate, err)
+		}
+		f.heads[id] = h
+	}
+	return nil
+}
+
+// withFacts runs fn, a use case whose transaction needs directory facts, with the facts
+// resolved before it: when fn reports units or heads it met unresolved, they are asked for
+// outside any transaction and fn runs again, at most maxFactAttempts times.
+func (s *Explanations) withFacts(ctx context.Context, headDate string, fn func(*unitFacts) error) error {
+	f := newUnitFacts(headDate)
+	for attempt := 1; ; attempt++ {
+		err := fn(f)
+		var u *unresolvedError
+		if !errors.As(err, &u) || attempt == maxFactAttempts {
+			return err
+		}
+		if err := s.resolve(ctx, f, u.units); err != nil {
+			return err
+		}
+		if err := s.resolveHeads(ctx, f, u.heads); err != nil {
+			return err
+		}
+	}
+}
