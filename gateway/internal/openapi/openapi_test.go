@@ -3,6 +3,7 @@ package openapi
 import (
 	"encoding/json"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +56,49 @@ func TestMergeRefusesShadowing(t *testing.T) {
 	var d struct{ Paths map[string]map[string]any }
 	if err := json.Unmarshal(b, &d); err != nil || len(d.Paths["/v1/x"]) != 2 {
 		t.Errorf("merged = %s, %v; want GET and POST of /v1/x", b, err)
+	}
+}
+
+// TestQuickStartNamesRealRoutes: every route the quick start of the document's description
+// tells a portal developer to call (`GET /v1/...`) is an operation of the document, so
+// the guide cannot drift from the API it describes.
+func TestQuickStartNamesRealRoutes(t *testing.T) {
+	var doc struct {
+		Info  struct{ Description string } `json:"info"`
+		Paths map[string]map[string]any    `json:"paths"`
+	}
+	if err := json.Unmarshal(Document, &doc); err != nil {
+		t.Fatal(err)
+	}
+	refs := regexp.MustCompile("`(GET|POST|PUT|PATCH|DELETE) (/v1/[^`?\\s]+)").FindAllStringSubmatch(doc.Info.Description, -1)
+	if len(refs) < 5 {
+		t.Fatalf("quick start names %d routes; want the walk-through (token, units, document, scorecard)", len(refs))
+	}
+	// A concrete path (`/v1/published/rankings/{year}/province`) matches a template
+	// (`/v1/published/rankings/{year}/{subject_kind}`) segment by segment.
+	matches := func(path, template string) bool {
+		p, tp := strings.Split(path, "/"), strings.Split(template, "/")
+		if len(p) != len(tp) {
+			return false
+		}
+		for i := range p {
+			if p[i] != tp[i] && !strings.HasPrefix(tp[i], "{") {
+				return false
+			}
+		}
+		return true
+	}
+	for _, r := range refs {
+		method, path := strings.ToLower(r[1]), r[2]
+		found := false
+		for template, ops := range doc.Paths {
+			if ops[method] != nil && matches(path, template) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("quick start names %s %s, which the document does not have", r[1], path)
+		}
 	}
 }

@@ -2726,8 +2726,25 @@ const file_par_directory_v1_directory_proto_rawDesc = "" +
 	"\aGetUser\x12 .par.directory.v1.GetUserRequest\x1a!.par.directory.v1.GetUserResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/users/{user_id}\x12g\n" +
 	"\tListUsers\x12\".par.directory.v1.ListUsersRequest\x1a#.par.directory.v1.ListUsersResponse\"\x11\x82\xd3\xe4\x93\x02\v\x12\t/v1/users\x12z\n" +
 	"\n" +
-	"UpdateUser\x12#.par.directory.v1.UpdateUserRequest\x1a$.par.directory.v1.UpdateUserResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x04user2\x13/v1/users/{user.id}B\xe5\x02\x92A\x99\x02\x12\xb7\x01\n" +
-	"\x10PAR platform API\x12\x9d\x01REST API of the provincial administrative reform (cải cách hành chính) platform: directory, task tracking, PAR scoring, accountability and notification.2\x031.0ZO\n" +
+	"UpdateUser\x12#.par.directory.v1.UpdateUserRequest\x1a$.par.directory.v1.UpdateUserResponse\"!\x82\xd3\xe4\x93\x02\x1b:\x04user2\x13/v1/users/{user.id}B\xda\x1b\x92A\x8e\x1b\x12\xac\x1a\n" +
+	"\x10PAR platform API\x12\x92\x1aREST API of the provincial administrative reform (cải cách hành chính) platform: directory, task tracking, PAR scoring, accountability and notification.\n" +
+	"\n" +
+	"## Quick start (local platform: `make run`)\n" +
+	"\n" +
+	"1. **Get a token.** `make run` prints a development token of the Department of Home Affairs (Sở Nội vụ, role `secretariat`) as `export TOKEN=…`. For another role or unit: `make token ARGS=\"-unit-id <unit id> -roles unit_head\"` (roles: `secretariat`, `appraiser`, `leadership`, `unit_head`, `unit_staff`, `agency_system`). Agency systems use the OAuth2 client-credentials grant: `curl -u demo-agency:demo-agency-secret -d grant_type=client_credentials http://127.0.0.1:8079/oauth2/token`. In this page press **Authorize** and enter `Bearer <token>`; with curl send `Authorization: Bearer $TOKEN`.\n" +
+	"2. **Find unit ids.** `GET /v1/units?query=so noi vu` (diacritics and case ignored) returns units with their `id`; `GET /v1/units:lookup?code=TQ` finds one by code.\n" +
+	"3. **Create a plan with a task.** `POST /v1/documents` with body `{\"number\":\"12/KH-UBND\",\"kind\":\"DOCUMENT_KIND_PLAN\",\"issuer_unit_id\":\"<province id>\",\"signed_on\":\"2026-01-15\",\"title\":\"Kế hoạch CCHC năm 2026\",\"period_start_year\":2026,\"period_end_year\":2026,\"tasks\":[{\"code\":\"1\",\"group\":\"TASK_GROUP_PROCEDURES\",\"content\":\"Rà soát thủ tục hành chính\",\"lead_unit_ids\":[\"<unit id>\"],\"deadline\":{\"kind\":\"TIMING_KIND_DATE\",\"date\":\"2026-06-30\",\"text\":\"trước ngày 30/6/2026\"}}]}`. More tasks: `POST /v1/documents/{document_id}/tasks:add`; a plan's appendix table: `POST /v1/documents:import` (CSV or XLSX content, try `\"dry_run\": true` first). The lead units then see occurrences under `GET /v1/occurrences?unit_id=…`.\n" +
+	"4. **Read a scorecard.** `GET /v1/units/{unit_id}/scorecards/{year}` (the tree with score, maximum, index, year-on-year change and rank per node); published results also without a token: `GET /v1/published/units/{unit_id}/scorecards/{year}`, `GET /v1/published/rankings/{year}/province`.\n" +
+	"\n" +
+	"## Conventions\n" +
+	"\n" +
+	"- **Errors** have one JSON shape: `code` (gRPC code number), `status` (e.g. `INVALID_ARGUMENT`), `message` (Vietnamese, for people), `field_violations` (`field`, `description`, `rule`) and `trace_id` (quote it to support). Invalid input → 400 and nothing changes; missing/expired/forged token → 401; not allowed → 403; another unit's private data → 404.\n" +
+	"- **Lists** take `page_size` (default 50, at most 500) and `page_token` (the previous answer's `next_page_token`); an empty `next_page_token` means the last page.\n" +
+	"- **Updates** (`PATCH`) change only the fields named in the `update_mask` query parameter (e.g. `?update_mask=short_name`), or, without it, the fields present in the body.\n" +
+	"- **Retries**: a `POST` carrying an `Idempotency-Key` header returns the first result again and changes nothing more.\n" +
+	"- **Text** may be sent composed or decomposed: every string is normalised to Unicode NFC. Dates are `YYYY-MM-DD`, times RFC 3339, decimal figures strings with two decimals (`88.56`).\n" +
+	"- **Limits**: request bodies up to 1 MiB (evidence uploads 25 MiB), 30 s per request; public routes are rate limited per client (HTTP 429 with `Retry-After`).\n" +
+	"- Every change is kept in the audit log (`GET /v1/audit-log-entries`, secretariat). gRPC (for agency systems) serves the same operations with server reflection; see docs/AGENCIES.md.2\x031.0ZO\n" +
 	"M\n" +
 	"\x06bearer\x12C\b\x02\x12.A signed JWT: `Authorization: Bearer <token>`.\x1a\rAuthorization \x02b\f\n" +
 	"\n" +
