@@ -119,7 +119,10 @@ func (s *Service) ImportDocumentTasks(ctx context.Context, req ImportRequest) (I
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import document %q: list units: %w", req.Document.Number, err)
 	}
-	m := importer.NewMatcher(importerUnits(units))
+	draft := req.Document
+	draft.IssuerUnitID = strings.ToLower(strings.TrimSpace(draft.IssuerUnitID))
+	issuerKnown := slices.ContainsFunc(units, func(u Unit) bool { return strings.EqualFold(u.ID, draft.IssuerUnitID) })
+	m, scope := importer.ForIssuer(importerUnits(units), issuerID(units, draft.IssuerUnitID))
 	parsed, err := importer.ParseAppendix(rows, m)
 	if errors.Is(err, importer.ErrNoHeader) {
 		return ImportResult{}, tracking.ValidationError{Field: fieldContent, Reason: sentence(err.Error())}
@@ -127,11 +130,6 @@ func (s *Service) ImportDocumentTasks(ctx context.Context, req ImportRequest) (I
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import document %q: %w", req.Document.Number, err)
 	}
-
-	draft := req.Document
-	draft.IssuerUnitID = strings.ToLower(strings.TrimSpace(draft.IssuerUnitID))
-	issuerKnown := slices.ContainsFunc(units, func(u Unit) bool { return strings.EqualFold(u.ID, draft.IssuerUnitID) })
-	scope := m.ScopeOf(issuerID(units, draft.IssuerUnitID))
 
 	r := newImportReport(parsed)
 	draft.Tasks = make([]tracking.Task, 0, len(parsed.Tasks))

@@ -86,6 +86,20 @@ func (m *Matcher) ScopeOf(issuerID string) Scope {
 	return s
 }
 
+// ForIssuer returns the matcher and the scope of a document issued by unit issuerID. Names
+// are matched only among the units of the issuer's province: "Sở Nội vụ" or "UBND tỉnh"
+// exist in every province, and in a plan of Tuyên Quang they mean Tuyên Quang's. An issuer
+// not among units gives a matcher over every unit and an empty scope (the import reports
+// the unknown issuer).
+func ForIssuer(units []Unit, issuerID string) (*Matcher, Scope) {
+	all := NewMatcher(units)
+	scope := all.ScopeOf(issuerID)
+	if len(scope.units) == 0 {
+		return all, scope
+	}
+	return NewMatcher(scope.units), scope
+}
+
 // Expand returns the units a collective match stands for, in directory order:
 //
 //   - CollectiveDepartments ("các sở, ban, ngành"): every unit of kind department;

@@ -156,3 +156,36 @@ func TestScopeUnitIDsOfSeed001(t *testing.T) {
 		t.Errorf("II.1 LeadText = %q", got)
 	}
 }
+
+// TestForIssuerMatchesNamesWithinTheIssuersProvince: "Sở Nội vụ" and "UBND tỉnh" exist in
+// every province; in a document of one province they name that province's units, and the
+// other province's are neither matches nor ambiguities.
+func TestForIssuerMatchesNamesWithinTheIssuersProvince(t *testing.T) {
+	units := append(withOtherProvince(demoUnits(t)),
+		importer.Unit{ID: "HG-SNV2", Name: "Sở Nội vụ", Kind: "department", Level: "province", ParentID: "HG"})
+	for _, tc := range []struct{ issuer, text, want string }{
+		{"TQ-SNV", "Sở Nội vụ", "TQ-SNV"},
+		{"TQ", "UBND tỉnh", "TQ"},
+		{"HG", "UBND tỉnh", "HG"},
+		{"HG", "Phòng Tư pháp huyện Vị Xuyên", "HG-HUYEN-VIXUYEN-PTP"},
+	} {
+		m, _ := importer.ForIssuer(units, tc.issuer)
+		got, problems := m.Match(tc.text)
+		if len(problems) > 0 || len(got) != 1 || got[0].UnitID != tc.want {
+			t.Errorf("issuer %s: Match(%q) = %+v, problems %+v; want %s", tc.issuer, tc.text, got, problems, tc.want)
+		}
+	}
+	// A Tuyên Quang plan does not find Hà Giang's district.
+	m, _ := importer.ForIssuer(units, "TQ")
+	if got, problems := m.Match("Ủy ban nhân dân huyện Vị Xuyên"); len(problems) == 0 {
+		t.Errorf("a Tuyên Quang import matched Hà Giang's district: %+v", got)
+	}
+	// An unknown issuer still matches among every unit (the import reports the issuer).
+	m, scope := importer.ForIssuer(units, "nobody")
+	if got, _ := m.Match("Phòng Tư pháp huyện Vị Xuyên"); len(got) != 1 || got[0].UnitID != "HG-HUYEN-VIXUYEN-PTP" {
+		t.Errorf("unknown issuer: match = %+v", got)
+	}
+	if len(scope.Expand(importer.Match{Collective: importer.CollectiveDepartments})) != 0 {
+		t.Error("unknown issuer: the scope reaches units")
+	}
+}
