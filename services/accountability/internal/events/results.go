@@ -70,6 +70,11 @@ func resultFromProto(ev *parscoringv1.SubjectResultPublished) explanation.Publis
 		Total: ev.GetTotal(), MaxPoints: ev.GetMaxPoints(), IndexPercent: ev.GetIndexPercent(), PrevTotal: ev.GetPreviousTotal(),
 		Rank: int(ev.GetRank()), RankOf: int(ev.GetRankOf()),
 	}
+	if f := ev.GetNodeFigures(); f != nil {
+		r.Nodes = nodesFromColumns(f)
+		return r
+	}
+	// An event written before node_figures: one NodeResult of decimal strings per node.
 	for _, n := range ev.GetNodes() {
 		r.Nodes = append(r.Nodes, explanation.NodeFigure{
 			Code: n.GetCode(), ParentCode: n.GetParentCode(), Name: n.GetName(), Score: n.GetScore(),
@@ -77,4 +82,43 @@ func resultFromProto(ev *parscoringv1.SubjectResultPublished) explanation.Publis
 		})
 	}
 	return r
+}
+
+// nodesFromColumns turns NodeFigures' columns of hundredths into the published figures as
+// decimal text, the form stored and compared since the first events. Every node is kept,
+// held ones too: evaluations tell a score that held from one not published. A column
+// shorter than codes (empty: no figure at any node) reads as "no figure".
+func nodesFromColumns(f *parscoringv1.NodeFigures) []explanation.NodeFigure {
+	at := func(col []int64, i int) string {
+		if i >= len(col) {
+			return ""
+		}
+		return formatHundredths(col[i])
+	}
+	out := make([]explanation.NodeFigure, len(f.GetCodes()))
+	for i, code := range f.GetCodes() {
+		n := explanation.NodeFigure{Code: code, Score: at(f.GetScores(), i), MaxPoints: at(f.GetMaxPoints(), i),
+			PreviousScore: at(f.GetPreviousScores(), i)}
+		if i < len(f.GetParentCodes()) {
+			n.ParentCode = f.GetParentCodes()[i]
+		}
+		if i < len(f.GetBonus()) {
+			n.Bonus = f.GetBonus()[i]
+		}
+		out[i] = n
+	}
+	return out
+}
+
+// formatHundredths writes integer hundredths with two decimals ("12.75", "-0.50"); "" for
+// NodeFigures' no-figure marker.
+func formatHundredths(v int64) string {
+	if v == int64(parscoringv1.NodeFigures_MARKER_NO_FIGURE) {
+		return ""
+	}
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
 }

@@ -5,6 +5,7 @@ import (
 
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
 	"github.com/parindex/platform/services/kit/outbox"
+	"github.com/parindex/platform/services/parscoring/internal/methodology"
 	"github.com/parindex/platform/services/parscoring/internal/results"
 )
 
@@ -28,7 +29,9 @@ func sourceToProto(s results.Source) parscoringv1.ResultSource {
 // resultEvents is ResultsPublished followed by one SubjectResultPublished per unit of the
 // snapshot (subjects kept only for rank context have no unit and no event), preceded by
 // ResultsCorrected for a correction. Each carries every node with last year's figures beside
-// this year's, so accountability's Art. 14 trigger needs no call back.
+// this year's, so accountability's Art. 14 trigger needs no call back: as NodeFigures
+// columns of hundredths, whose encoding costs a tenth of one NodeResult of decimal strings
+// per node (a 10,000-unit publication spent more on its events than on its snapshot).
 func resultEvents(snap *results.Snapshot) []outbox.Event {
 	published := timestamppb.New(snap.PublishTime)
 	source := sourceToProto(snap.Source)
@@ -47,11 +50,17 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 		}})
 	}
 	events = append(events, outbox.Event{Subject: SubjectResultsPublished, Msg: head})
-	// Maxima are the same for every subject: formatted once.
-	maxes, prevMaxes := make([]string, len(snap.Nodes)), make([]string, len(snap.Nodes))
-	for i, n := range snap.Nodes {
-		maxes[i], prevMaxes[i] = results.Format(n.MaxPoints), results.Format(snap.PrevNodeMax(i))
+	// The node columns are the same for every subject: built once and shared by the events
+	// (marshalling only reads them).
+	n := len(snap.Nodes)
+	codes, parents, bonus := make([]string, n), make([]string, n), make([]bool, n)
+	maxes, prevMaxes := make([]methodology.Points, n), make([]methodology.Points, n)
+	for i, node := range snap.Nodes {
+		codes[i], parents[i], bonus[i] = node.Code, node.ParentCode, node.Bonus
+		maxes[i], prevMaxes[i] = node.MaxPoints, snap.PrevNodeMax(i)
 	}
+	maxCol, prevMaxCol := pointsColumn(maxes), pointsColumn(prevMaxes)
+	maxPoints := results.Format(snap.MaxPoints)
 	for _, sub := range snap.Subjects {
 		if sub.UnitID == "" {
 			continue
@@ -60,29 +69,49 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 		ev := &parscoringv1.SubjectResultPublished{
 			SnapshotId: snap.ID, Year: int32(snap.Year), SubjectKind: snap.SubjectKind, CriteriaSetId: snap.CriteriaSetID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			Source: source, Decision: snap.Decision, PublishTime: published, UnitId: sub.UnitID,
-			Total: results.Format(sub.Total), MaxPoints: results.Format(snap.MaxPoints),
+			Total: results.Format(sub.Total), MaxPoints: maxPoints,
 			IndexPercent: results.Format(results.IndexPercent(sub.Total, snap.MaxPoints)),
 			Rank:         int32(sub.Rank), RankOf: int32(sub.RankOf), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			PreviousTotal: results.Format(sub.PrevTotal), PreviousRank: int32(sub.PrevRank), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
 			PeerGroup: sub.PeerGroup, Grade: sub.Grade,
 			Version: version, SupersedesSnapshotId: snap.SupersedesID, CorrectionReason: snap.CorrectionReason,
-			Nodes: make([]*parscoringv1.NodeResult, len(snap.Nodes)),
-		}
-		for i, n := range snap.Nodes {
-			score, prevScore := sub.Scores[i], sub.PrevScores[i]
-			// Names stay out: consumers have the criteria set, and ten thousand subjects ×
-			// every node's name would double what a publication writes to the outbox.
-			ev.Nodes[i] = &parscoringv1.NodeResult{
-				Code: n.Code, ParentCode: n.ParentCode,
-				Score: results.Format(score), MaxPoints: maxes[i],
-				PreviousScore: results.Format(prevScore), PreviousMaxPoints: prevMaxes[i],
-				Bonus: n.Bonus, Rank: sub.Ranks[i], PreviousRank: sub.PrevRanks[i],
-				Fell:        score != results.NoScore && prevScore != results.NoScore && score < prevScore,
-				ScoreChange: results.Format(results.Change(score, prevScore)),
-				RankChange:  int32(results.RankChange(int(sub.Ranks[i]), int(sub.PrevRanks[i]))), // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
-			}
+			NodeFigures: &parscoringv1.NodeFigures{
+				Codes: codes, ParentCodes: parents, Bonus: bonus, MaxPoints: maxCol,
+				Scores: pointsColumn(sub.Scores), Ranks: sub.Ranks,
+				PreviousMaxPoints: prevMaxCol, PreviousScores: pointsColumn(sub.PrevScores), PreviousRanks: ranksColumn(sub.PrevRanks),
+			},
 		}
 		events = append(events, outbox.Event{Subject: SubjectSubjectResultPublished, Msg: ev})
 	}
 	return events
+}
+
+// noFigure is NodeFigures' marker of a node without a figure.
+const noFigure = int64(parscoringv1.NodeFigures_MARKER_NO_FIGURE)
+
+// pointsColumn is a NodeFigures points column: hundredths, NoScore as the marker; nil when
+// no node has a figure (e.g. last year's of a unit scored for the first time).
+func pointsColumn(p []methodology.Points) []int64 {
+	out, figures := make([]int64, len(p)), false
+	for i, v := range p {
+		if v == results.NoScore {
+			out[i] = noFigure
+			continue
+		}
+		out[i], figures = int64(v), true
+	}
+	if !figures {
+		return nil
+	}
+	return out
+}
+
+// ranksColumn is a NodeFigures ranks column: nil when no node is ranked.
+func ranksColumn(r []int32) []int32 {
+	for _, v := range r {
+		if v != 0 {
+			return r
+		}
+	}
+	return nil
 }

@@ -138,7 +138,8 @@ QN,Quảng Ninh,,90.10,64,63
 			t.Errorf("field 3: %v", n3)
 		}
 		ev := subjectEvents(t, h.js, 2017, 1)[tq]
-		if ev.GetSource() != parscoringv1.ResultSource_RESULT_SOURCE_IMPORTED || ev.GetTotal() != "80.01" || !ev.GetNodes()[2].GetFell() {
+		if ev.GetSource() != parscoringv1.ResultSource_RESULT_SOURCE_IMPORTED || ev.GetTotal() != "80.01" ||
+			ev.GetNodeFigures().GetScores()[2] != 1200 || ev.GetNodeFigures().GetPreviousScores()[2] != 1300 {
 			t.Errorf("event: %v", ev)
 		}
 		rk, err := results.ListPublishedRankings(h.as(t), &parscoringv1.ListPublishedRankingsRequest{Year: 2017, SubjectKind: "province"})

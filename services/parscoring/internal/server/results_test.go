@@ -147,18 +147,16 @@ func TestPublishResults(t *testing.T) {
 			ea.GetSource() != parscoringv1.ResultSource_RESULT_SOURCE_APPRAISED {
 			t.Errorf("A's event: %v", ea)
 		}
-		byCode := map[string]*parscoringv1.NodeResult{}
-		for _, n := range ea.GetNodes() {
-			byCode[n.GetCode()] = n
+		// Columns of hundredths, every node (2 held), nothing in the deprecated NodeResult
+		// list. 1.1 fell 6 → 4 and from 1st to 3rd; field 1 fell 10 → 8, 1st to 2nd (tied).
+		nf := ea.GetNodeFigures()
+		want := &parscoringv1.NodeFigures{
+			Codes: []string{"1", "1.1", "1.2", "2"}, ParentCodes: []string{"", "1", "1", ""}, Bonus: []bool{false, false, false, false},
+			MaxPoints: []int64{1000, 600, 400, 90_00}, Scores: []int64{800, 400, 400, 80_00}, Ranks: []int32{2, 3, 1, 1},
+			PreviousMaxPoints: []int64{1000, 600, 400, 90_00}, PreviousScores: []int64{1000, 600, 400, 80_00}, PreviousRanks: []int32{1, 1, 1, 1},
 		}
-		n11 := byCode["1.1"]
-		want := &parscoringv1.NodeResult{Code: "1.1", ParentCode: "1", Score: "4.00", MaxPoints: "6.00",
-			PreviousScore: "6.00", PreviousMaxPoints: "6.00", Rank: 3, PreviousRank: 1, Fell: true, ScoreChange: "-2.00", RankChange: -2}
-		if diff := cmp.Diff(want, n11, protocmp.Transform()); diff != "" {
-			t.Errorf("node 1.1 of A (-want +got):\n%s", diff)
-		}
-		if !byCode["1"].GetFell() || byCode["2"].GetFell() || byCode["1.2"].GetFell() {
-			t.Errorf("fell flags: 1=%v 1.2=%v 2=%v", byCode["1"].GetFell(), byCode["1.2"].GetFell(), byCode["2"].GetFell())
+		if diff := cmp.Diff(want, nf, protocmp.Transform()); diff != "" || len(ea.GetNodes()) != 0 {
+			t.Errorf("A's node figures (-want +got):\n%s", diff)
 		}
 		eb := evs[b]
 		if eb.GetRank() != 1 || eb.GetPreviousRank() != 2 || eb.GetTotal() != "90.00" || eb.GetGrade() != "A" {
