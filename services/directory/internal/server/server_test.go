@@ -4,9 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -15,7 +13,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -30,10 +27,10 @@ import (
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/auth/authtest"
 	"github.com/parindex/platform/services/kit/natsx"
-	"github.com/parindex/platform/services/kit/natsx/natstest"
 	"github.com/parindex/platform/services/kit/outbox"
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
+	"github.com/parindex/platform/services/kit/svctest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -49,50 +46,16 @@ type env struct {
 
 func start(t *testing.T) env {
 	t.Helper()
-	e := env{dbURL: pgtest.URL(t, postgres.Migrations()), natsURL: natstest.Start(t)}
-	signer, _ := authtest.NewIssuer(t)
-	e.signer = signer
 	// The server reads its key the way a deployment does: from a PEM file.
-	keyFile := filepath.Join(t.TempDir(), "issuer.pem")
-	if err := os.WriteFile(keyFile, signer.PublicKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{
-		DatabaseURL:       e.dbURL,
-		NatsURL:           e.natsURL,
-		AuthPublicKeyFile: keyFile,
-		AuthIssuer:        authtest.Issuer,
-		AuthAudience:      authtest.Audience,
-	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
+	inf := svctest.New(t, postgres.Migrations())
+	e := env{dbURL: inf.Base.DatabaseURL, natsURL: inf.Base.NatsURL, signer: inf.Signer}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	go func() { done <- server.Run(ctx, cfg, log, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server.Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("server did not stop within 30 s")
-		}
-	})
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+	conn, _ := svctest.Serve(t, server.Run, server.Config{Base: inf.Base}, log,
 		// The server may still be migrating when the first call is made.
 		grpc.WithDefaultCallOptions(grpc.WaitForReady(true)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
 	e.client = directoryv1.NewDirectoryServiceClient(conn)
 	e.audit = directoryv1.NewAuditServiceClient(conn)
 	return e
