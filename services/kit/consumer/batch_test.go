@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parindex/platform/services/kit/consumer"
+	"github.com/parindex/platform/services/kit/natsx"
 )
 
 // TestBatchModeAppliesEachEventOnce publishes events before the consumer starts, so they
@@ -62,4 +64,91 @@ func TestBatchModeAppliesEachEventOnce(t *testing.T) {
 	if processed != 39 {
 		t.Errorf("processed_events rows = %d, want 39", processed)
 	}
+}
+
+// TestBatchModeReplayAppliesNothingTwice recreates the durable consumer after its events
+// were applied: JetStream delivers the whole stream again as first deliveries, and only
+// the events published since take effect; the replayed ones are recognised in
+// processed_events and acknowledged, and batches after the replay are applied normally.
+func TestBatchModeReplayAppliesNothingTwice(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var c calls
+	cfg := consumer.Config{BatchSize: 8, HandleBatch: func(ctx context.Context, tx pgx.Tx, ms []consumer.Message) error {
+		for _, m := range ms {
+			c.add(m)
+		}
+		return insertEffects(ctx, tx, ms)
+	}}
+	want := e.publishRange(t, "r", 0, 20)
+	stop := e.run(t, cfg)
+	e.waitSettled(t)
+	stop()
+	if err := e.js.DeleteConsumer(t.Context(), natsx.StreamName(producer), durable); err != nil {
+		t.Fatal(err)
+	}
+	want = append(want, e.publishRange(t, "r", 20, 30)...)
+	e.run(t, cfg)
+	e.waitSettled(t)
+	want = append(want, e.publishRange(t, "r", 30, 40)...) // after the replay
+	e.waitSettled(t)
+	if diff := cmp.Diff(want, e.effects(t)); diff != "" {
+		t.Errorf("effects (-want +got):\n%s", diff)
+	}
+	if n := len(c.get()); n != 40 {
+		t.Errorf("handler saw %d events, want 40", n)
+	}
+}
+
+// TestBatchModeShutdownGivesBackWhatItFetched stops a batch consumer while messages it has
+// fetched ahead wait behind a slow batch: they are given back, so the next run applies all
+// of them at once instead of after AckWait (an hour here), and none twice.
+func TestBatchModeShutdownGivesBackWhatItFetched(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	want := e.publishRange(t, "s", 0, 100)
+	started := make(chan struct{}, 1)
+	slow := consumer.Config{AckWait: time.Hour, BatchSize: 10, HandleBatch: func(ctx context.Context, tx pgx.Tx, ms []consumer.Message) error {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		time.Sleep(50 * time.Millisecond)
+		return insertEffects(ctx, tx, ms)
+	}}
+	stop := e.run(t, slow)
+	<-started
+	stop()
+	if got := len(e.effects(t)); got == 0 || got == 100 {
+		t.Fatalf("%d events applied before the stop; want some, not all", got)
+	}
+	fast := consumer.Config{AckWait: time.Hour, BatchSize: 10, HandleBatch: insertEffects}
+	e.run(t, fast)
+	e.waitSettled(t)
+	if diff := cmp.Diff(want, e.effects(t)); diff != "" {
+		t.Errorf("effects (-want +got):\n%s", diff)
+	}
+}
+
+// insertEffects is a batch handler's database effect.
+func insertEffects(ctx context.Context, tx pgx.Tx, ms []consumer.Message) error {
+	for _, m := range ms {
+		if err := insertEffect(ctx, tx, m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// publishRange publishes events prefix+from … prefix+(to-1), each with the body
+// "body-<id>", and returns the effects they should have.
+func (e *env) publishRange(t *testing.T, prefix string, from, to int) []string {
+	t.Helper()
+	var want []string
+	for i := from; i < to; i++ {
+		id := fmt.Sprintf("%s%03d", prefix, i)
+		e.publish(t, id, "body-"+id)
+		want = append(want, id+":body-"+id)
+	}
+	return want
 }

@@ -179,6 +179,9 @@ func Run(ctx context.Context, cfg Config) error {
 	if _, err := natsx.EnsureStream(ctx, cfg.JS, cfg.Stream); err != nil {
 		return fmt.Errorf("consumer %s: %w", cfg.Durable, err)
 	}
+	if cfg.HandleBatch != nil && cfg.BatchSize <= 0 {
+		cfg.BatchSize = DefaultBatchSize
+	}
 	cons, err := cfg.JS.CreateOrUpdateConsumer(ctx, natsx.StreamName(cfg.Stream), jetstream.ConsumerConfig{
 		Durable:        cfg.Durable,
 		FilterSubjects: filters,
@@ -188,15 +191,17 @@ func Run(ctx context.Context, cfg Config) error {
 		// Unlimited on the server: Run counts deliveries itself so that it
 		// can still write the dead letter after the last one.
 		MaxDeliver: -1,
+		// Batch mode holds up to four batches unacknowledged: the one being
+		// applied, the one gathered behind it and the iterator's buffer. With
+		// the server's default (1000) a batch of 1024 would stop all delivery
+		// until it is acknowledged, and fetching could never overlap applying.
+		MaxAckPending: maxAckPending(&cfg),
 	})
 	if err != nil {
 		return fmt.Errorf("consumer %s: create durable consumer: %w", cfg.Durable, err)
 	}
 
 	if cfg.HandleBatch != nil {
-		if cfg.BatchSize <= 0 {
-			cfg.BatchSize = DefaultBatchSize
-		}
 		if cfg.Handle == nil {
 			batch := cfg.HandleBatch
 			cfg.Handle = func(ctx context.Context, tx pgx.Tx, m Message) error { return batch(ctx, tx, []Message{m}) }
@@ -245,6 +250,16 @@ func Run(ctx context.Context, cfg Config) error {
 	stopped = true
 	mu.Unlock()
 	return runErr
+}
+
+// maxAckPending is the durable consumer's bound on unacknowledged messages:
+// the server's default (0) for one-by-one mode, which holds at most two pulls
+// of pullBatch.
+func maxAckPending(cfg *Config) int {
+	if cfg.HandleBatch == nil {
+		return 0
+	}
+	return 4 * cfg.BatchSize
 }
 
 // process handles one message and answers the server: ack, nak with delay or

@@ -48,17 +48,19 @@ INSERT INTO poison VALUES (1);`)},
 type env struct {
 	pool *pgxpool.Pool
 	js   jetstream.JetStream
+	url  string // the NATS server's
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	pool := pgtest.NewPool(t, migrations)
-	nc, js, err := natsx.Connect(t.Context(), natstest.Start(t), t.Name())
+	url := natstest.Start(t)
+	nc, js, err := natsx.Connect(t.Context(), url, t.Name())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &env{pool: pool, js: js}
+	return &env{pool: pool, js: js, url: url}
 }
 
 // publish sends body as an event with the given id ("" for none).

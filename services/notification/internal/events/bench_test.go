@@ -2,7 +2,6 @@ package events_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -10,14 +9,13 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
 	"github.com/parindex/platform/services/kit/consumer"
+	"github.com/parindex/platform/services/kit/consumer/consumertest"
 	"github.com/parindex/platform/services/kit/natsx"
 	"github.com/parindex/platform/services/kit/natsx/natstest"
 	"github.com/parindex/platform/services/kit/pg"
@@ -78,7 +76,8 @@ func BenchmarkTaskEventStream(b *testing.B) {
 	h, pool, _ := newHandlerCached(b, time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	nc, js, err := natsx.Connect(ctx, natstest.Start(b), "bench")
+	url := natstest.Start(b)
+	nc, js, err := natsx.Connect(ctx, url, "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -96,33 +95,21 @@ func BenchmarkTaskEventStream(b *testing.B) {
 	var raw, floorT, cons time.Duration
 	for b.Loop() {
 		b.StopTimer()
-		var acks []jetstream.PubAckFuture
-		for range events {
+		consumertest.Publish(b, js, events, func(int) *nats.Msg {
 			data, _ := proto.Marshal(taskAssigned(units[0], units[1], units[2]))
-			f, err := js.PublishMsgAsync(&nats.Msg{Subject: EventTaskAssignedSubject, Data: data, Header: nats.Header{}}, jetstream.WithMsgID(uuid.NewString()))
-			if err != nil {
-				b.Fatal(err)
-			}
-			acks = append(acks, f)
-		}
-		for _, f := range acks {
-			select {
-			case <-f.Ok():
-			case err := <-f.Err():
-				b.Fatal(err)
-			}
-		}
+			return &nats.Msg{Subject: EventTaskAssignedSubject, Data: data, Header: nats.Header{}}
+		})
 		b.StartTimer()
 
 		// Raw: a fresh durable consumer over this round's messages.
 		start := time.Now()
-		rawN := rawConsume(b, ctx, js, events)
+		rawN := consumertest.RawConsume(b, ctx, js, "tasktracking", events)
 		raw += time.Since(start)
 		if rawN != events {
 			b.Fatalf("raw consumed %d", rawN)
 		}
-		floorT += runUntil(b, ctx, pool, floor, events)
-		cons += runUntil(b, ctx, pool, real, events)
+		floorT += consumertest.RunUntil(b, ctx, url, floor, events)
+		cons += consumertest.RunUntil(b, ctx, url, real, events)
 	}
 	rawRate := float64(events*b.N) / raw.Seconds()
 	floorRate := float64(events*b.N) / floorT.Seconds()
@@ -134,76 +121,5 @@ func BenchmarkTaskEventStream(b *testing.B) {
 	b.ReportMetric(consRate/rawRate, "of_raw_rate")
 }
 
-// runUntil runs the durable consumer cfg until it has recorded n more processed events,
-// and returns how long that took. The durable consumer outlives the run, so each round
-// reads only its own messages.
-func runUntil(b *testing.B, ctx context.Context, pool *pgxpool.Pool, cfg consumer.Config, n int) time.Duration {
-	b.Helper()
-	countSQL := `SELECT count(*) FROM processed_events WHERE consumer = $1`
-	var before int
-	if err := pool.QueryRow(ctx, countSQL, cfg.Durable).Scan(&before); err != nil {
-		b.Fatal(err)
-	}
-	start := time.Now()
-	cctx, ccancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- consumer.Run(cctx, cfg) }()
-	for {
-		var got int
-		if err := pool.QueryRow(ctx, countSQL, cfg.Durable).Scan(&got); err != nil {
-			b.Fatal(err)
-		}
-		if got-before >= n {
-			break
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	took := time.Since(start)
-	ccancel()
-	if err := <-done; err != nil {
-		b.Fatal(err)
-	}
-	return took
-}
-
 // EventTaskAssignedSubject is the subject benchmarks publish on.
 const EventTaskAssignedSubject = "tasktracking.v1.task.assigned"
-
-// rawConsume pulls n new messages through a fresh durable consumer starting at the stream's
-// last n messages, acking each, and returns how many it got.
-func rawConsume(b *testing.B, ctx context.Context, js jetstream.JetStream, n int) int {
-	b.Helper()
-	s, err := js.Stream(ctx, "TASKTRACKING")
-	if err != nil {
-		b.Fatal(err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	startSeq := info.State.LastSeq - uint64(n) + 1
-	c, err := s.CreateOrUpdateConsumer(ctx, jetstream.ConsumerConfig{
-		Durable: fmt.Sprintf("raw-%d", startSeq), AckPolicy: jetstream.AckExplicitPolicy,
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: startSeq,
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	got := 0
-	for got < n {
-		batch, err := c.Fetch(min(500, n-got), jetstream.FetchMaxWait(5*time.Second))
-		if err != nil {
-			b.Fatal(err)
-		}
-		for msg := range batch.Messages() {
-			if err := msg.Ack(); err != nil {
-				b.Fatal(err)
-			}
-			got++
-		}
-		if batch.Error() != nil {
-			b.Fatal(batch.Error())
-		}
-	}
-	return got
-}
