@@ -47,10 +47,11 @@ type TxStore interface {
 	CopyNew(ctx context.Context, items []inbox.Item, ds []notice.Delivery) error
 	// Subscriptions returns the active webhook subscriptions.
 	Subscriptions(ctx context.Context) ([]notice.Subscription, error)
-	// Watch starts an escalation watch unless one with its key exists.
-	Watch(ctx context.Context, w Watch) error
-	// React ends the waiting watch with key.
-	React(ctx context.Context, key string, at time.Time) error
+	// Watches applies a batch's escalation watches and reactions, one statement each:
+	// first it ends the waiting watches of the reacted keys, then it starts the watches
+	// whose keys have none yet, each in its Reacted state (app.watchPlan keeps the events'
+	// order).
+	Watches(ctx context.Context, reacted []string, started []Watch, at time.Time) error
 }
 
 // Watch is an escalation watch: the message the secretariat gets when nobody reacts by Due.
@@ -58,6 +59,43 @@ type Watch struct {
 	Key, SourceEventID, EventType string
 	Message                       notice.Message
 	Due, Since                    time.Time
+	// Reacted starts the watch already ended: a later event of the same batch reacted.
+	Reacted bool
+}
+
+// watchPlan collects a batch's watches and reactions in event order, so that they can be
+// written in two statements with the effect of one per event: a reaction ends a watch that
+// was waiting before the batch (whatever its place in the batch), and a watch the batch
+// starts only if a reaction comes after it.
+type watchPlan struct {
+	reacted []string // keys reacted to, each once
+	started []Watch  // the first watch of each key
+	seenR   map[string]bool
+	byKey   map[string]int // index in started
+}
+
+func (p *watchPlan) watch(w Watch) {
+	if _, ok := p.byKey[w.Key]; ok {
+		return // a watch whose key exists starts nothing
+	}
+	if p.byKey == nil {
+		p.byKey = map[string]int{}
+	}
+	p.byKey[w.Key] = len(p.started)
+	p.started = append(p.started, w)
+}
+
+func (p *watchPlan) react(key string) {
+	if i, ok := p.byKey[key]; ok {
+		p.started[i].Reacted = true
+	}
+	if !p.seenR[key] {
+		if p.seenR == nil {
+			p.seenR = map[string]bool{}
+		}
+		p.seenR[key] = true
+		p.reacted = append(p.reacted, key)
+	}
 }
 
 // Event is one event to notify about.
@@ -123,6 +161,7 @@ type planned struct {
 func (s *Service) notify(ctx context.Context, tx TxStore, evs []Event, fresh bool) error {
 	var (
 		todo    []planned
+		watches watchPlan
 		subs    []notice.Subscription
 		subsOK  bool
 		userIDs []string
@@ -139,9 +178,7 @@ func (s *Service) notify(ctx context.Context, tx TxStore, evs []Event, fresh boo
 		// Reactions and watches keep the order of the events: a reaction ends only a watch
 		// started before it.
 		if rule.Reaction != "" {
-			if err := tx.React(ctx, rule.Reaction+":"+watchID(rule.Reaction, ev.Facts), now); err != nil {
-				return fmt.Errorf("record reaction to %s: %w", ev.ID, err)
-			}
+			watches.react(rule.Reaction + ":" + watchID(rule.Reaction, ev.Facts))
 			continue
 		}
 		if !subsOK {
@@ -172,11 +209,13 @@ func (s *Service) notify(ctx context.Context, tx TxStore, evs []Event, fresh boo
 			if err != nil {
 				return err
 			}
-			w := Watch{Key: rule.Escalate + ":" + watchID(rule.Escalate, ev.Facts), SourceEventID: ev.ID, EventType: ev.Type,
-				Message: m, Due: now.Add(s.opts.EscalateAfter), Since: now}
-			if err := tx.Watch(ctx, w); err != nil {
-				return fmt.Errorf("event %s: %w", ev.ID, err)
-			}
+			watches.watch(Watch{Key: rule.Escalate + ":" + watchID(rule.Escalate, ev.Facts), SourceEventID: ev.ID, EventType: ev.Type,
+				Message: m, Due: now.Add(s.opts.EscalateAfter), Since: now})
+		}
+	}
+	if len(watches.reacted)+len(watches.started) > 0 {
+		if err := tx.Watches(ctx, watches.reacted, watches.started, now); err != nil {
+			return fmt.Errorf("%d events: %w", len(evs), err)
 		}
 	}
 	modes, err := tx.Modes(ctx, userIDs, types)

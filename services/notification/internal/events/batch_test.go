@@ -5,6 +5,9 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/proto"
+
+	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 
 	"github.com/parindex/platform/services/kit/consumer"
 	"github.com/parindex/platform/services/kit/pg"
@@ -77,4 +80,51 @@ func TestBatchMeetingAnExistingItemFailsWholeThenOneByOneAddsNothingTwice(t *tes
 	if got := len(inboxUnits(t, pool, fresh.ID)); got != 1 {
 		t.Errorf("fresh event: %d items, want 1", got)
 	}
+}
+
+// TestBatchWatchesKeepEventOrder hands the batch handler overdue notices (which start an
+// escalation watch) and reactions (status changes, which end one) in several orders: the
+// batch writes them in two statements, yet the outcome is that of one event after another.
+func TestBatchWatchesKeepEventOrder(t *testing.T) {
+	h, pool, _ := newHandlerDir(t)
+	unit := uuid.NewString()
+	occ := func() *tasktrackingv1.Occurrence {
+		return &tasktrackingv1.Occurrence{Id: uuid.NewString(), TaskId: uuid.NewString(), TaskCode: "III.3", LeadUnitIds: []string{unit}}
+	}
+	overdue := func(o *tasktrackingv1.Occurrence) consumer.Message {
+		return messageOn(t, "tasktracking.v1.occurrence.overdue", &tasktrackingv1.OccurrenceOverdue{Occurrence: o, TaskContent: "Rà soát thủ tục"})
+	}
+	changed := func(o *tasktrackingv1.Occurrence) consumer.Message {
+		return messageOn(t, "tasktracking.v1.occurrence.status_changed", &tasktrackingv1.OccurrenceStatusChanged{Occurrence: o})
+	}
+	batch := func(ms ...consumer.Message) {
+		t.Helper()
+		if err := pg.InTx(t.Context(), pool, func(tx pgx.Tx) error { return h.HandleBatch(t.Context(), tx, ms) }); err != nil {
+			t.Fatalf("HandleBatch: %v", err)
+		}
+	}
+	reactedInBatch, reactedFirst, waitingBefore, twice := occ(), occ(), occ(), occ()
+	batch(overdue(waitingBefore))
+	batch(
+		overdue(reactedInBatch), changed(reactedInBatch), // started, then ended
+		changed(reactedFirst), overdue(reactedFirst), // a reaction before the watch ends nothing
+		overdue(waitingBefore), changed(waitingBefore), // no second watch; the first one ends
+		overdue(twice), changed(twice), overdue(twice), // the second notice does not restart it
+	)
+	want := map[string]string{reactedInBatch.Id: "reacted", reactedFirst.Id: "waiting", waitingBefore.Id: "reacted", twice.Id: "reacted"}
+	for id, state := range want {
+		if n := count(t, pool, `SELECT count(*) FROM escalations WHERE key = $1 AND state = $2`, "occurrence:"+id, state); n != 1 {
+			t.Errorf("occurrence %s: watch not %s", id, state)
+		}
+	}
+}
+
+// messageOn is a first delivery of ev on subject, with a new event id.
+func messageOn(t *testing.T, subject string, ev proto.Message) consumer.Message {
+	t.Helper()
+	data, err := proto.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return consumer.Message{ID: uuid.NewString(), Subject: subject, Data: data, Deliveries: 1}
 }

@@ -82,11 +82,9 @@ func taskAssigned(lead string, coops ...string) *tasktrackingv1.TaskAssigned {
 
 func message(t *testing.T, id string, ev proto.Message) consumer.Message {
 	t.Helper()
-	data, err := proto.Marshal(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return consumer.Message{ID: id, Subject: events.EventTaskAssigned, Data: data, Deliveries: 1}
+	m := messageOn(t, events.EventTaskAssigned, ev)
+	m.ID = id
+	return m
 }
 
 // inboxUnits returns the unit of every item of event, sorted.

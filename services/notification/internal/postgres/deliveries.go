@@ -95,27 +95,41 @@ func (s *Store) Subscriptions(ctx context.Context) ([]notice.Subscription, error
 	return subs, nil
 }
 
-// Watch starts an escalation watch unless one with its key exists (a repeated overdue
-// notice does not restart the clock).
-func (s *Store) Watch(ctx context.Context, w app.Watch) error {
+// Watches ends the waiting watches of the reacted keys, then starts the watches whose keys
+// have none yet (a repeated overdue notice does not restart the clock): two statements
+// for a whole batch of events. Reactions go first so that they end only watches that were
+// waiting before; a watch the batch itself starts carries its outcome in Reacted.
+func (s *Store) Watches(ctx context.Context, reacted []string, started []app.Watch, at time.Time) error {
+	if len(reacted) > 0 {
+		if _, err := s.db.Exec(ctx, `UPDATE escalations SET state = 'reacted', change_time = $2
+			WHERE key = ANY($1) AND state = 'waiting'`, reacted, at); err != nil {
+			return fmt.Errorf("record reactions: %w", err)
+		}
+	}
+	if len(started) == 0 {
+		return nil
+	}
+	var (
+		keys, sources, types, titles, bodies, links, states []string
+		due, since                                          []time.Time
+	)
+	for _, w := range started {
+		state := "waiting"
+		if w.Reacted {
+			state = "reacted"
+		}
+		keys, sources, types = append(keys, w.Key), append(sources, w.SourceEventID), append(types, w.EventType)
+		titles, bodies, links = append(titles, w.Message.Title), append(bodies, w.Message.Body), append(links, w.Message.Link)
+		states, due, since = append(states, state), append(due, w.Due), append(since, w.Since)
+	}
 	_, err := s.db.Exec(ctx, `
 		INSERT INTO escalations (key, source_event_id, event_type, title, body, link, due_time, state, change_time)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 'waiting', $8)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+			$7::timestamptz[], $8::text[], $9::timestamptz[])
 		ON CONFLICT (key) DO NOTHING`,
-		w.Key, w.SourceEventID, w.EventType, w.Message.Title, w.Message.Body, w.Message.Link, w.Due, w.Since)
+		keys, sources, types, titles, bodies, links, due, states, since)
 	if err != nil {
-		return fmt.Errorf("insert escalation watch: %w", err)
-	}
-	return nil
-}
-
-// React ends the waiting watch with key; a reaction with no watch (or after escalation)
-// changes nothing.
-func (s *Store) React(ctx context.Context, key string, at time.Time) error {
-	_, err := s.db.Exec(ctx, `UPDATE escalations SET state = 'reacted', change_time = $2
-		WHERE key = $1 AND state = 'waiting'`, key, at)
-	if err != nil {
-		return fmt.Errorf("record reaction: %w", err)
+		return fmt.Errorf("insert escalation watches: %w", err)
 	}
 	return nil
 }
