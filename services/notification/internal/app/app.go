@@ -46,7 +46,8 @@ type Store interface {
 // ItemWriter adds inbox items within the transaction of the event that causes them.
 type ItemWriter interface {
 	// AddItems inserts items, skipping any whose (event, unit or user) is already there, and
-	// returns how many were added.
+	// returns how many were added. Items without an id get one from the store, derived from
+	// event and recipient so that a repeat is recognised (set on return); leave ID empty.
 	AddItems(ctx context.Context, items []inbox.Item) (added int, err error)
 }
 

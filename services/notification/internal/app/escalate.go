@@ -30,7 +30,7 @@ func (s *Service) Escalate(ctx context.Context, es Escalations) (int, error) {
 		var items []inbox.Item
 		var ds []notice.Delivery
 		for _, u := range users {
-			items = append(items, inbox.Item{ID: s.newID(), UserID: u.ID, EventID: eventID, EventType: w.EventType,
+			items = append(items, inbox.Item{UserID: u.ID, EventID: eventID, EventType: w.EventType,
 				Title: m.Title, Body: m.Body, Link: m.Link, Urgent: true, CreateTime: now})
 			if u.Email != "" {
 				body := m.Body + "\n\nXem chi tiết: " + strings.TrimRight(s.opts.PortalBaseURL, "/") + m.Link

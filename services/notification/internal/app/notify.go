@@ -42,8 +42,8 @@ type TxStore interface {
 	// Modes returns the explicit preference modes of users for the event types:
 	// user → event type → channel → mode.
 	Modes(ctx context.Context, userIDs, eventTypes []string) (map[string]map[string]map[string]string, error)
-	// CopyNew writes the items and deliveries of events new in this transaction, failing
-	// (rather than skipping) if one exists already.
+	// CopyNew writes the items (ids as AddItems gives them) and deliveries of events new
+	// in this transaction, failing (rather than skipping) if one exists already.
 	CopyNew(ctx context.Context, items []inbox.Item, ds []notice.Delivery) error
 	// Subscriptions returns the active webhook subscriptions.
 	Subscriptions(ctx context.Context) ([]notice.Subscription, error)
@@ -290,7 +290,7 @@ func (s *Service) plan(p planned, modes map[string]map[string]map[string]string,
 		if err != nil {
 			return nil, nil, err
 		}
-		items = append(items, inbox.Item{ID: s.newID(), UnitID: r.UnitID, EventID: ev.ID, EventType: ev.Type,
+		items = append(items, inbox.Item{UnitID: r.UnitID, EventID: ev.ID, EventType: ev.Type,
 			Title: m.Title, Body: m.Body, Link: m.Link, Urgent: rule.Urgent, CreateTime: now})
 	}
 	var ds []notice.Delivery
@@ -305,7 +305,7 @@ func (s *Service) plan(p planned, modes map[string]map[string]map[string]string,
 			if err != nil {
 				return nil, nil, err
 			}
-			items = append(items, inbox.Item{ID: s.newID(), UserID: u.ID, EventID: ev.ID, EventType: ev.Type,
+			items = append(items, inbox.Item{UserID: u.ID, EventID: ev.ID, EventType: ev.Type,
 				Title: m.Title, Body: m.Body, Link: m.Link, Urgent: rule.Urgent, CreateTime: now})
 		}
 		addr := strings.ToLower(u.Email)

@@ -3,6 +3,7 @@ package postgres
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
@@ -55,12 +57,14 @@ func New(db DB) *Store {
 	return &Store{db: db}
 }
 
-// AddItems inserts items in one statement; an item whose (event, unit, user) already exists
-// is skipped, so a replayed event adds nothing.
+// AddItems inserts items in one statement, giving those without an id their itemID; an
+// item whose (event, unit, user) already exists is skipped, so a replayed event adds nothing. The
+// recipients of the items inserted are announced on InboxChannel at commit.
 func (s *Store) AddItems(ctx context.Context, items []inbox.Item) (int, error) {
 	if len(items) == 0 {
 		return 0, nil
 	}
+	setItemIDs(items)
 	var (
 		ids, events, types, titles, bodies, links []string
 		units, users                              []*string
@@ -83,12 +87,76 @@ func (s *Store) AddItems(ctx context.Context, items []inbox.Item) (int, error) {
 		INSERT INTO inbox_items (id, unit_id, user_id, event_id, event_type, title, body, link, urgent, create_time)
 		SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
 			$8::text[], $9::boolean[], $10::timestamptz[])
-		ON CONFLICT (event_id, unit_id, user_id) DO NOTHING`,
+		ON CONFLICT (id) DO NOTHING`,
 		ids, units, users, events, types, titles, bodies, links, urgent, created)
 	if err != nil {
 		return 0, fmt.Errorf("insert inbox items: %w", err)
 	}
+	if tag.RowsAffected() == 0 {
+		return 0, nil
+	}
+	// Skipped items may be announced too: a watcher woken for nothing finds nothing new.
+	if err := s.announce(ctx, items); err != nil {
+		return 0, err
+	}
 	return int(tag.RowsAffected()), nil
+}
+
+// itemID is the id of the inbox item of event for a unit or a user: the same every time the
+// event is handled, so the primary key keeps an event from reaching a recipient twice
+// (migration 005). It is a version 8 UUID from a SHA-256 of the three, whose first 48 bits
+// are the event id's when that is a UUIDv7 (outbox ids are): the items of an event sit
+// together and in time order in the index, as the v7 ids they replace did.
+func itemID(eventID, unitID, userID string) string {
+	h := sha256.Sum256([]byte(eventID + "\x00" + unitID + "\x00" + userID))
+	var id uuid.UUID
+	copy(id[:], h[:16])
+	if ev, err := uuid.Parse(eventID); err == nil && ev.Version() == 7 {
+		copy(id[:6], ev[:6])
+	}
+	id[6] = id[6]&0x0f | 0x80 // version 8
+	id[8] = id[8]&0x3f | 0x80 // RFC 9562 variant
+	return id.String()
+}
+
+// setItemIDs gives every item without an id its itemID. The notification service leaves
+// ids to the store; an id given is kept (tests, data moved in), without the guard.
+func setItemIDs(items []inbox.Item) {
+	for i := range items {
+		if items[i].ID == "" {
+			items[i].ID = itemID(items[i].EventID, items[i].UnitID, items[i].UserID)
+		}
+	}
+}
+
+// announce tells the listeners of InboxChannel, at commit, which recipients (users for
+// their own items, units for units' items) have new items: comma-separated, or empty
+// ("anyone") when the list would not fit in a notification (8000 bytes).
+func (s *Store) announce(ctx context.Context, items []inbox.Item) error {
+	seen := make(map[string]bool, len(items))
+	var b strings.Builder
+	for _, it := range items {
+		r := it.UserID
+		if r == "" {
+			r = it.UnitID
+		}
+		if r == "" || seen[r] {
+			continue
+		}
+		seen[r] = true
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(r)
+	}
+	payload := b.String()
+	if len(payload) > 7900 {
+		payload = ""
+	}
+	if _, err := s.db.Exec(ctx, `SELECT pg_notify($1, $2)`, InboxChannel, payload); err != nil {
+		return fmt.Errorf("announce inbox items: %w", err)
+	}
+	return nil
 }
 
 // ItemsAfter returns up to limit items of a user's inbox (own and unit's) created after the

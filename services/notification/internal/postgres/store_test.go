@@ -33,6 +33,13 @@ func item(unit, event string, base time.Time, minutes int) inbox.Item {
 	}
 }
 
+func noIDs(items ...inbox.Item) []inbox.Item {
+	for i := range items {
+		items[i].ID = ""
+	}
+	return items
+}
+
 var cmpItems = cmp.Options{cmpopts.EquateApproxTime(0), cmpopts.EquateEmpty()}
 
 func TestAddItemsSkipsRepeats(t *testing.T) {
@@ -40,15 +47,15 @@ func TestAddItemsSkipsRepeats(t *testing.T) {
 	ctx := t.Context()
 	unitA, unitB := uuid.NewString(), uuid.NewString()
 	base := time.Now().Truncate(time.Microsecond)
-	first := []inbox.Item{item(unitA, "e1", base, 0), item(unitB, "e1", base, 0)}
+	// Without ids, as the service writes them: the store derives them.
+	first := noIDs(item(unitA, "e1", base, 0), item(unitB, "e1", base, 0))
 	n, err := store.AddItems(ctx, first)
 	if err != nil || n != 2 {
 		t.Fatalf("AddItems = %d, %v; want 2", n, err)
 	}
-	// The same event again, with fresh item ids (as a second handling would make them),
-	// plus one new unit.
+	// The same event again (its items get the same ids), plus one new unit.
 	unitC := uuid.NewString()
-	again := []inbox.Item{item(unitA, "e1", base, 1), item(unitC, "e1", base, 1)}
+	again := noIDs(item(unitA, "e1", base, 1), item(unitC, "e1", base, 1))
 	n, err = store.AddItems(ctx, again)
 	if err != nil || n != 1 {
 		t.Fatalf("AddItems again = %d, %v; want 1 (only unit C)", n, err)
@@ -60,8 +67,11 @@ func TestAddItemsSkipsRepeats(t *testing.T) {
 	if diff := cmp.Diff(first[0], got, cmpItems); diff != "" {
 		t.Errorf("Item (-want +got):\n%s", diff)
 	}
-	if _, err := store.Item(ctx, again[0].ID); !errors.Is(err, inbox.ErrNotFound) {
-		t.Errorf("skipped item: %v, want ErrNotFound", err)
+	if again[0].ID != first[0].ID || again[1].ID == first[1].ID {
+		t.Errorf("ids of the repeat %s, %s; want the first's for unit A (%s), another for unit C", again[0].ID, again[1].ID, first[0].ID)
+	}
+	if got, err := store.Item(ctx, first[0].ID); err != nil || !got.CreateTime.Equal(first[0].CreateTime) {
+		t.Errorf("unit A's item after the repeat: %v, %v; want the first one kept", got, err)
 	}
 }
 
