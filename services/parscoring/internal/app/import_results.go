@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/parindex/platform/services/kit/tabular"
 	"github.com/parindex/platform/services/kit/vntext"
 	"github.com/parindex/platform/services/parscoring/internal/results"
@@ -55,10 +57,11 @@ func (r *Results) Import(ctx context.Context, cmd ImportCommand) (ImportOutcome,
 	if err != nil {
 		return ImportOutcome{Problems: []results.Problem{{Row: 0, Message: "không đọc được tệp: " + err.Error()}}}, nil
 	}
-	out := ImportOutcome{Rows: max(len(table)-1, 0)}
-	snap, problems := results.BuildImported(results.ImportInput{
+	var out ImportOutcome
+	snap, rows, problems := results.BuildImported(results.ImportInput{
 		Year: cmd.Year, Set: set, Decision: cmd.Decision, UnitID: cmd.UnitID, SubjectCode: cmd.SubjectCode,
 	}, table)
+	out.Rows = rows
 	if len(problems) > 0 || cmd.DryRun {
 		out.Problems = problems
 		return out, nil
@@ -78,7 +81,8 @@ func readTable(format FileFormat, content []byte) ([][]string, error) {
 	)
 	switch format {
 	case FormatCSV:
-		if table, err = tabular.ReadCSV(bytes.NewReader(content), tabular.Options{}); err != nil {
+		// Blank lines kept, so that problems name the row a spreadsheet shows.
+		if table, err = tabular.ReadCSV(bytes.NewReader(content), tabular.Options{KeepBlankLines: true, LazyQuotes: true}); err != nil {
 			return nil, fmt.Errorf("CSV: %w", tabular.Cause(err))
 		}
 	case FormatXLSX:
@@ -90,6 +94,9 @@ func readTable(format FileFormat, content []byte) ([][]string, error) {
 		if err != nil {
 			return nil, fmt.Errorf("XLSX: %w", tabular.Cause(err))
 		}
+		if err := fillMerged(table, content); err != nil {
+			return nil, fmt.Errorf("XLSX: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("unknown format %d", format)
 	}
@@ -99,4 +106,60 @@ func readTable(format FileFormat, content []byte) ([][]string, error) {
 		}
 	}
 	return table, nil
+}
+
+// fillMerged copies the value of each merged range of the sheet ReadXLSX read (the first)
+// into every cell of the range. The Ministry's tables merge a province's name down over its
+// field rows and a header down over two header rows; a reader sees the value in each cell,
+// so the import does too.
+func fillMerged(table [][]string, content []byte) error {
+	f, err := excelize.OpenReader(bytes.NewReader(content), excelize.Options{UnzipSizeLimit: tabular.DefaultMaxUnzipped})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = f.Close() }()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil
+	}
+	merged, err := f.GetMergeCells(sheets[0])
+	if err != nil {
+		return err
+	}
+	for _, m := range merged {
+		c1, r1, err := excelize.CellNameToCoordinates(m.GetStartAxis())
+		if err != nil {
+			return err
+		}
+		c2, r2, err := excelize.CellNameToCoordinates(m.GetEndAxis())
+		if err != nil {
+			return err
+		}
+		if r1 > len(table) {
+			continue
+		}
+		v := cellAt(table, r1-1, c1-1)
+		for r := r1; r <= min(r2, len(table)); r++ {
+			for c := c1; c <= c2 && c <= tableMaxCols; c++ {
+				row := table[r-1]
+				for len(row) < c {
+					row = append(row, "")
+				}
+				row[c-1] = v
+				table[r-1] = row
+			}
+		}
+	}
+	return nil
+}
+
+// tableMaxCols bounds how far right a merged range is filled: no published table is wider,
+// and a range merged across a whole row (A1:XFD1) must not make rows of 16,384 cells.
+const tableMaxCols = 200
+
+func cellAt(table [][]string, r, c int) string {
+	if r < len(table) && c < len(table[r]) {
+		return table[r][c]
+	}
+	return ""
 }

@@ -1,9 +1,12 @@
 package results
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/parindex/platform/services/kit/vntext"
 
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
 )
@@ -27,8 +30,11 @@ type ImportInput struct {
 	SubjectCode string
 }
 
-// The columns of an imported table. Headers are matched case-insensitively, in English or
-// in Vietnamese.
+// The columns of an imported table. Headers are matched in English or in Vietnamese, by
+// their folded text (case, tone marks, line breaks and spaces do not matter); other columns
+// (STT, notes) are ignored. A header may span two rows, as in the Ministry's tables, where a
+// merged group title ("Kết quả") sits over "Điểm" and "Xếp hạng"; title rows above the
+// header are skipped.
 const (
 	ColSubjectCode = "subject_code"
 	ColSubjectName = "subject_name"
@@ -36,15 +42,104 @@ const (
 	ColScore       = "score"
 	ColRank        = "rank"
 	ColRankOf      = "rank_of"
+	// ColIndexPercent is the published index (points / maximum × 100). It is checked
+	// against the score, or stands for it where the maximum is 100.
+	ColIndexPercent = "index_percent"
+	// ColMaxPoints is the maximum as the file prints it, checked against the criteria set
+	// so that a file of another methodology is not read against the wrong one.
+	ColMaxPoints = "max_points"
 )
 
-var columnAliases = map[string]string{
-	"subject_code": ColSubjectCode, "mã đơn vị": ColSubjectCode,
-	"subject_name": ColSubjectName, "tên đơn vị": ColSubjectName,
-	"node_code": ColNodeCode, "mã mục": ColNodeCode,
-	"score": ColScore, "điểm": ColScore,
-	"rank": ColRank, "xếp hạng": ColRank,
-	"rank_of": ColRankOf, "trên tổng số": ColRankOf,
+var columnAliases = func() map[string]string {
+	m := map[string]string{}
+	for col, names := range map[string][]string{
+		ColSubjectCode:  {"subject_code", "mã đơn vị", "mã tỉnh", "mã địa phương"},
+		ColSubjectName:  {"subject_name", "tên đơn vị", "đơn vị", "tỉnh, thành phố", "tỉnh/thành phố", "tỉnh, thành phố trực thuộc trung ương", "tên tỉnh", "tên tỉnh, thành phố", "địa phương", "tên địa phương"},
+		ColNodeCode:     {"node_code", "mã mục", "mã lĩnh vực/tiêu chí", "mã lĩnh vực, tiêu chí", "mã tiêu chí", "mã lĩnh vực", "lĩnh vực/tiêu chí", "lĩnh vực, tiêu chí"},
+		ColScore:        {"score", "điểm", "điểm đạt được", "điểm đạt", "điểm số", "tổng điểm", "điểm đánh giá"},
+		ColRank:         {"rank", "xếp hạng", "thứ hạng", "hạng", "thứ tự xếp hạng", "vị trí xếp hạng"},
+		ColRankOf:       {"rank_of", "trên tổng số", "tổng số", "số đơn vị xếp hạng", "tổng số đơn vị"},
+		ColIndexPercent: {"index_percent", "chỉ số", "chỉ số (%)", "chỉ số %", "chỉ số cchc", "chỉ số cchc (%)", "chỉ số par index", "chỉ số par index (%)", "tỷ lệ (%)", "tỷ lệ %"},
+		ColMaxPoints:    {"max_points", "điểm tối đa", "điểm chuẩn", "thang điểm"},
+	} {
+		for _, n := range names {
+			m[vntext.Fold(n)] = col
+		}
+	}
+	return m
+}()
+
+// header is where a table's columns are and how the file names them.
+type header struct {
+	cols   map[string]int
+	labels map[string]string // column → header text as written, for problems
+	dups   []string
+	rows   int // header rows (1 or 2)
+}
+
+func (h header) complete() bool {
+	return (h.has(ColSubjectCode) || h.has(ColSubjectName)) && (h.has(ColScore) || h.has(ColIndexPercent))
+}
+
+// readHeader names the columns of one header row, or of two when below is not nil: there a
+// column is named by its lower cell, else by its upper one (a header merged down two rows
+// keeps its text in the upper cell), else by both read together.
+func readHeader(upper, below []string) header {
+	h := header{cols: map[string]int{}, labels: map[string]string{}, rows: 1}
+	if below != nil {
+		h.rows = 2
+	}
+	for i := 0; i < max(len(upper), len(below)); i++ {
+		var texts []string
+		if below != nil {
+			texts = append(texts, cell(below, i))
+		}
+		texts = append(texts, cell(upper, i))
+		if below != nil {
+			texts = append(texts, cell(upper, i)+" "+cell(below, i))
+		}
+		for _, text := range texts {
+			name, ok := columnAliases[vntext.Fold(strings.TrimRight(cleanCell(text), ":* "))]
+			if !ok {
+				continue
+			}
+			if _, dup := h.cols[name]; dup {
+				h.dups = append(h.dups, name)
+			}
+			h.cols[name], h.labels[name] = i, cleanCell(text)
+			break
+		}
+	}
+	return h
+}
+
+func cell(row []string, i int) string {
+	if i < len(row) {
+		return row[i]
+	}
+	return ""
+}
+
+// maxTitleRows bounds how far down the header is looked for.
+const maxTitleRows = 10
+
+// findHeader returns the header and the index of its first row, or ok false. A two-row
+// header is taken when the row below names a column too and the pair names more columns.
+func findHeader(table [][]string) (h header, at int, ok bool) {
+	for r := 0; r < len(table) && r < maxTitleRows; r++ {
+		one := readHeader(table[r], nil)
+		if r+1 < len(table) {
+			if below := readHeader(table[r+1], nil); len(below.cols) > 0 {
+				if two := readHeader(table[r], table[r+1]); two.complete() && len(two.cols) > len(one.cols) {
+					return two, r, true
+				}
+			}
+		}
+		if one.complete() {
+			return one, r, true
+		}
+	}
+	return header{}, 0, false
 }
 
 // importedSubject gathers one subject's rows while reading.
@@ -53,44 +148,46 @@ type importedSubject struct {
 	totalRow int
 }
 
-// BuildImported reads a published table (header row first) into a snapshot without id, time
-// or previous-year figures. Figures are kept exactly as published: a total is never
+// BuildImported reads a published table into a snapshot without id, time or previous-year
+// figures, and counts its data rows. Figures are kept exactly as published: a total is never
 // recomputed from its parts, since the Ministry computes totals before rounding and its
 // published total may differ by 0.01 from the sum of the published parts (DOMAIN.md,
 // "Reference facts"). Rows of in.SubjectCode carry the unit's figures per node; rows of
-// other subjects carry only their totals, kept for rank context. Every problem is reported.
-func BuildImported(in ImportInput, table [][]string) (Snapshot, []Problem) {
+// other subjects carry only their totals, kept for rank context. Without a node column every
+// row is a total; without a code column the subject's name is its code. Every problem is
+// reported, by row (as a spreadsheet numbers it) and by the column's header as written.
+func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) {
 	var problems []Problem
 	report := func(row int, col, msg string) { problems = append(problems, Problem{row, col, msg}) }
 	if len(table) == 0 {
-		return Snapshot{}, []Problem{{0, "", "tệp trống: cần dòng tiêu đề và các dòng số liệu"}}
+		return Snapshot{}, 0, []Problem{{0, "", "tệp trống: cần dòng tiêu đề và các dòng số liệu"}}
 	}
-	cols := map[string]int{}
-	for i, h := range table[0] {
-		name, ok := columnAliases[strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))]
-		if !ok {
-			continue // extra columns (notes) are allowed
+	h, at, ok := findHeader(table)
+	if !ok {
+		h = readHeader(table[0], nil)
+		if !h.has(ColSubjectCode) && !h.has(ColSubjectName) {
+			report(1, ColSubjectCode, "thiếu cột "+ColSubjectCode+" (mã đơn vị) hoặc "+ColSubjectName+" (tên đơn vị)")
 		}
-		if _, dup := cols[name]; dup {
-			report(1, name, "cột xuất hiện hai lần")
+		if !h.has(ColScore) && !h.has(ColIndexPercent) {
+			report(1, ColScore, "thiếu cột "+ColScore+" (điểm) hoặc "+ColIndexPercent+" (chỉ số %)")
 		}
-		cols[name] = i
+		return Snapshot{}, 0, problems
 	}
-	for _, c := range []string{ColSubjectCode, ColNodeCode, ColScore} {
-		if _, ok := cols[c]; !ok {
-			report(1, c, "thiếu cột "+c)
-		}
+	label := func(col string) string { return cmp.Or(h.labels[col], col) }
+	for _, d := range h.dups {
+		report(at+h.rows, label(d), "cột xuất hiện hai lần")
 	}
 	if len(problems) > 0 {
-		return Snapshot{}, problems
+		return Snapshot{}, 0, problems
 	}
-	cell := func(row []string, col string) string {
-		i, ok := cols[col]
-		if !ok || i >= len(row) {
-			return ""
+	get := func(row []string, col string) (string, bool) {
+		i, ok := h.cols[col]
+		if !ok {
+			return "", false
 		}
-		return strings.TrimSpace(row[i])
+		return cleanCell(cell(row, i)), true
 	}
+	value := func(row []string, col string) string { v, _ := get(row, col); return v }
 
 	set := in.Set
 	nodeIndex := make(map[string]int, len(set.Nodes))
@@ -101,6 +198,7 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, []Problem) {
 			bonusMax += n.MaxPoints
 		}
 	}
+	hasNode := func(c string) bool { _, ok := nodeIndex[c]; return ok }
 	newSubject := func(code, name string) *importedSubject {
 		s := &importedSubject{sub: Subject{Code: code, Name: name, PeerGroup: set.SubjectKind, Total: NoScore,
 			Scores: make([]methodology.Points, len(set.Nodes)), Ranks: make([]int32, len(set.Nodes))}}
@@ -112,70 +210,94 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, []Problem) {
 	own := newSubject(in.SubjectCode, "")
 	own.sub.UnitID = in.UnitID
 	subjects := []*importedSubject{own}
-	byCode := map[string]*importedSubject{in.SubjectCode: own}
+	// Codes match folded, so "DN" and "dn", or a name typed with another tone placement,
+	// are one subject.
+	byCode := map[string]*importedSubject{vntext.Fold(in.SubjectCode): own}
 	seen := map[string]int{}
 	rows := 0
-	for r := 1; r < len(table); r++ {
+	for r := at + h.rows; r < len(table); r++ {
 		row, line := table[r], r+1
-		if strings.TrimSpace(strings.Join(row, "")) == "" {
+		if cleanCell(strings.Join(row, "")) == "" || (r == at+h.rows && isColumnNumberRow(row)) {
 			continue
+		}
+		code, hasCode := get(row, ColSubjectCode)
+		name := value(row, ColSubjectName)
+		if !hasCode {
+			code = name
+		}
+		// A subject named by its name alone may be "Trung bình cả nước".
+		if (code == "" || !hasCode) && isSummaryRow(row) {
+			continue // a total, the national average or a note after the data
 		}
 		rows++
-		code, nodeCode := cell(row, ColSubjectCode), cell(row, ColNodeCode)
 		if code == "" {
-			report(line, ColSubjectCode, "cần mã đơn vị")
+			report(line, label(either(hasCode, ColSubjectCode, ColSubjectName)), "cần mã đơn vị")
 			continue
 		}
-		key := code + "\x00" + nodeCode
+		nodeCode, read, known := readNodeCode(value(row, ColNodeCode), hasNode)
+		key := vntext.Fold(code) + "\x00" + nodeCode
+		if !known {
+			key += "\x00" + read // an unknown code is reported as such, not as the total row
+		}
 		if first, dup := seen[key]; dup {
-			report(line, ColNodeCode, fmt.Sprintf("trùng với dòng %d (cùng đơn vị và mục)", first))
+			report(line, label(ColNodeCode), fmt.Sprintf("trùng với dòng %d (cùng đơn vị và mục)", first))
 			continue
 		}
 		seen[key] = line
-		s, ok := byCode[code]
+		s, ok := byCode[vntext.Fold(code)]
 		if !ok {
 			s = newSubject(code, "")
-			byCode[code] = s
+			byCode[vntext.Fold(code)] = s
 			subjects = append(subjects, s)
 		}
-		if name := cell(row, ColSubjectName); name != "" && s.sub.Name == "" {
+		if name != "" && s.sub.Name == "" {
 			s.sub.Name = name
 		}
 
 		node := -1
 		max := set.MaxPoints + bonusMax
-		if nodeCode != "" {
-			i, ok := nodeIndex[nodeCode]
+		if nodeCode != "" || !known {
 			switch {
-			case !ok:
-				report(line, ColNodeCode, fmt.Sprintf("bộ tiêu chí không có mục %q", nodeCode))
+			case !known && read != value(row, ColNodeCode):
+				report(line, label(ColNodeCode), fmt.Sprintf("bộ tiêu chí không có mục %q (đọc từ %q)", read, value(row, ColNodeCode)))
+			case !known:
+				report(line, label(ColNodeCode), fmt.Sprintf("bộ tiêu chí không có mục %q", read))
 			case s != own:
-				report(line, ColNodeCode, fmt.Sprintf("chỉ nhập điểm từng mục cho đơn vị %s; với đơn vị khác chỉ nhập tổng điểm (để trống mã mục)", in.SubjectCode))
+				report(line, label(ColNodeCode), fmt.Sprintf("chỉ nhập điểm từng mục cho đơn vị %s; với đơn vị khác chỉ nhập tổng điểm (để trống mã mục)", in.SubjectCode))
 			default:
-				node, max = i, set.Nodes[i].MaxPoints
+				node, max = nodeIndex[nodeCode], set.Nodes[nodeIndex[nodeCode]].MaxPoints
 			}
 		}
-		score, err := methodology.ParsePoints(cell(row, ColScore))
-		switch {
-		case err != nil:
-			report(line, ColScore, methodology.ErrBadPoints.Error())
-		case max > 0 && (score < 0 || score > max):
-			report(line, ColScore, fmt.Sprintf("điểm %s nằm ngoài khoảng 0 đến %s", score, max))
-		case max < 0 && (score > 0 || score < max):
-			report(line, ColScore, fmt.Sprintf("điểm trừ %s nằm ngoài khoảng %s đến 0", score, max))
+		score, scoreOK := readScore(row, line, max, get, label, report)
+		if text := value(row, ColMaxPoints); text != "" && (node >= 0 || (known && nodeCode == "")) {
+			want := max
+			if node < 0 {
+				want = set.MaxPoints
+			}
+			switch f, err := parseFigure(text); {
+			case err != nil:
+				report(line, label(ColMaxPoints), err.Error())
+			case want > 0 && f.value != want:
+				report(line, label(ColMaxPoints), fmt.Sprintf("điểm tối đa %s khác với bộ tiêu chí đã chọn (%s): tệp có thể theo phương pháp của năm khác", f.value, want))
+			}
 		}
-		rank, rankErr := optionalInt(cell(row, ColRank))
+		rank, rankOfInCell, rankErr := parseRank(value(row, ColRank))
 		if rankErr != nil {
-			report(line, ColRank, "xếp hạng phải là số nguyên dương")
+			report(line, label(ColRank), "xếp hạng phải là số nguyên dương, ví dụ 4 hoặc 4/63")
 		}
-		rankOf, rankOfErr := optionalInt(cell(row, ColRankOf))
+		rankOf, rankOfErr := optionalInt(value(row, ColRankOf))
 		switch {
 		case rankOfErr != nil:
-			report(line, ColRankOf, "tổng số phải là số nguyên dương")
-		case rankOf > 0 && rank > rankOf:
-			report(line, ColRankOf, fmt.Sprintf("xếp hạng %d lớn hơn tổng số %d", rank, rankOf))
+			report(line, label(ColRankOf), "tổng số phải là số nguyên dương")
+		case rankOfInCell > 0 && rankOf > 0 && rankOf != rankOfInCell:
+			report(line, label(ColRankOf), fmt.Sprintf("tổng số %d khác với %d ghi ở cột xếp hạng", rankOf, rankOfInCell))
+		case rankOf == 0:
+			rankOf = rankOfInCell
 		}
-		if err != nil || (nodeCode != "" && node < 0) {
+		if rankErr == nil && rankOf > 0 && rank > rankOf {
+			report(line, label(either(h.has(ColRankOf), ColRankOf, ColRank)), fmt.Sprintf("xếp hạng %d lớn hơn tổng số %d", rank, rankOf))
+		}
+		if !scoreOK || !known || (nodeCode != "" && node < 0) {
 			continue
 		}
 		if node >= 0 {
@@ -191,10 +313,10 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, []Problem) {
 		report(0, "", "tệp không có dòng số liệu nào")
 	}
 	if own.totalRow == 0 && rows > 0 {
-		report(0, ColSubjectCode, fmt.Sprintf("không có dòng tổng điểm (mã mục để trống) của đơn vị %s", in.SubjectCode))
+		report(0, label(ColSubjectCode), fmt.Sprintf("không có dòng tổng điểm (mã mục để trống) của đơn vị %s", in.SubjectCode))
 	}
 	if len(problems) > 0 {
-		return Snapshot{}, problems
+		return Snapshot{}, rows, problems
 	}
 
 	snap := Snapshot{Year: in.Year, SubjectKind: set.SubjectKind, CriteriaSetID: set.ID, Source: SourceImported,
@@ -210,7 +332,74 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, []Problem) {
 		snap.Subjects = append(snap.Subjects, s.sub)
 	}
 	snap.computePeers()
-	return snap, nil
+	return snap, rows, nil
+}
+
+func (h header) has(col string) bool { _, ok := h.cols[col]; return ok }
+
+// either is a when cond holds, else b.
+func either(cond bool, a, b string) string {
+	if cond {
+		return a
+	}
+	return b
+}
+
+// readScore reads a row's points from the score column, or from the index column where
+// the maximum is 100 (the index is then the points), and checks one against the other.
+func readScore(row []string, line int, max methodology.Points, get func([]string, string) (string, bool), label func(string) string,
+	report func(int, string, string)) (methodology.Points, bool) {
+	text, hasScore := get(row, ColScore)
+	pctText, hasPct := get(row, ColIndexPercent)
+	const hundred = methodology.Points(10000)
+	var score methodology.Points
+	switch {
+	case hasScore && text != "":
+		f, err := parseFigure(text)
+		if err != nil {
+			report(line, label(ColScore), err.Error())
+			return 0, false
+		}
+		if f.percent && max != hundred {
+			report(line, label(ColScore), fmt.Sprintf("ô điểm ghi phần trăm %q nhưng điểm tối đa của mục là %s: cần ghi số điểm", text, max))
+			return 0, false
+		}
+		score = f.value
+	case hasPct && pctText != "" && max == hundred:
+		f, err := parseFigure(pctText)
+		if err != nil {
+			report(line, label(ColIndexPercent), err.Error())
+			return 0, false
+		}
+		score, pctText = f.value, ""
+	case hasPct && pctText != "":
+		report(line, label(ColScore), fmt.Sprintf("cần ghi số điểm: chỉ số %% chỉ thay được điểm khi điểm tối đa là 100 (mục này: %s)", max))
+		return 0, false
+	default:
+		report(line, label(either(hasScore, ColScore, ColIndexPercent)), "ô trống: cần ghi số điểm")
+		return 0, false
+	}
+	switch {
+	case max > 0 && (score < 0 || score > max):
+		report(line, label(ColScore), fmt.Sprintf("điểm %s nằm ngoài khoảng 0 đến %s", score, max))
+		return 0, false
+	case max < 0 && (score > 0 || score < max):
+		report(line, label(ColScore), fmt.Sprintf("điểm trừ %s nằm ngoài khoảng %s đến 0", score, max))
+		return 0, false
+	}
+	if pctText != "" && max > 0 {
+		f, err := parseFigure(pctText)
+		want := IndexPercent(score, max)
+		switch {
+		case err != nil:
+			report(line, label(ColIndexPercent), err.Error())
+			return 0, false
+		case abs(int64(f.value-want)) > 1: // the Ministry may round the index from unrounded points
+			report(line, label(ColIndexPercent), fmt.Sprintf("chỉ số %s%% không khớp với điểm %s trên tối đa %s (%s%%)", f.value, score, max, want))
+			return 0, false
+		}
+	}
+	return score, true
 }
 
 func optionalInt(s string) (int, error) {

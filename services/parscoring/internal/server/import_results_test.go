@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -30,16 +31,22 @@ TQ,Tuyên Quang,8,12.00,,
 QN,Quảng Ninh,,90.10,1,63
 `
 
-func TestImportResults(t *testing.T) {
-	h := start(t)
-	results := parscoringv1.NewResultsServiceClient(h.conn)
+// startImport starts the service with the QĐ 2948 set and returns the results client, the
+// set's id and a fresh unit id for Tuyên Quang.
+func startImport(t *testing.T) (h *harness, results parscoringv1.ResultsServiceClient, setID, tq string) {
+	t.Helper()
+	h = start(t)
 	set, err := h.client.CreateCriteriaSet(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: qd2948(t)}, grpc.WaitForReady(true))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tq := uuid.NewString()
+	return h, parscoringv1.NewResultsServiceClient(h.conn), set.GetCriteriaSet().GetId(), uuid.NewString()
+}
+
+func TestImportResults(t *testing.T) {
+	h, results, setID, tq := startImport(t)
 	req := func(year int32, format parscoringv1.FileFormat, content []byte, dry bool) *parscoringv1.ImportResultsRequest {
-		return &parscoringv1.ImportResultsRequest{Year: year, CriteriaSetId: set.GetCriteriaSet().GetId(), Decision: "thử nghiệm", UnitId: tq,
+		return &parscoringv1.ImportResultsRequest{Year: year, CriteriaSetId: setID, Decision: "thử nghiệm", UnitId: tq,
 			SubjectCode: "TQ", Format: format, Content: content, DryRun: dry}
 	}
 
@@ -154,4 +161,128 @@ QN,Quảng Ninh,,90.10,64,63
 			t.Errorf("ranking with context (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// ministryWorkbook lays out results as the Ministry's published tables do: a title merged
+// across the sheet, a header over two rows with "Kết quả" merged over "Điểm" and "Xếp hạng",
+// a row numbering the columns, the province's name merged down over its rows, field codes
+// as Roman numerals, comma decimals, a double stored with 17 digits, ranks written "20/63",
+// and the national average after the data. score7 is the cell of field II.
+func ministryWorkbook(t *testing.T, score7 any) []byte {
+	t.Helper()
+	f := excelize.NewFile()
+	const sh = "Sheet1"
+	set := func(cell string, v any) {
+		if err := f.SetCellValue(sh, cell, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	merge := func(a, b string) {
+		if err := f.MergeCell(sh, a, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set("A1", "KẾT QUẢ CHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2017 CỦA CÁC TỈNH, THÀNH PHỐ")
+	merge("A1", "F1")
+	for cell, v := range map[string]string{"A2": "STT", "B2": "Tỉnh, thành phố", "C2": "Lĩnh vực/tiêu chí", "D2": "Kết quả", "F2": "Ghi chú", "D3": "Điểm", "E3": "Xếp hạng"} {
+		set(cell, v)
+	}
+	merge("A2", "A3")
+	merge("B2", "B3")
+	merge("C2", "C3")
+	merge("D2", "E2")
+	merge("F2", "F3")
+	for i, c := range []string{"A4", "B4", "C4", "D4", "E4", "F4"} {
+		set(c, fmt.Sprintf("(%d)", i+1))
+	}
+	set("A5", 1)
+	set("B5", "Tuyên Quang")
+	merge("B5", "B8")
+	set("C5", "Tổng điểm")
+	set("D5", "80,01")
+	set("E5", "20/63")
+	set("C6", "Lĩnh vực I")
+	set("D6", 8)
+	set("C7", "Lĩnh vực II")
+	if v, ok := score7.(float64); ok {
+		if err := f.SetCellFloat(sh, "D7", v, 17, 64); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		set("D7", score7)
+	}
+	set("C8", "Lĩnh vực III")
+	set("D8", "12,00")
+	set("E8", "05")
+	set("A9", 2)
+	set("B9", "Quảng Ninh")
+	set("C9", "Tổng điểm")
+	set("D9", 90.1)
+	set("E9", "1/63")
+	set("A10", "Trung bình cả nước")
+	merge("A10", "C10")
+	set("D10", "84,79")
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func TestImportResultsReadsTheMinistryWorkbook(t *testing.T) {
+	h, results, setID, tq := startImport(t)
+	req := func(content []byte, dry bool) *parscoringv1.ImportResultsRequest {
+		return &parscoringv1.ImportResultsRequest{Year: 2017, CriteriaSetId: setID, Decision: "thử nghiệm", UnitId: tq,
+			SubjectCode: "Tuyên Quang", Format: parscoringv1.FileFormat_FILE_FORMAT_XLSX, Content: content, DryRun: dry}
+	}
+
+	// 7,855 has three digits after the comma: decimals or thousands? Refused, row and
+	// column named as the sheet shows them, and nothing stored even on a real import.
+	res, err := results.ImportResults(h.as(t, auth.RoleSecretariat), req(ministryWorkbook(t, "7,855"), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*parscoringv1.ImportProblem{{Row: 7, Column: "Điểm", Message: `số "7,855" có ba chữ số sau dấu phẩy: không rõ là phần thập phân hay dấu phân cách hàng nghìn`}}
+	if diff := cmp.Diff(want, res.GetProblems(), protocmp.Transform()); diff != "" || res.GetSnapshot() != nil {
+		t.Errorf("ambiguous cell (-want +got):\n%s\nsnapshot %v", diff, res.GetSnapshot())
+	}
+	if list, err := results.ListResultSnapshots(h.as(t, auth.RoleLeadership), &parscoringv1.ListResultSnapshotsRequest{}); err != nil || len(list.GetSnapshots()) != 0 {
+		t.Fatalf("nothing may be stored: %v %v", list, err)
+	}
+
+	good := ministryWorkbook(t, 7.85)
+	res, err = results.ImportResults(h.as(t, auth.RoleSecretariat), req(good, true))
+	if err != nil || len(res.GetProblems()) != 0 || res.GetRowCount() != 5 || res.GetSnapshot() != nil {
+		t.Fatalf("dry run: %v %v", res, err)
+	}
+	if res, err = results.ImportResults(h.as(t, auth.RoleSecretariat), req(good, false)); err != nil || len(res.GetProblems()) != 0 {
+		t.Fatalf("import: %v %v", res, err)
+	}
+	card, err := results.GetPublishedScorecard(h.as(t), &parscoringv1.GetPublishedScorecardRequest{UnitId: tq, Year: 2017})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := card.GetScorecard()
+	if sc.GetTotal() != "80.01" || sc.GetRank() != 20 || sc.GetRankOf() != 63 || sc.GetSubjectName() != "Tuyên Quang" {
+		t.Errorf("scorecard: %v", sc)
+	}
+	var scores []string
+	for _, n := range sc.GetNodes()[:3] {
+		scores = append(scores, n.GetScore())
+	}
+	if diff := cmp.Diff([]string{"8.00", "7.85", "12.00"}, scores); diff != "" || sc.GetNodes()[2].GetRank() != 5 {
+		t.Errorf("fields (-want +got):\n%s\nfield III: %v", diff, sc.GetNodes()[2])
+	}
+	rk, err := results.ListPublishedRankings(h.as(t), &parscoringv1.ListPublishedRankingsRequest{Year: 2017, SubjectKind: "province"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range rk.GetEntries() {
+		got = append(got, fmt.Sprintf("%d:%s:%s", e.GetRank(), e.GetSubjectName(), e.GetScore()))
+	}
+	// The national average is no province.
+	if diff := cmp.Diff([]string{"1:Quảng Ninh:90.10", "20:Tuyên Quang:80.01"}, got); diff != "" {
+		t.Errorf("ranking (-want +got):\n%s", diff)
+	}
 }

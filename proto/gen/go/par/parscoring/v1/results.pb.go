@@ -846,10 +846,21 @@ func (x *PublishRoundResultsResponse) GetSnapshot() *ResultSnapshot {
 }
 
 // Request of ImportResults. The file has a header row with the columns `subject_code`,
-// `subject_name`, `node_code`, `score`, `rank`, `rank_of` (Vietnamese headers `mã đơn vị`,
-// `tên đơn vị`, `mã mục`, `điểm`, `xếp hạng`, `trên tổng số` are read too). A row with an empty
-// node_code is a subject's total. Rows of subject_code are the unit's per-node scores; rows of
-// other subjects are totals of other provinces kept for rank context.
+// `subject_name`, `node_code`, `score`, `rank`, `rank_of`, and optionally `index_percent` and
+// `max_points` (Vietnamese headers are read too, in any case and with or without tone marks:
+// `mã đơn vị`, `tên đơn vị` or `tỉnh, thành phố`, `mã mục` or `lĩnh vực/tiêu chí`, `điểm` or
+// `điểm đạt được`, `xếp hạng`, `trên tổng số`, `chỉ số (%)`, `điểm tối đa`). A row with an
+// empty node_code (or `Tổng điểm`) is a subject's total; without a node_code column every row
+// is. Without subject_code the subject's name is its code. Rows of subject_code are the unit's
+// per-node scores; rows of other subjects are totals of other provinces kept for rank context.
+// Published shapes are read where they have one meaning: title rows above the header, a header
+// over two rows, a row numbering the columns ("(1)", "(2)" …), merged cells (XLSX), node codes
+// written "Lĩnh vực 1", "LV1", "Tiêu chí 1.1" or in Roman numerals ("II" is field 2), comma
+// decimals ("85,32"), a "%" where the maximum is 100, non-breaking spaces, ranks written
+// "04/63", XLSX numbers stored as doubles, and rows of totals, the national average or notes
+// after the data (skipped when they carry no subject code). Ambiguous cells ("85,325", a comma
+// and a dot, more than two decimals, an index that does not match its points, a maximum that
+// differs from the criteria set) are problems.
 type ImportResultsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Year scored.
@@ -961,9 +972,10 @@ func (x *ImportResultsRequest) GetDryRun() bool {
 // ImportProblem is one problem of an imported file.
 type ImportProblem struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Row number in the file, from 1 (the header is row 1); 0 for the file as a whole.
+	// Row number in the file as a spreadsheet shows it, from 1; 0 for the file as a whole.
 	Row int32 `protobuf:"varint,1,opt,name=row,proto3" json:"row,omitempty"`
-	// Column name; empty for the row as a whole.
+	// Column header as the file writes it (the English name when the column is missing);
+	// empty for the row as a whole.
 	Column string `protobuf:"bytes,2,opt,name=column,proto3" json:"column,omitempty"`
 	// What is wrong, in Vietnamese.
 	Message       string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
