@@ -34,14 +34,7 @@ var files embed.FS
 
 // Directory is the content of data/directory.json.
 type Directory struct {
-	Units []struct {
-		Code      string `json:"code"`
-		Name      string `json:"name"`
-		ShortName string `json:"short_name"`
-		Kind      string `json:"kind"`
-		Level     string `json:"level"`
-		Parent    string `json:"parent"`
-	} `json:"units"`
+	Units []unit `json:"units"`
 	Heads []struct {
 		Unit       string `json:"unit"`
 		PersonName string `json:"person_name"`
@@ -59,11 +52,37 @@ type Directory struct {
 	} `json:"users"`
 }
 
+// unit is a unit of the demo directory, its parent named by code.
+type unit struct {
+	Code      string `json:"code"`
+	Name      string `json:"name"`
+	ShortName string `json:"short_name"`
+	Kind      string `json:"kind"`
+	Level     string `json:"level"`
+	Parent    string `json:"parent"`
+}
+
 // Summary counts what a load created (zero on a second load).
 type Summary struct {
 	Units, Heads, Users, Documents int
 	// UnitIDs maps every unit code to its directory id.
 	UnitIDs map[string]string
+}
+
+// otherProvinces reads data/provinces.json: Thanh Hóa and Đồng Nai, issuers of the documents
+// of seeds 000 and 004, without departments or heads.
+func otherProvinces() ([]unit, error) {
+	var d struct {
+		Units []unit `json:"units"`
+	}
+	b, err := files.ReadFile("data/provinces.json")
+	if err != nil {
+		return nil, fmt.Errorf("read provinces data: %w", err)
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, fmt.Errorf("parse provinces data: %w", err)
+	}
+	return d.Units, nil
 }
 
 // LoadDirectory reads data/directory.json.
@@ -89,8 +108,14 @@ func Load(ctx context.Context, log *slog.Logger, dirConn, taskConn grpc.ClientCo
 		return sum, err
 	}
 
-	// Units, parents first (the file lists them so).
-	for _, u := range d.Units {
+	// Units, parents first (the file lists them so); then the provinces that issued the
+	// other seeds' documents (data/provinces.json), kept apart so that directory.json stays
+	// the one province of seed 001 that name matching is tested on.
+	others, err := otherProvinces()
+	if err != nil {
+		return sum, err
+	}
+	for _, u := range append(d.Units, others...) {
 		parentID := ""
 		if u.Parent != "" {
 			parentID = sum.UnitIDs[u.Parent]
