@@ -162,6 +162,12 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 	if len(table) == 0 {
 		return Snapshot{}, 0, []Problem{{0, "", "tệp trống: cần dòng tiêu đề và các dòng số liệu"}}
 	}
+	// A methodology applies from its year until the next replaces it (QĐ 876 "used for
+	// 2022 onward"): results of an earlier year were scored by another one.
+	if in.Set.Year > in.Year {
+		report(0, "", fmt.Sprintf("bộ tiêu chí “%s” áp dụng từ năm %d, không dùng cho kết quả năm %d: chọn bộ tiêu chí của năm %d hoặc trước đó",
+			cmp.Or(in.Set.Decision, in.Set.Name), in.Set.Year, in.Year, in.Year))
+	}
 	h, at, ok := findHeader(table)
 	if !ok {
 		h = readHeader(table[0], nil)
@@ -177,7 +183,7 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 	for _, d := range h.dups {
 		report(at+h.rows, label(d), "cột xuất hiện hai lần")
 	}
-	if len(problems) > 0 {
+	if len(h.dups) > 0 {
 		return Snapshot{}, 0, problems
 	}
 	get := func(row []string, col string) (string, bool) {
@@ -215,6 +221,7 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 	byCode := map[string]*importedSubject{vntext.Fold(in.SubjectCode): own}
 	seen := map[string]int{}
 	rows := 0
+	ownTotalSeen := false
 	for r := at + h.rows; r < len(table); r++ {
 		row, line := table[r], r+1
 		if cleanCell(strings.Join(row, "")) == "" || (r == at+h.rows && isColumnNumberRow(row)) {
@@ -245,6 +252,9 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 		}
 		seen[key] = line
 		s, ok := byCode[vntext.Fold(code)]
+		if ok && s == own && known && nodeCode == "" {
+			ownTotalSeen = true // even when its figures are wrong: that is reported there
+		}
 		if !ok {
 			s = newSubject(code, "")
 			byCode[vntext.Fold(code)] = s
@@ -312,8 +322,8 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 	if rows == 0 {
 		report(0, "", "tệp không có dòng số liệu nào")
 	}
-	if own.totalRow == 0 && rows > 0 {
-		report(0, label(ColSubjectCode), fmt.Sprintf("không có dòng tổng điểm (mã mục để trống) của đơn vị %s", in.SubjectCode))
+	if !ownTotalSeen && rows > 0 {
+		report(0, label(either(h.has(ColSubjectCode), ColSubjectCode, ColSubjectName)), fmt.Sprintf("không có dòng tổng điểm (mã mục để trống) của đơn vị %s", in.SubjectCode))
 	}
 	if len(problems) > 0 {
 		return Snapshot{}, rows, problems

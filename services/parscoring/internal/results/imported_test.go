@@ -123,13 +123,27 @@ func TestBuildImportedRefusesAmbiguousCells(t *testing.T) {
 		{9, "Mã mục", `bộ tiêu chí không có mục "9.9"`},
 		{10, "Mã mục", `bộ tiêu chí không có mục "1.1.a"`},
 		{11, "Mã mục", "trùng với dòng 2 (cùng đơn vị và mục)"},
-		{0, "Mã đơn vị", "không có dòng tổng điểm (mã mục để trống) của đơn vị SL"},
 	}
 	if diff := cmp.Diff(want, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 	if rows != 9 {
 		t.Errorf("rows = %d, want 9 (the blank line is not a row)", rows)
+	}
+}
+
+// Results of a year before the methodology's were scored by another one (the set of QĐ 876
+// applies from 2022): every problem is still listed.
+func TestBuildImportedRefusesAnEarlierYear(t *testing.T) {
+	set := importSet()
+	set.Decision = "876/QĐ-BNV"
+	_, _, problems := BuildImported(ImportInput{Year: 2021, Set: set, SubjectCode: "SL"}, table("subject_code|node_code|score", "SL||87.61", "SL|3|13.01"))
+	want := []Problem{
+		{0, "", "bộ tiêu chí “876/QĐ-BNV” áp dụng từ năm 2024, không dùng cho kết quả năm 2021: chọn bộ tiêu chí của năm 2021 hoặc trước đó"},
+		{3, "score", "điểm 13.01 nằm ngoài khoảng 0 đến 13.00"},
+	}
+	if diff := cmp.Diff(want, problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
 

@@ -36,7 +36,11 @@ QN,Quảng Ninh,,90.10,1,63
 func startImport(t *testing.T) (h *harness, results parscoringv1.ResultsServiceClient, setID, tq string) {
 	t.Helper()
 	h = start(t)
-	set, err := h.client.CreateCriteriaSet(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: qd2948(t)}, grpc.WaitForReady(true))
+	// The tests import 2016 and 2017 on the QĐ 2948 maxima: the set is dated 2016 so that
+	// both years may use it.
+	cs := qd2948(t)
+	cs.Year = 2016
+	set, err := h.client.CreateCriteriaSet(h.as(t, auth.RoleSecretariat), &parscoringv1.CreateCriteriaSetRequest{CriteriaSet: cs}, grpc.WaitForReady(true))
 	if err != nil {
 		t.Fatal(err)
 	}
