@@ -64,11 +64,7 @@ func LoadResults(ctx context.Context, log *slog.Logger, dirConn, scoringConn grp
 		return sum, fmt.Errorf("create unit %s: %w", resultsUnitCode, err)
 	}
 
-	sets := parscoringv1.NewParScoringServiceClient(scoringConn)
-	if err := loadMethodologies(ctx, log, parscoringv1.NewMethodologyServiceClient(scoringConn), sets); err != nil {
-		return sum, err
-	}
-	setID, err := criteriaSetID(ctx, sets)
+	setID, err := LoadMethodologies(ctx, log, scoringConn)
 	if err != nil {
 		return sum, err
 	}
@@ -98,6 +94,18 @@ func LoadResults(ctx context.Context, log *slog.Logger, dirConn, scoringConn grp
 		log.InfoContext(ctx, "demo results loaded", slog.Int("year", int(f.year)), slog.String("snapshot", out.GetSnapshot().GetId()))
 	}
 	return sum, nil
+}
+
+// LoadMethodologies imports the methodologies shipped with PAR scoring that are not loaded
+// yet (see loadMethodologies) and returns the id of the 2022 provincial set of QĐ 876/QĐ-BNV,
+// the one the demo's and the end-to-end tests' provincial results follow ("" when missing).
+// The connection's calls must carry a secretariat token.
+func LoadMethodologies(ctx context.Context, log *slog.Logger, scoringConn grpc.ClientConnInterface) (string, error) {
+	sets := parscoringv1.NewParScoringServiceClient(scoringConn)
+	if err := loadMethodologies(ctx, log, parscoringv1.NewMethodologyServiceClient(scoringConn), sets); err != nil {
+		return "", err
+	}
+	return criteriaSetID(ctx, sets)
 }
 
 // loadMethodologies imports the methodologies shipped with PAR scoring (QĐ 2948 and QĐ 876)

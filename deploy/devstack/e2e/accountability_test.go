@@ -1,19 +1,14 @@
 package e2e
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"google.golang.org/grpc"
-
 	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
 	"github.com/parindex/platform/services/kit/auth"
-	"github.com/parindex/platform/services/kit/grpcclient"
 
 	"github.com/parindex/platform/deploy/devstack/demo"
 	"github.com/parindex/platform/deploy/devstack/stack"
@@ -26,21 +21,8 @@ import (
 // request in the department's inbox in Vietnamese.
 func TestFallenNodeIsExplained(t *testing.T) {
 	p := startPlatform(t)
-	loader, err := p.st.Signer().Mint(auth.Principal{Subject: "service:demo-loader", Roles: []string{auth.RoleSecretariat, auth.RoleService}}, stack.Audience, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds := auth.PerRPCCredentials{ServiceToken: loader}
-	conn := func(svc string) *grpc.ClientConn {
-		c, err := grpcclient.Dial(p.st.GRPCAddr(svc), creds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = c.Close() })
-		return c
-	}
-	dirConn, taskConn, scoringConn := conn("directory"), conn("tasktracking"), conn("parscoring")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dirConn, taskConn, scoringConn := p.loaderConn(t, "directory"), p.loaderConn(t, "tasktracking"), p.loaderConn(t, "parscoring")
+	log := discard
 	sum, err := demo.Load(t.Context(), log, dirConn, taskConn)
 	if err != nil {
 		t.Fatalf("demo directory: %v", err)

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
@@ -17,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/grpcclient"
 
 	"github.com/parindex/platform/deploy/devstack/stack"
 )
@@ -131,6 +135,25 @@ func (p *platform) do(t *testing.T, method, path, token string, body any, header
 	}
 	return resp.StatusCode
 }
+
+// loaderConn dials a service as the demo loader does: a service token with the secretariat
+// role. The connection closes when the test ends.
+func (p *platform) loaderConn(t *testing.T, service string) *grpc.ClientConn {
+	t.Helper()
+	tok, err := p.st.Signer().Mint(auth.Principal{Subject: "service:demo-loader", Roles: []string{auth.RoleSecretariat, auth.RoleService}}, stack.Audience, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := grpcclient.Dial(p.st.GRPCAddr(service), auth.PerRPCCredentials{ServiceToken: tok})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// discard is the logger handed to the demo loaders.
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 type unitJSON struct {
 	Unit struct {
