@@ -75,31 +75,115 @@ type header struct {
 	labels map[string]string // column → header text as written, for problems
 	dups   []string
 	rows   int // header rows (1 or 2)
+	// nodes are the columns of a wide table, one per field or criterion ("Lĩnh vực 1",
+	// "LV 2", "Tiêu chí 3.1"), as the Ministry lays out a ranking of provinces.
+	nodes []nodeColumn
+}
+
+// nodeColumn is a node's column in a wide table, with the column of its rank when the
+// header puts "Điểm" and "Xếp hạng" under the node (-1 when none).
+type nodeColumn struct {
+	code       string
+	score      int
+	rank       int
+	label      string
+	rankLabel  string
+	headerText string
+}
+
+// width counts the columns the header names.
+func (h header) width() int {
+	n := len(h.cols)
+	for _, nc := range h.nodes {
+		n++
+		if nc.score >= 0 && nc.rank >= 0 {
+			n++
+		}
+	}
+	return n
 }
 
 func (h header) complete() bool {
 	return (h.has(ColSubjectCode) || h.has(ColSubjectName)) && (h.has(ColScore) || h.has(ColIndexPercent))
 }
 
+// nodePrefixed reports whether a header names a node with one of the words tables use
+// before a code; a bare "1" or "II" over a column may be anything (STT, a group).
+func nodePrefixed(text string) bool {
+	f := vntext.Fold(cleanCell(text))
+	for _, p := range nodePrefixes {
+		if strings.HasPrefix(f, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // readHeader names the columns of one header row, or of two when below is not nil: there a
 // column is named by its lower cell, else by its upper one (a header merged down two rows
-// keeps its text in the upper cell), else by both read together.
-func readHeader(upper, below []string) header {
+// keeps its text in the upper cell), else by both read together. A column headed by a node
+// of the set (has) is a node column of a wide table; under two rows its lower cell may say
+// "Điểm" or "Xếp hạng", and a rank column right of it with an empty upper cell (a merged
+// header) is its rank.
+func readHeader(upper, below []string, has func(string) bool) header {
 	h := header{cols: map[string]int{}, labels: map[string]string{}, rows: 1}
 	if below != nil {
 		h.rows = 2
 	}
+	alias := func(text string) (string, bool) {
+		name, ok := columnAliases[vntext.Fold(strings.TrimRight(cleanCell(text), ":* "))]
+		return name, ok
+	}
 	for i := 0; i < max(len(upper), len(below)); i++ {
+		top := cell(upper, i)
+		if below == nil && nodePrefixed(top) {
+			if code, _, ok := readNodeCode(top, has); ok && code != "" {
+				// A header merged over two columns repeats in both: the row below says
+				// what each holds, so one row alone names only the first.
+				if n := len(h.nodes); n == 0 || h.nodes[n-1].headerText != cleanCell(top) {
+					h.nodes = append(h.nodes, nodeColumn{code: code, score: i, rank: -1, label: cleanCell(top), headerText: cleanCell(top)})
+				}
+				continue
+			}
+		}
+		if below != nil {
+			sub, _ := alias(cell(below, i))
+			if nodePrefixed(top) {
+				if code, _, ok := readNodeCode(top, has); ok && code != "" {
+					nc := nodeColumn{code: code, score: i, rank: -1, label: cleanCell(top + " " + cell(below, i)), headerText: cleanCell(top)}
+					if sub == ColRank {
+						nc.score, nc.rank, nc.rankLabel, nc.label = -1, i, nc.label, ""
+					}
+					// A node merged over two columns repeats in both (XLSX) or heads only
+					// the first (CSV): either way the columns are one node's.
+					if n := len(h.nodes); n > 0 && h.nodes[n-1].headerText == nc.headerText {
+						if last := &h.nodes[n-1]; sub == ColRank {
+							last.rank, last.rankLabel = i, nc.rankLabel
+						} else {
+							last.score, last.label = i, nc.label
+						}
+						continue
+					}
+					h.nodes = append(h.nodes, nc)
+					continue
+				}
+			}
+			if cleanCell(top) == "" && sub == ColRank && len(h.nodes) > 0 && h.nodes[len(h.nodes)-1].rank < 0 && h.nodes[len(h.nodes)-1].score == i-1 {
+				last := &h.nodes[len(h.nodes)-1]
+				last.rank, last.rankLabel = i, cleanCell(last.headerText+" "+cell(below, i))
+				continue
+			}
+		}
 		var texts []string
 		if below != nil {
 			texts = append(texts, cell(below, i))
 		}
-		texts = append(texts, cell(upper, i))
+		texts = append(texts, top)
 		if below != nil {
-			texts = append(texts, cell(upper, i)+" "+cell(below, i))
+			texts = append(texts, top+" "+cell(below, i))
 		}
 		for _, text := range texts {
-			name, ok := columnAliases[vntext.Fold(strings.TrimRight(cleanCell(text), ":* "))]
+			name, ok := alias(text)
 			if !ok {
 				continue
 			}
@@ -125,12 +209,12 @@ const maxTitleRows = 10
 
 // findHeader returns the header and the index of its first row, or ok false. A two-row
 // header is taken when the row below names a column too and the pair names more columns.
-func findHeader(table [][]string) (h header, at int, ok bool) {
+func findHeader(table [][]string, has func(string) bool) (h header, at int, ok bool) {
 	for r := 0; r < len(table) && r < maxTitleRows; r++ {
-		one := readHeader(table[r], nil)
+		one := readHeader(table[r], nil, has)
 		if r+1 < len(table) {
-			if below := readHeader(table[r+1], nil); len(below.cols) > 0 {
-				if two := readHeader(table[r], table[r+1]); two.complete() && len(two.cols) > len(one.cols) {
+			if below := readHeader(table[r+1], nil, has); len(below.cols) > 0 {
+				if two := readHeader(table[r], table[r+1], has); two.complete() && two.width() > one.width() {
 					return two, r, true
 				}
 			}
@@ -168,9 +252,19 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 		report(0, "", fmt.Sprintf("bộ tiêu chí “%s” áp dụng từ năm %d, không dùng cho kết quả năm %d: chọn bộ tiêu chí của năm %d hoặc trước đó",
 			cmp.Or(in.Set.Decision, in.Set.Name), in.Set.Year, in.Year, in.Year))
 	}
-	h, at, ok := findHeader(table)
+	set := in.Set
+	nodeIndex := make(map[string]int, len(set.Nodes))
+	var bonusMax methodology.Points
+	for i, n := range set.Nodes {
+		nodeIndex[n.Code] = i
+		if n.ParentCode == "" && n.Bonus {
+			bonusMax += n.MaxPoints
+		}
+	}
+	hasNode := func(c string) bool { _, ok := nodeIndex[c]; return ok }
+	h, at, ok := findHeader(table, hasNode)
 	if !ok {
-		h = readHeader(table[0], nil)
+		h = readHeader(table[0], nil, hasNode)
 		if !h.has(ColSubjectCode) && !h.has(ColSubjectName) {
 			report(1, ColSubjectCode, "thiếu cột "+ColSubjectCode+" (mã đơn vị) hoặc "+ColSubjectName+" (tên đơn vị)")
 		}
@@ -195,16 +289,6 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 	}
 	value := func(row []string, col string) string { v, _ := get(row, col); return v }
 
-	set := in.Set
-	nodeIndex := make(map[string]int, len(set.Nodes))
-	var bonusMax methodology.Points
-	for i, n := range set.Nodes {
-		nodeIndex[n.Code] = i
-		if n.ParentCode == "" && n.Bonus {
-			bonusMax += n.MaxPoints
-		}
-	}
-	hasNode := func(c string) bool { _, ok := nodeIndex[c]; return ok }
 	newSubject := func(code, name string) *importedSubject {
 		s := &importedSubject{sub: Subject{Code: code, Name: name, PeerGroup: set.SubjectKind, Total: NoScore,
 			Scores: make([]methodology.Points, len(set.Nodes)), Ranks: make([]int32, len(set.Nodes))}}
@@ -307,6 +391,9 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 		if rankErr == nil && rankOf > 0 && rank > rankOf {
 			report(line, label(either(h.has(ColRankOf), ColRankOf, ColRank)), fmt.Sprintf("xếp hạng %d lớn hơn tổng số %d", rank, rankOf))
 		}
+		if s == own && !h.has(ColNodeCode) {
+			readWideNodes(row, line, set, nodeIndex, h.nodes, &s.sub, report)
+		}
 		if !scoreOK || !known || (nodeCode != "" && node < 0) {
 			continue
 		}
@@ -343,6 +430,34 @@ func BuildImported(in ImportInput, table [][]string) (Snapshot, int, []Problem) 
 	}
 	snap.computePeers()
 	return snap, rows, nil
+}
+
+// readWideNodes reads the unit's scores and ranks from the node columns of a wide table's
+// row; another subject's node columns are not kept (only its total is, for rank context).
+func readWideNodes(row []string, line int, set methodology.CriteriaSet, nodeIndex map[string]int, cols []nodeColumn, sub *Subject,
+	report func(int, string, string)) {
+	for _, nc := range cols {
+		i := nodeIndex[nc.code]
+		if nc.score >= 0 {
+			get := func(row []string, col string) (string, bool) {
+				if col != ColScore {
+					return "", false
+				}
+				return cleanCell(cell(row, nc.score)), true
+			}
+			if score, ok := readScore(row, line, set.Nodes[i].MaxPoints, get, func(string) string { return nc.label }, report); ok {
+				sub.Scores[i] = score
+			}
+		}
+		if nc.rank >= 0 {
+			rank, _, err := parseRank(cell(row, nc.rank))
+			if err != nil {
+				report(line, nc.rankLabel, "xếp hạng phải là số nguyên dương, ví dụ 4 hoặc 4/63")
+				continue
+			}
+			sub.Ranks[i] = int32(rank) // #nosec G115 -- a rank among 63 provinces
+		}
+	}
 }
 
 func (h header) has(col string) bool { _, ok := h.cols[col]; return ok }

@@ -1,10 +1,11 @@
 package results
 
 import (
+	"cmp"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	gocmp "github.com/google/go-cmp/cmp"
 
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
 )
@@ -36,10 +37,11 @@ func table(lines ...string) [][]string {
 func TestBuildImportedReadsPublishedShapes(t *testing.T) {
 	in := ImportInput{Year: 2024, Set: importSet(), UnitID: "u-sl", SubjectCode: "Sơn La"}
 	tests := []struct {
-		name  string
-		table [][]string
+		name           string
+		rows, subjects int // 0: 5 rows of Sơn La, one subject
+		table          [][]string
 	}{
-		{"English headers, dots", table(
+		{"English headers, dots", 0, 0, table(
 			"subject_code|node_code|score|rank|rank_of",
 			"Sơn La||88.00|10|63",
 			"Sơn La|3|12.75|32|",
@@ -47,7 +49,7 @@ func TestBuildImportedReadsPublishedShapes(t *testing.T) {
 			"Sơn La|5|14.23|2|",
 			"Sơn La|8|13.14|4|",
 		)},
-		{"title rows, two-row header, column numbers, comma decimals, labels, averages", table(
+		{"title rows, two-row header, column numbers, comma decimals, labels, averages", 0, 0, table(
 			"\ufeffCHỈ SỐ CẢI CÁCH HÀNH CHÍNH NĂM 2024||||",
 			"(Kèm theo Quyết định số …/QĐ-BNV)||||",
 			"",
@@ -62,7 +64,20 @@ func TestBuildImportedReadsPublishedShapes(t *testing.T) {
 			"|Trung bình cả nước||84,79|",
 			"Ghi chú: điểm làm tròn hai chữ số thập phân||||",
 		)},
-		{"name only, index column, percent sign, XLSX doubles", table(
+		{"wide: a column per field, points and rank under each", 2, 2, table(
+			"STT|Tỉnh, thành phố|Lĩnh vực 3||Lĩnh vực IV||LV5||Lĩnh vực VIII||Tổng điểm|Xếp hạng",
+			"||Điểm|Xếp hạng|Điểm|Xếp hạng|Điểm|Xếp hạng|Điểm|Xếp hạng||",
+			"1|Sơn La|12,75|32|10,18|1|14,23|2|13,14|4|88,00|10/63",
+			"2|Lạng Sơn|12,00|40|9,00|20|13,00|30|12,00|50|81,45|54/63",
+			"|Trung bình cả nước|||||||||84,79|",
+		)},
+		{"wide, XLSX merged headers repeated over both columns", 2, 2, table(
+			"Tỉnh, thành phố|Lĩnh vực 3|Lĩnh vực 3|Lĩnh vực 4|Lĩnh vực 4|Lĩnh vực 5|Lĩnh vực 5|Lĩnh vực 8|Lĩnh vực 8|Chỉ số CCHC (%)|Xếp hạng",
+			"Tỉnh, thành phố|Điểm|Xếp hạng|Điểm|Xếp hạng|Điểm|Xếp hạng|Điểm|Xếp hạng|Chỉ số CCHC (%)|Xếp hạng",
+			"Sơn La|12.75|32|10.18|1|14.23|2|13.14|4|88.00|10/63",
+			"Lạng Sơn|12.00|40|9.00|20|13.00|30|12.00|50|81.45|54/63",
+		)},
+		{"name only, index column, percent sign, XLSX doubles", 0, 0, table(
 			"Tên đơn vị|Mã tiêu chí|Điểm|Chỉ số (%)|Thứ hạng|Trên tổng số|Điểm tối đa",
 			"Sơn La||88%|88,00 %|10|63|100",
 			"Sơn La|3|12.75|98.08|32||13",
@@ -77,19 +92,19 @@ func TestBuildImportedReadsPublishedShapes(t *testing.T) {
 			if len(problems) > 0 {
 				t.Fatalf("problems: %+v", problems)
 			}
-			if rows != 5 {
-				t.Errorf("rows = %d, want 5", rows)
+			if want := cmp.Or(tt.rows, 5); rows != want {
+				t.Errorf("rows = %d, want %d", rows, want)
 			}
 			sub := snap.Subjects[0]
 			got := []string{Format(sub.Total), Format(sub.Scores[0]), Format(sub.Scores[2]), Format(sub.Scores[3]), Format(sub.Scores[4])}
-			if diff := cmp.Diff([]string{"88.00", "12.75", "10.18", "14.23", "13.14"}, got); diff != "" {
+			if diff := gocmp.Diff([]string{"88.00", "12.75", "10.18", "14.23", "13.14"}, got); diff != "" {
 				t.Errorf("scores (-want +got):\n%s", diff)
 			}
 			if sub.Rank != 10 || sub.RankOf != 63 || sub.Ranks[0] != 32 || sub.Ranks[2] != 1 || sub.Ranks[3] != 2 || sub.Ranks[4] != 4 || sub.UnitID != "u-sl" {
 				t.Errorf("ranks %d/%d %v, unit %q", sub.Rank, sub.RankOf, sub.Ranks, sub.UnitID)
 			}
-			if len(snap.Subjects) != 1 {
-				t.Errorf("subjects = %d (the national average and notes are not subjects)", len(snap.Subjects))
+			if want := cmp.Or(tt.subjects, 1); len(snap.Subjects) != want {
+				t.Errorf("subjects = %d, want %d (the national average and notes are not subjects)", len(snap.Subjects), want)
 			}
 		})
 	}
@@ -124,7 +139,7 @@ func TestBuildImportedRefusesAmbiguousCells(t *testing.T) {
 		{10, "Mã mục", `bộ tiêu chí không có mục "1.1.a"`},
 		{11, "Mã mục", "trùng với dòng 2 (cùng đơn vị và mục)"},
 	}
-	if diff := cmp.Diff(want, problems); diff != "" {
+	if diff := gocmp.Diff(want, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 	if rows != 9 {
@@ -142,7 +157,7 @@ func TestBuildImportedRefusesAnEarlierYear(t *testing.T) {
 		{0, "", "bộ tiêu chí “876/QĐ-BNV” áp dụng từ năm 2024, không dùng cho kết quả năm 2021: chọn bộ tiêu chí của năm 2021 hoặc trước đó"},
 		{3, "score", "điểm 13.01 nằm ngoài khoảng 0 đến 13.00"},
 	}
-	if diff := cmp.Diff(want, problems); diff != "" {
+	if diff := gocmp.Diff(want, problems); diff != "" {
 		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }
@@ -200,5 +215,22 @@ func TestReadNodeCode(t *testing.T) {
 		if ok != tt.ok || (ok && code != tt.want) {
 			t.Errorf("readNodeCode(%q) = %q %v, want %q %v", tt.in, code, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// In a wide table a problem names the node's header over the sub-column.
+func TestBuildImportedNamesWideColumns(t *testing.T) {
+	in := ImportInput{Year: 2024, Set: importSet(), UnitID: "u-sl", SubjectCode: "Sơn La"}
+	_, _, problems := BuildImported(in, table(
+		"Tỉnh, thành phố|LV5||Tổng điểm|Xếp hạng",
+		"|Điểm|Xếp hạng||",
+		"Sơn La|14,235|hai|88,00|10/63",
+	))
+	want := []Problem{
+		{3, "LV5 Điểm", `số "14,235" có ba chữ số sau dấu phẩy: không rõ là phần thập phân hay dấu phân cách hàng nghìn`},
+		{3, "LV5 Xếp hạng", "xếp hạng phải là số nguyên dương, ví dụ 4 hoặc 4/63"},
+	}
+	if diff := gocmp.Diff(want, problems); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
 	}
 }

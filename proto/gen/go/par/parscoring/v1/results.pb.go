@@ -853,6 +853,9 @@ func (x *PublishRoundResultsResponse) GetSnapshot() *ResultSnapshot {
 // empty node_code (or `Tổng điểm`) is a subject's total; without a node_code column every row
 // is. Without subject_code the subject's name is its code. Rows of subject_code are the unit's
 // per-node scores; rows of other subjects are totals of other provinces kept for rank context.
+// A wide table, one row per subject with a column per field or criterion headed "Lĩnh vực 1",
+// "LV 2" or "Tiêu chí 3.1" (alone, or over "Điểm" and "Xếp hạng"), is read too: the unit's
+// node columns are its per-node scores and ranks.
 // Published shapes are read where they have one meaning: title rows above the header, a header
 // over two rows, a row numbering the columns ("(1)", "(2)" …), merged cells (XLSX), node codes
 // written "Lĩnh vực 1", "LV1", "Tiêu chí 1.1" or in Roman numerals ("II" is field 2), comma
