@@ -38,31 +38,31 @@ const DefaultNoticeBatch = 500
 var _ app.NoticeStore = (*Store)(nil)
 
 // noticeCandidates selects, locks and reads the occurrences with a notice reached at $1 and
-// not yet made, earliest deadline first: open and overdue ($1 past the deadline; the derived
-// overdue rule of tracking.Occurrence.Overdue) without an overdue notice for this deadline,
-// or still expecting work with a lead time in $2 (seconds) reached and not noticed for this
-// deadline. It walks occurrences_open_due_idx over deadlines up to $1 + the longest lead,
-// from after the last candidate of the pass's previous batch (($5, $6), its deadline and id).
+// not yet made, earliest deadline first: overdue ($1 past the deadline; the derived overdue
+// rule of tracking.Occurrence.Overdue) without an overdue notice for this deadline, or still
+// expecting work with a lead time in $2 (seconds) reached and shorter than any noticed for
+// this deadline. What was noticed is read from the occurrence's summary (noticed_due_time,
+// noticed_lead_seconds; migration 010), so the walk of occurrences_notice_pending_idx over
+// deadlines up to $1 + the longest lead ($3) skips every occurrence whose overdue notice is
+// made: a pass costs what is left to notice plus the open deadlines within the longest
+// lead, not the whole backlog of overdue work. It starts after the last candidate of the
+// pass's previous batch (($5, $6), its deadline and id).
 //
-// Rows another transaction holds (a user's change, another replica's pass) are skipped: a
-// later pass sees them again with their new state, so nothing is noticed from a stale read.
+// The first two conditions are the index's predicate word for word (the planner matches it
+// only so). Rows another transaction holds (a user's change, another replica's pass) are
+// skipped: a later pass sees them again with their new state, so nothing is noticed from a
+// stale read.
 const noticeCandidates = `SELECT ` + occurrenceColumns + `,
 		t.deadline_kind, t.content, t.expected_product, d.number, d.title` + occurrenceFrom + `
-	WHERE o.state IN ('not_started', 'received', 'in_progress', 'completion_reported')
+	WHERE (o.state IN ('not_started', 'received', 'in_progress')
+	       OR (o.state = 'completion_reported' AND o.report_time > o.due_time))
+	  AND (o.noticed_due_time IS DISTINCT FROM o.due_time OR o.noticed_lead_seconds > 0)
 	  AND o.due_time <= $1::timestamptz + $3::bigint * interval '1 second'
-	  AND (
-		(o.due_time < $1
-		 AND (o.state <> 'completion_reported' OR o.report_time > o.due_time)
-		 AND NOT EXISTS (SELECT 1 FROM deadline_notices n
-			WHERE n.occurrence_id = o.id AND n.kind = 'overdue' AND n.lead_seconds = 0 AND n.due_time = o.due_time))
-		OR
-		(o.due_time >= $1 AND o.state <> 'completion_reported'
+	  AND (o.due_time < $1
+		OR (o.state <> 'completion_reported'
 		 AND EXISTS (SELECT 1 FROM unnest($2::bigint[]) l(s)
 			WHERE o.due_time <= $1 + l.s * interval '1 second'
-			  AND NOT EXISTS (SELECT 1 FROM deadline_notices n
-				WHERE n.occurrence_id = o.id AND n.kind IN ('due_soon', 'report_due')
-				  AND n.lead_seconds = l.s AND n.due_time = o.due_time)))
-	  )
+			  AND (o.noticed_due_time IS DISTINCT FROM o.due_time OR l.s < o.noticed_lead_seconds))))
 	  AND o.due_time >= $5 AND (o.due_time, o.id) > ($5, $6::uuid)
 	ORDER BY o.due_time, o.id
 	LIMIT $4
@@ -204,14 +204,26 @@ func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time
 		notices       = map[key]tracking.Notice{}
 		byID          = map[string]*noticeRow{}
 	)
+	// The summary each candidate will have (see below): its shortest lead reached.
+	var (
+		sumIDs  []string
+		sumDues []time.Time
+		sumLead []int64
+	)
 	for i := range cands {
 		r := &cands[i]
 		byID[r.occ.ID] = r
-		for _, n := range tracking.Notices(r.occ, r.continuous, leads, now) {
+		ns := tracking.Notices(r.occ, r.continuous, leads, now)
+		for j, n := range ns {
 			k := key{r.occ.ID, n.Kind, int64(n.Lead / time.Second)}
 			notices[k] = n
 			occIDs, kinds, secs = append(occIDs, r.occ.ID), append(kinds, string(n.Kind)), append(secs, k.lead)
 			dues, emitted = append(dues, n.Due), append(emitted, n.Send)
+			if j == 0 {
+				sumIDs, sumDues, sumLead = append(sumIDs, r.occ.ID), append(sumDues, n.Due), append(sumLead, k.lead)
+			} else {
+				sumLead[len(sumLead)-1] = min(sumLead[len(sumLead)-1], k.lead)
+			}
 		}
 	}
 	rows, err = tx.Query(ctx, `
@@ -231,6 +243,17 @@ func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time
 	if err != nil {
 		return c, fmt.Errorf("insert deadline notices: %w", err)
 	}
+	// Every notice reached now exists, inserted here or before (a conflicting insert of
+	// another transaction is waited for), so the candidates' summaries may say so: the
+	// shortest lead reached, 0 when overdue. An occurrence whose Go rule reached nothing
+	// keeps its summary.
+	if _, err := tx.Exec(ctx, `
+		UPDATE occurrences o SET noticed_due_time = u.d,
+			noticed_lead_seconds = CASE WHEN o.noticed_due_time = u.d THEN LEAST(o.noticed_lead_seconds, u.l) ELSE u.l END
+		FROM unnest($1::uuid[], $2::timestamptz[], $3::bigint[]) AS u(id, d, l)
+		WHERE o.id = u.id`, sumIDs, sumDues, sumLead); err != nil {
+		return c, fmt.Errorf("record notice progress: %w", err)
+	}
 	// Events in deadline order (the candidates' order), whatever order RETURNING gave.
 	slices.SortFunc(made, func(a, b key) int {
 		if c := byID[a.occ].occ.Due.Compare(byID[b.occ].occ.Due); c != 0 {
@@ -238,6 +261,9 @@ func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time
 		}
 		return strings.Compare(a.occ, b.occ)
 	})
+	// One COPY for the batch's events rather than a statement each: a window that passes a
+	// thousand deadlines is a few round trips, not a thousand.
+	var events []outbox.Event
 	for _, k := range made {
 		n := notices[k]
 		if !n.Send {
@@ -245,9 +271,7 @@ func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time
 			continue
 		}
 		r := byID[k.occ]
-		if _, err := outbox.Add(ctx, tx, noticeSubjects[n.Kind], protoconv.DeadlineNotice(r.occ, n, r.ctx, now)); err != nil {
-			return c, fmt.Errorf("outbox %s notice of occurrence %s: %w", n.Kind, k.occ, err)
-		}
+		events = append(events, outbox.Event{Subject: noticeSubjects[n.Kind], Msg: protoconv.DeadlineNotice(r.occ, n, r.ctx, now)})
 		switch n.Kind {
 		case tracking.NoticeDueSoon:
 			c.DueSoon++
@@ -256,6 +280,9 @@ func emitNoticeBatch(ctx context.Context, tx pgx.Tx, now time.Time, leads []time
 		case tracking.NoticeOverdue:
 			c.Overdue++
 		}
+	}
+	if _, err := outbox.AddBatch(ctx, tx, events); err != nil {
+		return c, fmt.Errorf("outbox %d deadline notices: %w", len(events), err)
 	}
 	return c, nil
 }
