@@ -60,7 +60,12 @@ func New(pool *pgxpool.Pool) *Store {
 // events exist, or neither does.
 func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []tracking.Occurrence) error {
 	return pg.InTx(ctx, s.db(), func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `
+		// The document, its tasks, assignments and occurrences go in one batch: one round
+		// trip for the whole table of the document instead of one per row. (A task is never
+		// without the occurrences its deadline calls for.) The batch stops at the first
+		// failing insert, so a number already taken is the document's own error.
+		batch := &pgx.Batch{}
+		batch.Queue(`
 			INSERT INTO documents (id, number, kind, issuer_unit_id, signed_on, title,
 				period_start_year, period_end_year, status, search_text, created_by,
 				create_time, update_time, reporting_cycle)
@@ -68,6 +73,13 @@ func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []
 			d.ID, d.Number, d.Kind, d.IssuerUnitID, dateArg(d.SignedOn), d.Title,
 			d.PeriodStartYear, d.PeriodEndYear, d.Status, searchText(d), d.CreatedBy,
 			d.CreateTime, d.UpdateTime, cycleArg(d.ReportingCycle))
+		for i, t := range d.Tasks {
+			queueInsertTask(batch, d.ID, i, t)
+		}
+		for _, o := range occs {
+			queueInsertOccurrence(batch, o)
+		}
+		err := tx.SendBatch(ctx, batch).Close()
 		if c, ok := pg.IsUniqueViolation(err); ok && c == "documents_issuer_number_key" {
 			return tracking.ErrNumberTaken
 		}
@@ -75,29 +87,30 @@ func (s *Store) CreateDocument(ctx context.Context, d tracking.Document, occs []
 			return fmt.Errorf("insert document: %w", err)
 		}
 
-		// Tasks and assignments go in one batch: one round trip for the whole table of
-		// the document instead of one per row.
-		batch := &pgx.Batch{}
-		for i, t := range d.Tasks {
-			queueInsertTask(batch, d.ID, i, t)
-		}
-		// Occurrences go in the same transaction as their tasks: a task is never without
-		// the occurrences its deadline calls for.
-		for _, o := range occs {
-			queueInsertOccurrence(batch, o)
-		}
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return fmt.Errorf("insert tasks: %w", err)
-		}
-
-		for _, t := range d.Tasks {
-			if _, err := outbox.Add(ctx, tx, SubjectTaskAssigned, protoconv.TaskAssigned(d, t)); err != nil {
-				return fmt.Errorf("outbox TaskAssigned for task %s: %w", t.Code, err)
+		// One statement per event while a document has a few tasks; a COPY past that,
+		// so an imported plan of a hundred tasks is not a hundred round trips.
+		if len(d.Tasks) <= addBatchFrom {
+			for _, t := range d.Tasks {
+				if _, err := outbox.Add(ctx, tx, SubjectTaskAssigned, protoconv.TaskAssigned(d, t)); err != nil {
+					return fmt.Errorf("outbox TaskAssigned for task %s: %w", t.Code, err)
+				}
 			}
+			return nil
+		}
+		events := make([]outbox.Event, len(d.Tasks))
+		for i, t := range d.Tasks {
+			events[i] = outbox.Event{Subject: SubjectTaskAssigned, Msg: protoconv.TaskAssigned(d, t)}
+		}
+		if _, err := outbox.AddBatch(ctx, tx, events); err != nil {
+			return fmt.Errorf("outbox %d TaskAssigned: %w", len(events), err)
 		}
 		return nil
 	})
 }
+
+// addBatchFrom is the number of events above which CreateDocument writes them with
+// outbox.AddBatch (a COPY and a notify: two round trips) rather than one Add each.
+const addBatchFrom = 2
 
 // queueInsertTask queues the insert of task t at position pos of document docID, with its
 // lead and cooperating assignments.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -71,6 +72,15 @@ func BenchmarkCreateTaskThroughput(b *testing.B) {
 	e := startWith(b, func(c *server.Config) {
 		c.TokenCacheTTL = auth.DefaultTokenCacheTTL
 		c.DirectoryCacheTTL = directory.DefaultCacheTTL
+		// TT_BENCH_POOL sets the service's pool size as deployments do, with pgxpool's
+		// pool_max_conns in DATABASE_URL; unset, pgxpool's default (max(4, CPUs)).
+		if n := os.Getenv("TT_BENCH_POOL"); n != "" {
+			sep := "?"
+			if strings.Contains(c.DatabaseURL, "?") {
+				sep = "&"
+			}
+			c.DatabaseURL += sep + "pool_max_conns=" + n
+		}
 	})
 	ctx := e.as(b.Context(), b, secretariat)
 	tps := pgbenchTPS(b, seconds)
