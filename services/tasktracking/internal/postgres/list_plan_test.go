@@ -82,6 +82,11 @@ func TestListUnitOpenReadsOnlyThePage(t *testing.T) {
 	if read := plan[0].Plan.heapRows("occurrences"); read > float64(size+1) {
 		t.Errorf("the list read %v occurrence rows from the table for a page of %d; plan:\n%s", read, size, out)
 	}
+	// The walk of the unit's list stops at the page: the page's rows and the closed ones
+	// between them (a quarter here), not the unit's 80 tasks.
+	if read := plan[0].Plan.rowsRead("unit_occurrences"); read == 0 || read > float64(2*(size+1)) {
+		t.Errorf("the list read %v rows of unit_occurrences for a page of %d; plan:\n%s", read, size, out)
+	}
 
 	store := New(pool)
 	p, err := store.ListOccurrences(ctx, f)
@@ -128,6 +133,18 @@ type planNode struct {
 	Plans         []planNode `json:"Plans"`
 }
 
+// rowsRead counts the rows of relation that nodes below n read, from the table or an index.
+func (n planNode) rowsRead(relation string) float64 {
+	var rows float64
+	if n.Relation == relation {
+		rows = (n.ActualRows + n.RemovedFilter + n.RemovedIndex) * n.ActualLoops
+	}
+	for _, c := range n.Plans {
+		rows += c.rowsRead(relation)
+	}
+	return rows
+}
+
 // heapRows counts the rows of relation that nodes below n read whole from the table
 // (kept or filtered out). Index-only scans read none: their heap fetches only check
 // visibility, and depend on how far VACUUM got, not on the query.
@@ -140,4 +157,51 @@ func (n planNode) heapRows(relation string) float64 {
 		rows += c.heapRows(relation)
 	}
 	return rows
+}
+
+// TestUnitOccurrencesFollow: unit_occurrences (migration 011) holds one row per occurrence
+// and unit of its task, with the occurrence's deadline and state, whatever writes them:
+// occurrences inserted after their assignments or before, a state or deadline changed, an
+// assignment added, moved to the other role or removed.
+func TestUnitOccurrencesFollow(t *testing.T) {
+	pool := pgtest.NewPool(t, Migrations())
+	seedUnitLists(t, pool, 300, 7)
+	ctx := t.Context()
+	for _, sql := range []string{
+		`UPDATE occurrences SET state = 'cancelled' WHERE id IN (SELECT id FROM occurrences ORDER BY id LIMIT 20)`,
+		`UPDATE occurrences SET due_time = NULL WHERE id IN (SELECT id FROM occurrences ORDER BY id DESC LIMIT 5)`,
+		`UPDATE occurrences SET due_time = due_time + interval '30 days', extensions_approved = 1
+			WHERE id IN (SELECT id FROM occurrences ORDER BY id DESC OFFSET 5 LIMIT 10)`,
+		// A task whose occurrence exists before its assignments.
+		`INSERT INTO tasks (id, document_id, position, code, task_group, content, deadline_kind, create_time)
+			VALUES ('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-8000-000000000001', 1000, 'X', 'procedures', 'X', 'date', '2023-06-01')`,
+		`INSERT INTO occurrences (id, task_id, document_id, period_kind, due_time, original_due_time, state, create_time, update_time)
+			VALUES (gen_random_uuid(), '00000000-0000-4000-9000-000000000001', '00000000-0000-4000-8000-000000000001', 'whole',
+				'2024-03-01', '2024-03-01', 'not_started', '2023-06-01', '2023-06-01')`,
+		`INSERT INTO task_assignments (task_id, unit_id, role, position) VALUES
+			('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-8000-000000000001', 'lead', 0),
+			('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-8000-000000000002', 'cooperating', 0),
+			('00000000-0000-4000-9000-000000000001', '00000000-0000-4000-8000-000000000003', 'cooperating', 1)`,
+		`UPDATE task_assignments SET role = 'lead' WHERE task_id = '00000000-0000-4000-9000-000000000001'
+			AND unit_id = '00000000-0000-4000-8000-000000000002'`,
+		`DELETE FROM task_assignments WHERE task_id = '00000000-0000-4000-9000-000000000001'
+			AND unit_id = '00000000-0000-4000-8000-000000000003'`,
+	} {
+		if _, err := pool.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var rows, wrong int
+	if err := pool.QueryRow(ctx, `WITH want AS (
+			SELECT a.unit_id, a.role, COALESCE(o.due_time, 'infinity') AS due_key, o.id AS occurrence_id, o.state
+			FROM occurrences o JOIN task_assignments a ON a.task_id = o.task_id),
+		got AS (SELECT unit_id, role, due_key, occurrence_id, state FROM unit_occurrences)
+		SELECT (SELECT count(*) FROM got),
+			(SELECT count(*) FROM (SELECT * FROM want EXCEPT ALL SELECT * FROM got
+				UNION ALL SELECT * FROM (SELECT * FROM got EXCEPT ALL SELECT * FROM want) g) d)`).Scan(&rows, &wrong); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 302 || wrong != 0 {
+		t.Errorf("unit_occurrences has %d rows, %d differ from occurrences × task_assignments; want 302 and 0", rows, wrong)
+	}
 }

@@ -215,35 +215,45 @@ func listOccurrencesSQL(f app.OccurrenceFilter) (string, []any, int, error) {
 	if f.ExplanationID != "" {
 		q.where(remediationFilter("o.task_id"), f.ExplanationID)
 	}
-	if f.UnitID != "" {
-		if f.Role != "" {
-			q.where("o.task_id IN (SELECT a.task_id FROM task_assignments a WHERE a.unit_id = $# AND a.role = $#)", f.UnitID, f.Role)
-		} else {
-			q.where("o.task_id IN (SELECT a.task_id FROM task_assignments a WHERE a.unit_id = $#)", f.UnitID)
+	// A unit's list in one role is walked in list order from unit_occurrences (migration
+	// 011), which carries the unit, role, sort key and state: the walk stops at the page's
+	// last row instead of reading every occurrence of the unit's tasks to sort them. The
+	// other filters read the occurrence's row, joined for the rows the walk passes.
+	from, key, id, state, due := " FROM occurrences o", "COALESCE(o.due_time, 'infinity'::timestamptz)", "o.id", "o.state", "o.due_time"
+	switch {
+	case f.UnitID != "" && f.Role != "":
+		if _, err := uuid.Parse(f.UnitID); err != nil {
+			q.where("false") // no unit has that id
+			break
 		}
+		// The sort key is the deadline where there is one, and no deadline is before nothing.
+		from, key, id, state, due = " FROM unit_occurrences u JOIN occurrences o ON o.id = u.occurrence_id", "u.due_key", "u.occurrence_id", "u.state", "u.due_key"
+		q.where("u.unit_id = $#::uuid AND u.role = $#", f.UnitID, f.Role)
+	case f.UnitID != "":
+		q.where("o.task_id IN (SELECT a.task_id FROM task_assignments a WHERE a.unit_id = $#)", f.UnitID)
 	}
 	if len(f.States) > 0 {
 		states := make([]string, len(f.States))
 		for i, st := range f.States {
 			states[i] = string(st)
 		}
-		q.where("o.state = ANY($#)", states)
+		q.where(state+" = ANY($#)", states)
 	}
 	if !f.OverdueAt.IsZero() {
 		q.where(overdueSQL, f.OverdueAt)
 	}
 	if !f.DueBefore.IsZero() {
-		q.where("o.due_time < $#", f.DueBefore)
+		q.where(due+" < $#", f.DueBefore)
 	}
 	if !f.DueAfter.IsZero() {
 		q.where("o.due_time >= $#", f.DueAfter)
 	}
 	if f.PageToken != "" {
-		q.where("(COALESCE(o.due_time, 'infinity'::timestamptz), o.id) > ($#::text::timestamptz, $#::uuid)", cur.Due, cur.ID)
+		q.where("("+key+", "+id+") > ($#::text::timestamptz, $#::uuid)", cur.Due, cur.ID)
 	}
 	sql := `SELECT ` + occurrenceColumns + ` FROM (
-		SELECT o.id, COALESCE(o.due_time, 'infinity'::timestamptz) AS due_key FROM occurrences o` + q.clause() + `
-		ORDER BY due_key, o.id LIMIT ` + fmt.Sprint(size+1) + `) p
+		SELECT o.id, ` + key + ` AS due_key` + from + q.clause() + `
+		ORDER BY ` + key + `, ` + id + ` LIMIT ` + fmt.Sprint(size+1) + `) p
 	JOIN occurrences o ON o.id = p.id` + strings.TrimPrefix(occurrenceFrom, " FROM occurrences o") +
 		` ORDER BY p.due_key, p.id`
 	return sql, q.args, size, nil
