@@ -92,7 +92,7 @@ func TestEvidenceThroughGateway(t *testing.T) {
 		t.Errorf("uploaded evidence = %+v", up.Evidence)
 	}
 
-	if st := p.do(t, http.MethodPost, "/v1/occurrences/"+occ+"/progressReports", stpStaff, map[string]any{
+	if st := p.do(t, http.MethodPost, "/v1/occurrences/"+occ+"/progress-reports", stpStaff, map[string]any{
 		"period": map[string]any{"kind": "PERIOD_KIND_YEAR", "year": 2020}, "percent_done": 60,
 		"narrative": "Đã kiểm tra 12 cơ quan", "evidence_ids": []string{up.Evidence.ID},
 	}, nil, &map[string]any{}); st != http.StatusOK {

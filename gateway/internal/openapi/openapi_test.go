@@ -102,3 +102,24 @@ func TestQuickStartNamesRealRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestPathsAreKebabCase: collection names in REST paths are lower-case words joined by
+// hyphens (`/v1/assessment-rounds`), the same in every service, so a portal developer never
+// guesses between `dueReports` and `due-reports`; custom verbs after ':' keep lowerCamelCase
+// (`:markRead`).
+func TestPathsAreKebabCase(t *testing.T) {
+	var doc struct {
+		Paths map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(Document, &doc); err != nil {
+		t.Fatal(err)
+	}
+	segment := regexp.MustCompile(`^([a-z0-9]+(-[a-z0-9]+)*|\{[a-z_.]+\})(:[a-z][A-Za-z]*)?$`)
+	for path := range doc.Paths {
+		for _, s := range strings.Split(strings.TrimPrefix(path, "/"), "/") {
+			if !segment.MatchString(s) {
+				t.Errorf("%s: segment %q is not kebab-case", path, s)
+			}
+		}
+	}
+}

@@ -3048,10 +3048,10 @@ const file_par_parscoring_v1_results_proto_rawDesc = "" +
 	"FileFormat\x12\x1b\n" +
 	"\x17FILE_FORMAT_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fFILE_FORMAT_CSV\x10\x01\x12\x14\n" +
-	"\x10FILE_FORMAT_XLSX\x10\x022\xe5\x10\n" +
+	"\x10FILE_FORMAT_XLSX\x10\x022\xef\x10\n" +
 	"\x0eResultsService\x12\x8e\x01\n" +
-	"\x0ePublishResults\x12(.par.parscoring.v1.PublishResultsRequest\x1a).par.parscoring.v1.PublishResultsResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/result-snapshots:publish\x12\xa6\x01\n" +
-	"\x13PublishRoundResults\x12-.par.parscoring.v1.PublishRoundResultsRequest\x1a..par.parscoring.v1.PublishRoundResultsResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/rounds/{round_id}:publish-results\x12\x8a\x01\n" +
+	"\x0ePublishResults\x12(.par.parscoring.v1.PublishResultsRequest\x1a).par.parscoring.v1.PublishResultsResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/result-snapshots:publish\x12\xb0\x01\n" +
+	"\x13PublishRoundResults\x12-.par.parscoring.v1.PublishRoundResultsRequest\x1a..par.parscoring.v1.PublishRoundResultsResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/assessment-rounds/{round_id}:publishResults\x12\x8a\x01\n" +
 	"\rImportResults\x12'.par.parscoring.v1.ImportResultsRequest\x1a(.par.parscoring.v1.ImportResultsResponse\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/result-snapshots:import\x12\x9c\x01\n" +
 	"\x0eCorrectResults\x12(.par.parscoring.v1.CorrectResultsRequest\x1a).par.parscoring.v1.CorrectResultsResponse\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/result-snapshots/{snapshot_id}:correct\x12\x92\x01\n" +
 	"\x13ListResultSnapshots\x12-.par.parscoring.v1.ListResultSnapshotsRequest\x1a..par.parscoring.v1.ListResultSnapshotsResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/result-snapshots\x12\x8e\x01\n" +

@@ -809,7 +809,7 @@ func RegisterResultsServiceHandlerServer(ctx context.Context, mux *runtime.Serve
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.parscoring.v1.ResultsService/PublishRoundResults", runtime.WithHTTPPathPattern("/v1/rounds/{round_id}:publish-results"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.parscoring.v1.ResultsService/PublishRoundResults", runtime.WithHTTPPathPattern("/v1/assessment-rounds/{round_id}:publishResults"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1124,7 +1124,7 @@ func RegisterResultsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.parscoring.v1.ResultsService/PublishRoundResults", runtime.WithHTTPPathPattern("/v1/rounds/{round_id}:publish-results"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.parscoring.v1.ResultsService/PublishRoundResults", runtime.WithHTTPPathPattern("/v1/assessment-rounds/{round_id}:publishResults"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -1346,7 +1346,7 @@ func RegisterResultsServiceHandlerClient(ctx context.Context, mux *runtime.Serve
 
 var (
 	pattern_ResultsService_PublishResults_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "result-snapshots"}, "publish"))
-	pattern_ResultsService_PublishRoundResults_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "rounds", "round_id"}, "publish-results"))
+	pattern_ResultsService_PublishRoundResults_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "assessment-rounds", "round_id"}, "publishResults"))
 	pattern_ResultsService_ImportResults_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "result-snapshots"}, "import"))
 	pattern_ResultsService_CorrectResults_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "result-snapshots", "snapshot_id"}, "correct"))
 	pattern_ResultsService_ListResultSnapshots_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "result-snapshots"}, ""))

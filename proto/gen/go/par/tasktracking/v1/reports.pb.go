@@ -2367,19 +2367,19 @@ const file_par_tasktracking_v1_reports_proto_rawDesc = "" +
 	"\x0eDueReportState\x12 \n" +
 	"\x1cDUE_REPORT_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15DUE_REPORT_STATE_OPEN\x10\x01\x12\x1e\n" +
-	"\x1aDUE_REPORT_STATE_SUBMITTED\x10\x022\xd5\f\n" +
-	"\x15ProgressReportService\x12\xb7\x01\n" +
-	"\x14SubmitProgressReport\x120.par.tasktracking.v1.SubmitProgressReportRequest\x1a1.par.tasktracking.v1.SubmitProgressReportResponse\":\x82\xd3\xe4\x93\x024:\x01*\"//v1/occurrences/{occurrence_id}/progressReports\x12\xb1\x01\n" +
-	"\x13ListProgressReports\x12/.par.tasktracking.v1.ListProgressReportsRequest\x1a0.par.tasktracking.v1.ListProgressReportsResponse\"7\x82\xd3\xe4\x93\x021\x12//v1/occurrences/{occurrence_id}/progressReports\x12k\n" +
+	"\x1aDUE_REPORT_STATE_SUBMITTED\x10\x022\xdb\f\n" +
+	"\x15ProgressReportService\x12\xb8\x01\n" +
+	"\x14SubmitProgressReport\x120.par.tasktracking.v1.SubmitProgressReportRequest\x1a1.par.tasktracking.v1.SubmitProgressReportResponse\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/occurrences/{occurrence_id}/progress-reports\x12\xb2\x01\n" +
+	"\x13ListProgressReports\x12/.par.tasktracking.v1.ListProgressReportsRequest\x1a0.par.tasktracking.v1.ListProgressReportsResponse\"8\x82\xd3\xe4\x93\x022\x120/v1/occurrences/{occurrence_id}/progress-reports\x12k\n" +
 	"\x0eUploadEvidence\x12*.par.tasktracking.v1.UploadEvidenceRequest\x1a+.par.tasktracking.v1.UploadEvidenceResponse(\x01\x12\x95\x01\n" +
 	"\fListEvidence\x12(.par.tasktracking.v1.ListEvidenceRequest\x1a).par.tasktracking.v1.ListEvidenceResponse\"0\x82\xd3\xe4\x93\x02*\x12(/v1/occurrences/{occurrence_id}/evidence\x12\x84\x01\n" +
 	"\vGetEvidence\x12'.par.tasktracking.v1.GetEvidenceRequest\x1a(.par.tasktracking.v1.GetEvidenceResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/evidence/{evidence_id}\x12q\n" +
-	"\x10DownloadEvidence\x12,.par.tasktracking.v1.DownloadEvidenceRequest\x1a-.par.tasktracking.v1.DownloadEvidenceResponse0\x01\x12\xd0\x01\n" +
-	"\x19CreateReportingObligation\x125.par.tasktracking.v1.CreateReportingObligationRequest\x1a6.par.tasktracking.v1.CreateReportingObligationResponse\"D\x82\xd3\xe4\x93\x02>:\n" +
-	"obligation\"0/v1/documents/{document_id}/reportingObligations\x12\xc1\x01\n" +
-	"\x18ListReportingObligations\x124.par.tasktracking.v1.ListReportingObligationsRequest\x1a5.par.tasktracking.v1.ListReportingObligationsResponse\"8\x82\xd3\xe4\x93\x022\x120/v1/documents/{document_id}/reportingObligations\x12\x81\x01\n" +
-	"\x0eListDueReports\x12*.par.tasktracking.v1.ListDueReportsRequest\x1a+.par.tasktracking.v1.ListDueReportsResponse\"\x16\x82\xd3\xe4\x93\x02\x10\x12\x0e/v1/dueReports\x12\xb3\x01\n" +
-	"\x16SubmitObligationReport\x122.par.tasktracking.v1.SubmitObligationReportRequest\x1a3.par.tasktracking.v1.SubmitObligationReportResponse\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/dueReports/{due_report_id}:submitBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
+	"\x10DownloadEvidence\x12,.par.tasktracking.v1.DownloadEvidenceRequest\x1a-.par.tasktracking.v1.DownloadEvidenceResponse0\x01\x12\xd1\x01\n" +
+	"\x19CreateReportingObligation\x125.par.tasktracking.v1.CreateReportingObligationRequest\x1a6.par.tasktracking.v1.CreateReportingObligationResponse\"E\x82\xd3\xe4\x93\x02?:\n" +
+	"obligation\"1/v1/documents/{document_id}/reporting-obligations\x12\xc2\x01\n" +
+	"\x18ListReportingObligations\x124.par.tasktracking.v1.ListReportingObligationsRequest\x1a5.par.tasktracking.v1.ListReportingObligationsResponse\"9\x82\xd3\xe4\x93\x023\x121/v1/documents/{document_id}/reporting-obligations\x12\x82\x01\n" +
+	"\x0eListDueReports\x12*.par.tasktracking.v1.ListDueReportsRequest\x1a+.par.tasktracking.v1.ListDueReportsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/due-reports\x12\xb4\x01\n" +
+	"\x16SubmitObligationReport\x122.par.tasktracking.v1.SubmitObligationReportRequest\x1a3.par.tasktracking.v1.SubmitObligationReportResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/due-reports/{due_report_id}:submitBNZLgithub.com/parindex/platform/proto/gen/go/par/tasktracking/v1;tasktrackingv1b\x06proto3"
 
 var (
 	file_par_tasktracking_v1_reports_proto_rawDescOnce sync.Once

@@ -373,7 +373,7 @@ func RegisterProgressReportServiceHandlerServer(ctx context.Context, mux *runtim
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitProgressReport", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progressReports"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitProgressReport", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progress-reports"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -393,7 +393,7 @@ func RegisterProgressReportServiceHandlerServer(ctx context.Context, mux *runtim
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListProgressReports", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progressReports"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListProgressReports", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progress-reports"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -453,7 +453,7 @@ func RegisterProgressReportServiceHandlerServer(ctx context.Context, mux *runtim
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/CreateReportingObligation", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reportingObligations"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/CreateReportingObligation", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reporting-obligations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -473,7 +473,7 @@ func RegisterProgressReportServiceHandlerServer(ctx context.Context, mux *runtim
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListReportingObligations", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reportingObligations"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListReportingObligations", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reporting-obligations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -493,7 +493,7 @@ func RegisterProgressReportServiceHandlerServer(ctx context.Context, mux *runtim
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListDueReports", runtime.WithHTTPPathPattern("/v1/dueReports"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListDueReports", runtime.WithHTTPPathPattern("/v1/due-reports"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -513,7 +513,7 @@ func RegisterProgressReportServiceHandlerServer(ctx context.Context, mux *runtim
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitObligationReport", runtime.WithHTTPPathPattern("/v1/dueReports/{due_report_id}:submit"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitObligationReport", runtime.WithHTTPPathPattern("/v1/due-reports/{due_report_id}:submit"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -571,7 +571,7 @@ func RegisterProgressReportServiceHandlerClient(ctx context.Context, mux *runtim
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitProgressReport", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progressReports"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitProgressReport", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progress-reports"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -588,7 +588,7 @@ func RegisterProgressReportServiceHandlerClient(ctx context.Context, mux *runtim
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListProgressReports", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progressReports"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListProgressReports", runtime.WithHTTPPathPattern("/v1/occurrences/{occurrence_id}/progress-reports"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -639,7 +639,7 @@ func RegisterProgressReportServiceHandlerClient(ctx context.Context, mux *runtim
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/CreateReportingObligation", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reportingObligations"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/CreateReportingObligation", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reporting-obligations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -656,7 +656,7 @@ func RegisterProgressReportServiceHandlerClient(ctx context.Context, mux *runtim
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListReportingObligations", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reportingObligations"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListReportingObligations", runtime.WithHTTPPathPattern("/v1/documents/{document_id}/reporting-obligations"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -673,7 +673,7 @@ func RegisterProgressReportServiceHandlerClient(ctx context.Context, mux *runtim
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListDueReports", runtime.WithHTTPPathPattern("/v1/dueReports"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/ListDueReports", runtime.WithHTTPPathPattern("/v1/due-reports"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -690,7 +690,7 @@ func RegisterProgressReportServiceHandlerClient(ctx context.Context, mux *runtim
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitObligationReport", runtime.WithHTTPPathPattern("/v1/dueReports/{due_report_id}:submit"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/par.tasktracking.v1.ProgressReportService/SubmitObligationReport", runtime.WithHTTPPathPattern("/v1/due-reports/{due_report_id}:submit"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -707,14 +707,14 @@ func RegisterProgressReportServiceHandlerClient(ctx context.Context, mux *runtim
 }
 
 var (
-	pattern_ProgressReportService_SubmitProgressReport_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "occurrences", "occurrence_id", "progressReports"}, ""))
-	pattern_ProgressReportService_ListProgressReports_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "occurrences", "occurrence_id", "progressReports"}, ""))
+	pattern_ProgressReportService_SubmitProgressReport_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "occurrences", "occurrence_id", "progress-reports"}, ""))
+	pattern_ProgressReportService_ListProgressReports_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "occurrences", "occurrence_id", "progress-reports"}, ""))
 	pattern_ProgressReportService_ListEvidence_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "occurrences", "occurrence_id", "evidence"}, ""))
 	pattern_ProgressReportService_GetEvidence_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "evidence", "evidence_id"}, ""))
-	pattern_ProgressReportService_CreateReportingObligation_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "documents", "document_id", "reportingObligations"}, ""))
-	pattern_ProgressReportService_ListReportingObligations_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "documents", "document_id", "reportingObligations"}, ""))
-	pattern_ProgressReportService_ListDueReports_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "dueReports"}, ""))
-	pattern_ProgressReportService_SubmitObligationReport_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "dueReports", "due_report_id"}, "submit"))
+	pattern_ProgressReportService_CreateReportingObligation_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "documents", "document_id", "reporting-obligations"}, ""))
+	pattern_ProgressReportService_ListReportingObligations_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2, 2, 3}, []string{"v1", "documents", "document_id", "reporting-obligations"}, ""))
+	pattern_ProgressReportService_ListDueReports_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "due-reports"}, ""))
+	pattern_ProgressReportService_SubmitObligationReport_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 1, 5, 2}, []string{"v1", "due-reports", "due_report_id"}, "submit"))
 )
 
 var (
