@@ -152,15 +152,8 @@ func (s *Explanations) evaluateHeads(ctx context.Context, tx EvaluationTx, f *un
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	for _, u := range units {
-		ids = append(ids, u.UnitID)
-	}
-	for _, e := range existing {
-		ids = append(ids, e.UnitID)
-	}
-	if lacking := f.lacking(ids...); len(lacking) > 0 {
-		return nil, &unresolvedError{units: lacking}
+	if units, err = f.settle(evaluationUnits(existing), units); err != nil {
+		return nil, err
 	}
 	if units, err = s.unitsOf(ctx, f, province, units); err != nil {
 		return nil, err

@@ -18,6 +18,9 @@ type unitFacts struct {
 	missing  map[string]bool   // ids the directory does not know
 	headDate string            // ISO local date the heads below were asked for
 	heads    map[string]Head   // unit id → who answered for it on headDate
+	// asked is set once the directory has been asked: a unit met unresolved after that
+	// arrived while the facts were being gathered.
+	asked bool
 }
 
 func newUnitFacts(headDate string) *unitFacts {
@@ -59,6 +62,37 @@ func (f *unitFacts) lacking(ids ...string) []string {
 		}
 	}
 	return out
+}
+
+// settle checks that the facts cover must (units that must be known, e.g. those of stored
+// evaluations, which decide what is replaced or final) and units (published results), and
+// returns the results to act on. Before the directory was first asked, everything lacking is
+// reported. After, a result still lacking was published while the facts were being
+// gathered: a use case acting on "every unit with a published index" leaves it out, as if it
+// had run just before it arrived (the next run includes it), instead of running again for
+// every result the consumer commits meanwhile.
+func (f *unitFacts) settle(must []string, units []UnitIndex) ([]UnitIndex, error) {
+	var ids []string
+	for _, u := range units {
+		ids = append(ids, u.UnitID)
+	}
+	if lacking := f.lacking(append(slices.Clone(must), ids...)...); len(lacking) > 0 && !f.asked {
+		return nil, &unresolvedError{units: lacking}
+	}
+	if lacking := f.lacking(must...); len(lacking) > 0 {
+		return nil, &unresolvedError{units: lacking}
+	}
+	late := f.lacking(ids...)
+	if len(late) == 0 {
+		return units, nil
+	}
+	var out []UnitIndex
+	for _, u := range units {
+		if !slices.Contains(late, u.UnitID) {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 // lackingHeads returns those of ids whose head was not asked for.
@@ -103,6 +137,7 @@ func (f *unitFacts) provinceOf(id string) (string, error) {
 // resolve asks the directory about ids and, level by level, their ancestors: one batch
 // call per level of the tree, however many units.
 func (s *Explanations) resolve(ctx context.Context, f *unitFacts, ids []string) error {
+	f.asked = true
 	next := f.lacking(ids...)
 	for depth := 0; len(next) > 0; depth++ {
 		if depth == maxTreeDepth {

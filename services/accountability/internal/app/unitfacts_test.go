@@ -66,3 +66,25 @@ func TestResolveLevelByLevel(t *testing.T) {
 		t.Errorf("resolving known units again called the directory: %v, %d calls", err, len(dir.calls))
 	}
 }
+
+// TestSettle: before the directory is asked every unit is reported; after, a result that
+// arrived meanwhile is left out, but a stored evaluation's unit must still be known.
+func TestSettle(t *testing.T) {
+	dir := &treeDirectory{parents: map[string]string{"p": "", "a": "p", "b": "p"}}
+	s := NewExplanations(nil, dir, nil, 0, slog.New(slog.DiscardHandler))
+	f := newUnitFacts("")
+	var u *unresolvedError
+	if _, err := f.settle([]string{"b"}, []UnitIndex{{UnitID: "a"}}); !errors.As(err, &u) || len(u.units) != 2 {
+		t.Fatalf("first run: %v, want both units unresolved", err)
+	}
+	if err := s.resolve(t.Context(), f, u.units); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.settle([]string{"b"}, []UnitIndex{{UnitID: "a"}, {UnitID: "late"}})
+	if err != nil || len(got) != 1 || got[0].UnitID != "a" {
+		t.Errorf("after asking: %v, %v; want only a, the late result left out", got, err)
+	}
+	if _, err := f.settle([]string{"new-evaluation"}, nil); !errors.As(err, &u) {
+		t.Errorf("an evaluation's unknown unit: %v, want unresolved", err)
+	}
+}

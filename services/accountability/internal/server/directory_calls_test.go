@@ -18,8 +18,10 @@ import (
 // directory about units in bulk, level by level of the unit tree, and before the database
 // transaction opens — never while a transaction of the request is waiting for the directory.
 // Every directory call looks at the service's database: a session idle inside a transaction
-// (other than the outbox relay's, which holds its transaction while it publishes) means the
-// request called the directory from inside its transaction.
+// after a statement of its own (not the outbox relay's, which holds its transaction while it
+// publishes, nor one that has only just begun, as the relay and the consumer do between
+// their BEGIN and first statement) means the request called the directory from inside its
+// transaction.
 func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 	const communes = 6
 	dir := thaiBinhDirectory()
@@ -63,16 +65,16 @@ func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 	var inTx []string
 	dir.mu.Lock()
 	dir.onCall = func(method string) {
-		var n int
-		err := pool.QueryRow(context.Background(), `SELECT count(*) FROM pg_stat_activity
+		var open string
+		err := pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(query, ' | '), '') FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'
-				AND query NOT ILIKE '%outbox%' AND query NOT ILIKE '%advisory%'`).Scan(&n)
+				AND query NOT ILIKE '%outbox%' AND query NOT ILIKE '%advisory%' AND lower(query) <> 'begin'`).Scan(&open)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
 			inTx = append(inTx, method+": "+err.Error())
-		} else if n > 0 {
-			inTx = append(inTx, method)
+		} else if open != "" {
+			inTx = append(inTx, method+" while "+open)
 		}
 	}
 	dir.mu.Unlock()
