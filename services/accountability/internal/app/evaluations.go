@@ -40,6 +40,11 @@ type EvaluationTx interface {
 	// ProposalForUpdate returns a proposal locked until the transaction ends, or
 	// evaluation.ErrNotFound.
 	ProposalForUpdate(ctx context.Context, id string) (evaluation.SanctionProposal, error)
+	// PutDistrictReport stores a district's report of a year, replacing an earlier one
+	// (revision + 1), with its audit record and event; it returns the report as stored.
+	PutDistrictReport(ctx context.Context, r evaluation.DistrictReport, actor Actor) (evaluation.DistrictReport, error)
+	// DistrictReports returns a province's reports of a year.
+	DistrictReports(ctx context.Context, province string, year int) ([]evaluation.DistrictReport, error)
 }
 
 // evalTx runs fn in a transaction of the store, which must offer EvaluationTx.

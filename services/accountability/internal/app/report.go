@@ -39,6 +39,9 @@ func (s *Explanations) Report(ctx context.Context, actor Actor, province string,
 		if rep.Proposals, err = tx.Proposals(ctx, province, year); err != nil {
 			return err
 		}
+		if rep.DistrictReports, err = tx.DistrictReports(ctx, province, year); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {
@@ -68,6 +71,9 @@ func (s *Explanations) Report(ctx context.Context, actor Actor, province string,
 		}
 		for _, e := range rep.Evaluations {
 			ids[e.UnitID] = true
+		}
+		for _, d := range rep.DistrictReports {
+			ids[d.DistrictUnitID] = true
 		}
 		var list []string
 		for id := range ids {

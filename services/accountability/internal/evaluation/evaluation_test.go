@@ -1,7 +1,9 @@
 package evaluation
 
 import (
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -92,5 +94,38 @@ func TestParsePolicyRequiresFallback(t *testing.T) {
 	}
 	if _, err := ParsePolicy([]byte(`{"unknown": 1}`)); err == nil {
 		t.Error("unknown field accepted")
+	}
+}
+
+// TestReportLines: a district's report (Art. 21.4) needs every evaluation published, lists
+// each chairman with the proposals on them (Art. 19.2), and names the communes with an
+// index but no evaluation.
+func TestReportLines(t *testing.T) {
+	published := time.Date(2025, 3, 10, 0, 0, 0, 0, time.UTC)
+	evs := []HeadEvaluation{
+		{ID: "e1", UnitID: "c1", HeadName: "Nguyễn Văn A", Result: Result{Tier: TierNotCompleted, Rule: "art17.2"}, PublishTime: published},
+		{ID: "e2", UnitID: "c2", HeadName: "Lê Thị B", Result: Result{Tier: TierGood, Rule: "art17.2"}, PublishTime: published},
+	}
+	props := []SanctionProposal{{ID: "p1", EvaluationID: "e1", Proposal: Proposal{Kind: KindCommuneCriticism}, Status: StatusApproved}}
+	lines, unevaluated, err := ReportLines([]string{"c1", "c2", "c3"}, evs, props)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 2 || len(lines[0].Handling) != 1 || lines[0].Handling[0].Status != StatusApproved || len(lines[1].Handling) != 0 {
+		t.Errorf("lines = %+v", lines)
+	}
+	if len(unevaluated) != 1 || unevaluated[0] != "c3" {
+		t.Errorf("unevaluated = %v, want [c3]", unevaluated)
+	}
+	counts := DistrictReport{Lines: lines}.Counts()
+	if len(counts) != 4 || counts[1] != (TierCount{TierGood, 1}) || counts[3] != (TierCount{TierNotCompleted, 1}) || counts[0].Count != 0 {
+		t.Errorf("counts = %v", counts)
+	}
+	evs[1].PublishTime = time.Time{}
+	if _, _, err := ReportLines(nil, evs, nil); !errors.Is(err, ErrReportIncomplete) {
+		t.Errorf("with a draft: %v, want ErrReportIncomplete", err)
+	}
+	if _, _, err := ReportLines([]string{"c1"}, nil, nil); !errors.Is(err, ErrNothingToReport) {
+		t.Errorf("nothing evaluated: %v, want ErrNothingToReport", err)
 	}
 }

@@ -69,6 +69,10 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.FailedPrecondition, evaluation.ErrAlreadyPublished.Error())
 	case errors.Is(err, evaluation.ErrAlreadyDecided):
 		return status.Error(codes.FailedPrecondition, evaluation.ErrAlreadyDecided.Error())
+	case errors.Is(err, evaluation.ErrReportIncomplete):
+		return status.Error(codes.FailedPrecondition, evaluation.ErrReportIncomplete.Error())
+	case errors.Is(err, evaluation.ErrNothingToReport):
+		return status.Error(codes.FailedPrecondition, evaluation.ErrNothingToReport.Error())
 	case errors.Is(err, app.ErrForbidden):
 		return status.Error(codes.PermissionDenied, app.ErrForbidden.Error())
 	case errors.As(err, &invalid):

@@ -36,6 +36,9 @@ func (s *ExplanationServer) GetAccountabilityReport(ctx context.Context, req *ac
 	for _, p := range r.Proposals {
 		pb.Proposals = append(pb.Proposals, proposalToProto(p))
 	}
+	for _, d := range r.DistrictReports {
+		pb.DistrictReports = append(pb.DistrictReports, districtReportToProto(d))
+	}
 	return &accountabilityv1.GetAccountabilityReportResponse{Report: pb}, nil
 }
 

@@ -273,3 +273,80 @@ func (t *TxStore) DecideProposal(ctx context.Context, id string, approve bool, n
 	return p, addAudit(ctx, t.tx, "sanction_proposal", id, app.Change{Action: "decided", Actor: actor, Reason: note},
 		before, map[string]any{"status": p.Status, "decided_by": actor.Name, "note": note})
 }
+
+// SubjectDistrictReportSubmitted carries DistrictReportSubmitted.
+const SubjectDistrictReportSubmitted = "accountability.v1.district_report.submitted"
+
+// PutDistrictReport implements app.EvaluationTx: stores the district's report of the year,
+// replacing an earlier one (revision + 1, same id), with its audit record and
+// DistrictReportSubmitted. It returns the report as stored.
+func (t *TxStore) PutDistrictReport(ctx context.Context, r evaluation.DistrictReport, actor app.Actor) (evaluation.DistrictReport, error) {
+	var before any
+	old, err := t.districtReports(ctx, `WHERE province_unit_id = $1 AND year = $2 AND district_unit_id = $3 FOR UPDATE`,
+		r.ProvinceUnitID, r.Year, r.DistrictUnitID)
+	if err != nil {
+		return r, err
+	}
+	r.Revision = 1
+	if len(old) == 1 {
+		r.ID, r.Revision, before = old[0].ID, old[0].Revision+1, old[0]
+	}
+	lines, err := json.Marshal(r.Lines)
+	if err != nil {
+		return r, err
+	}
+	if _, err := t.tx.Exec(ctx, `INSERT INTO district_report (id, province_unit_id, year, district_unit_id, revision,
+			document_number, summary, lines, unevaluated, submitted_by, submitter_name, submitted_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9::text[]::uuid[],$10,$11,$12)
+		ON CONFLICT (province_unit_id, year, district_unit_id) DO UPDATE SET revision = EXCLUDED.revision,
+			document_number = EXCLUDED.document_number, summary = EXCLUDED.summary, lines = EXCLUDED.lines, unevaluated = EXCLUDED.unevaluated,
+			submitted_by = EXCLUDED.submitted_by, submitter_name = EXCLUDED.submitter_name, submitted_at = EXCLUDED.submitted_at`,
+		r.ID, r.ProvinceUnitID, r.Year, r.DistrictUnitID, r.Revision, r.DocumentNumber, r.Summary, lines, nonNil(r.Unevaluated),
+		r.SubmittedBy, r.SubmitterName, r.SubmitTime); err != nil {
+		return r, fmt.Errorf("upsert district report: %w", err)
+	}
+	if err := addAudit(ctx, t.tx, "district_report", r.ID, app.Change{Action: "submitted", Actor: actor, Reason: evaluation.DistrictReportBasis},
+		before, r); err != nil {
+		return r, err
+	}
+	ev := &accountabilityv1.DistrictReportSubmitted{
+		ReportId: r.ID, ProvinceUnitId: r.ProvinceUnitID, Year: int32(r.Year), DistrictUnitId: r.DistrictUnitID, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+		Revision: int32(r.Revision), DocumentNumber: r.DocumentNumber, // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+	}
+	for _, c := range r.Counts() {
+		ev.TierCounts = append(ev.TierCounts, &accountabilityv1.TierCount{Tier: c.Tier, Count: int32(c.Count)}) // #nosec G115 -- year, rank, count or row number of this service: far below 2^31
+	}
+	_, err = outbox.Add(ctx, t.tx, SubjectDistrictReportSubmitted, ev)
+	return r, err
+}
+
+// DistrictReports implements app.EvaluationTx: the year's reports of a province, by district.
+func (t *TxStore) DistrictReports(ctx context.Context, province string, year int) ([]evaluation.DistrictReport, error) {
+	return t.districtReports(ctx, `WHERE province_unit_id = $1 AND year = $2 ORDER BY district_unit_id`, province, year)
+}
+
+func (t *TxStore) districtReports(ctx context.Context, where string, args ...any) ([]evaluation.DistrictReport, error) {
+	rows, _ := t.tx.Query(ctx, `SELECT id::text, province_unit_id::text, year, district_unit_id::text, revision, document_number,
+		summary, lines, unevaluated::text[], submitted_by, submitter_name, submitted_at FROM district_report `+where, args...)
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (evaluation.DistrictReport, error) {
+		var r evaluation.DistrictReport
+		var lines []byte
+		if err := row.Scan(&r.ID, &r.ProvinceUnitID, &r.Year, &r.DistrictUnitID, &r.Revision, &r.DocumentNumber, &r.Summary,
+			&lines, &r.Unevaluated, &r.SubmittedBy, &r.SubmitterName, &r.SubmitTime); err != nil {
+			return r, err
+		}
+		r.SubmitTime = r.SubmitTime.UTC()
+		if len(r.Unevaluated) == 0 {
+			r.Unevaluated = nil
+		}
+		return r, json.Unmarshal(lines, &r.Lines)
+	})
+}
+
+// nonNil turns nil into an empty list, for NOT NULL array columns.
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}

@@ -42,6 +42,8 @@ type Report struct {
 	Explanations   []explanation.Explanation
 	Evaluations    []evaluation.HeadEvaluation
 	Proposals      []evaluation.SanctionProposal
+	// DistrictReports are the districts' reports on their communes' chairmen (Art. 21.4).
+	DistrictReports []evaluation.DistrictReport
 	// UnitNames maps unit ids to names where the directory gave them.
 	UnitNames map[string]string
 }
@@ -149,6 +151,23 @@ func (r Report) Sheets() []tabular.Sheet {
 		}
 		props = append(props, []string{r.name(p.UnitID), p.HeadName, kindVN[p.Kind], p.LegalBasis, ev, p.Status, p.DecisionNote})
 	}
+	districts := [][]string{{"Huyện", "Số báo cáo", "Lần gửi", "Ngày gửi", "Xuất sắc", "Tốt", "Hoàn thành", "Không hoàn thành", "Đã xử lý/đề xuất (Điều 19.2)", "Căn cứ"}}
+	for _, d := range r.DistrictReports {
+		row := []string{r.name(d.DistrictUnitID), d.DocumentNumber, fmt.Sprint(d.Revision), vntime.DateOf(d.SubmitTime).VN()}
+		for _, c := range d.Counts() {
+			row = append(row, fmt.Sprint(c.Count))
+		}
+		decided, proposed := 0, 0
+		for _, l := range d.Lines {
+			for _, h := range l.Handling {
+				proposed++
+				if h.Status != evaluation.StatusProposed {
+					decided++
+				}
+			}
+		}
+		districts = append(districts, append(row, fmt.Sprintf("%d/%d", decided, proposed), evaluation.DistrictReportBasis))
+	}
 	head := [][]string{
 		{"Báo cáo kết quả Chỉ số cải cách hành chính và trách nhiệm giải trình", ""},
 		{"Căn cứ", LegalBasis},
@@ -164,6 +183,7 @@ func (r Report) Sheets() []tabular.Sheet {
 		{Name: "Giải trình", Records: expl},
 		{Name: "Đánh giá người đứng đầu", Records: evals},
 		{Name: "Đề xuất xử lý, khen thưởng", Records: props},
+		{Name: "Báo cáo cấp huyện", Records: districts},
 	}
 }
 

@@ -203,6 +203,17 @@ func authzRows() []authzRow {
 			_, err := cl.eval.DecideSanctionProposal(c, &accountabilityv1.DecideSanctionProposalRequest{Id: f.proposal, Approve: true, Note: "Đồng ý"})
 			return err
 		}},
+		// The head of a district reports on the communes under it (Art. 21.4); here Vũ Thư's
+		// evaluation is a draft, so its head is refused after the check. The secretariat and
+		// the leadership read every district's report, a unit head its own unit's.
+		{"SubmitDistrictReport", "DDDDDDDDDDDAU", func(c context.Context, _ *authzFixture, cl clients) error {
+			_, err := cl.eval.SubmitDistrictReport(c, &accountabilityv1.SubmitDistrictReportRequest{ProvinceUnitId: province, Year: 2024})
+			return err
+		}},
+		{"ListDistrictReports", "OODDDDODDODOU", func(c context.Context, _ *authzFixture, cl clients) error {
+			_, err := cl.eval.ListDistrictReports(c, &accountabilityv1.ListDistrictReportsRequest{ProvinceUnitId: province, Year: 2024})
+			return err
+		}},
 	}
 }
 

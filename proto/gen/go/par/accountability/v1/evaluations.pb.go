@@ -1204,6 +1204,637 @@ func (x *DecideSanctionProposalResponse) GetProposal() *SanctionProposal {
 	return nil
 }
 
+// TierCount is how many heads a report puts in one tier.
+type TierCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// `excellent`, `good`, `completed`, `not_completed`.
+	Tier string `protobuf:"bytes,1,opt,name=tier,proto3" json:"tier,omitempty"`
+	// How many.
+	Count         int32 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TierCount) Reset() {
+	*x = TierCount{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TierCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TierCount) ProtoMessage() {}
+
+func (x *TierCount) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TierCount.ProtoReflect.Descriptor instead.
+func (*TierCount) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *TierCount) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
+func (x *TierCount) GetCount() int32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+// DistrictReportHandling is a proposal on a commune chairman and the district chairman's
+// decision on it (Art. 19.2), as reported.
+type DistrictReportHandling struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The proposal (UUID).
+	ProposalId string `protobuf:"bytes,1,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	// `commune_criticism`, `commune_discipline`, `commendation`.
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Its legal basis.
+	LegalBasis string `protobuf:"bytes,3,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// `proposed` (not decided yet), `approved`, `rejected`.
+	Status string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	// Who decided.
+	DecidedBy string `protobuf:"bytes,5,opt,name=decided_by,json=decidedBy,proto3" json:"decided_by,omitempty"`
+	// The decision's note (e.g. the decision number).
+	DecisionNote  string `protobuf:"bytes,6,opt,name=decision_note,json=decisionNote,proto3" json:"decision_note,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistrictReportHandling) Reset() {
+	*x = DistrictReportHandling{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistrictReportHandling) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistrictReportHandling) ProtoMessage() {}
+
+func (x *DistrictReportHandling) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistrictReportHandling.ProtoReflect.Descriptor instead.
+func (*DistrictReportHandling) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *DistrictReportHandling) GetProposalId() string {
+	if x != nil {
+		return x.ProposalId
+	}
+	return ""
+}
+
+func (x *DistrictReportHandling) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *DistrictReportHandling) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+func (x *DistrictReportHandling) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *DistrictReportHandling) GetDecidedBy() string {
+	if x != nil {
+		return x.DecidedBy
+	}
+	return ""
+}
+
+func (x *DistrictReportHandling) GetDecisionNote() string {
+	if x != nil {
+		return x.DecisionNote
+	}
+	return ""
+}
+
+// DistrictReportLine is one commune chairman in a district's report.
+type DistrictReportLine struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The published evaluation (UUID).
+	EvaluationId string `protobuf:"bytes,1,opt,name=evaluation_id,json=evaluationId,proto3" json:"evaluation_id,omitempty"`
+	// The commune.
+	UnitId string `protobuf:"bytes,2,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// The chairman's directory user id; may be empty.
+	HeadUserId string `protobuf:"bytes,3,opt,name=head_user_id,json=headUserId,proto3" json:"head_user_id,omitempty"`
+	// The chairman's name.
+	HeadName string `protobuf:"bytes,4,opt,name=head_name,json=headName,proto3" json:"head_name,omitempty"`
+	// Tier: `excellent`, `good`, `completed`, `not_completed`.
+	Tier string `protobuf:"bytes,5,opt,name=tier,proto3" json:"tier,omitempty"`
+	// The rule that decided it, e.g. `art17.2`.
+	Rule string `protobuf:"bytes,6,opt,name=rule,proto3" json:"rule,omitempty"`
+	// Its legal basis.
+	LegalBasis string `protobuf:"bytes,7,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// How the chairman was handled (Art. 19.2), one entry per proposal.
+	Handling      []*DistrictReportHandling `protobuf:"bytes,8,rep,name=handling,proto3" json:"handling,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistrictReportLine) Reset() {
+	*x = DistrictReportLine{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistrictReportLine) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistrictReportLine) ProtoMessage() {}
+
+func (x *DistrictReportLine) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistrictReportLine.ProtoReflect.Descriptor instead.
+func (*DistrictReportLine) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DistrictReportLine) GetEvaluationId() string {
+	if x != nil {
+		return x.EvaluationId
+	}
+	return ""
+}
+
+func (x *DistrictReportLine) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *DistrictReportLine) GetHeadUserId() string {
+	if x != nil {
+		return x.HeadUserId
+	}
+	return ""
+}
+
+func (x *DistrictReportLine) GetHeadName() string {
+	if x != nil {
+		return x.HeadName
+	}
+	return ""
+}
+
+func (x *DistrictReportLine) GetTier() string {
+	if x != nil {
+		return x.Tier
+	}
+	return ""
+}
+
+func (x *DistrictReportLine) GetRule() string {
+	if x != nil {
+		return x.Rule
+	}
+	return ""
+}
+
+func (x *DistrictReportLine) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+func (x *DistrictReportLine) GetHandling() []*DistrictReportHandling {
+	if x != nil {
+		return x.Handling
+	}
+	return nil
+}
+
+// DistrictReport is a district chairman's yearly report of the evaluation and
+// classification of the commune chairmen under the district (Art. 21.4).
+type DistrictReport struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id (UUID); kept across revisions.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,2,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year evaluated.
+	Year int32 `protobuf:"varint,3,opt,name=year,proto3" json:"year,omitempty"`
+	// The district.
+	DistrictUnitId string `protobuf:"bytes,4,opt,name=district_unit_id,json=districtUnitId,proto3" json:"district_unit_id,omitempty"`
+	// 1 for the first submission, then one more per correction.
+	Revision int32 `protobuf:"varint,5,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The district's report number, e.g. `15/BC-UBND`.
+	DocumentNumber string `protobuf:"bytes,6,opt,name=document_number,json=documentNumber,proto3" json:"document_number,omitempty"`
+	// The district's summary, in Vietnamese.
+	Summary string `protobuf:"bytes,7,opt,name=summary,proto3" json:"summary,omitempty"`
+	// How many chairmen in each tier, best first.
+	TierCounts []*TierCount `protobuf:"bytes,8,rep,name=tier_counts,json=tierCounts,proto3" json:"tier_counts,omitempty"`
+	// The chairmen.
+	Lines []*DistrictReportLine `protobuf:"bytes,9,rep,name=lines,proto3" json:"lines,omitempty"`
+	// "Điều 21 khoản 4 Quyết định 3373/QĐ-UBND".
+	LegalBasis string `protobuf:"bytes,10,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// Who submitted it (name).
+	SubmittedBy string `protobuf:"bytes,11,opt,name=submitted_by,json=submittedBy,proto3" json:"submitted_by,omitempty"`
+	// When submitted.
+	SubmitTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=submit_time,json=submitTime,proto3" json:"submit_time,omitempty"`
+	// Communes under the district with a published index but no evaluation of their chairman.
+	UnevaluatedUnitIds []string `protobuf:"bytes,13,rep,name=unevaluated_unit_ids,json=unevaluatedUnitIds,proto3" json:"unevaluated_unit_ids,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *DistrictReport) Reset() {
+	*x = DistrictReport{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistrictReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistrictReport) ProtoMessage() {}
+
+func (x *DistrictReport) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistrictReport.ProtoReflect.Descriptor instead.
+func (*DistrictReport) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *DistrictReport) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *DistrictReport) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *DistrictReport) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *DistrictReport) GetDistrictUnitId() string {
+	if x != nil {
+		return x.DistrictUnitId
+	}
+	return ""
+}
+
+func (x *DistrictReport) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *DistrictReport) GetDocumentNumber() string {
+	if x != nil {
+		return x.DocumentNumber
+	}
+	return ""
+}
+
+func (x *DistrictReport) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+func (x *DistrictReport) GetTierCounts() []*TierCount {
+	if x != nil {
+		return x.TierCounts
+	}
+	return nil
+}
+
+func (x *DistrictReport) GetLines() []*DistrictReportLine {
+	if x != nil {
+		return x.Lines
+	}
+	return nil
+}
+
+func (x *DistrictReport) GetLegalBasis() string {
+	if x != nil {
+		return x.LegalBasis
+	}
+	return ""
+}
+
+func (x *DistrictReport) GetSubmittedBy() string {
+	if x != nil {
+		return x.SubmittedBy
+	}
+	return ""
+}
+
+func (x *DistrictReport) GetSubmitTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.SubmitTime
+	}
+	return nil
+}
+
+func (x *DistrictReport) GetUnevaluatedUnitIds() []string {
+	if x != nil {
+		return x.UnevaluatedUnitIds
+	}
+	return nil
+}
+
+// Request of SubmitDistrictReport.
+type SubmitDistrictReportRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year evaluated.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// The district's report number, e.g. `15/BC-UBND`; optional.
+	DocumentNumber string `protobuf:"bytes,3,opt,name=document_number,json=documentNumber,proto3" json:"document_number,omitempty"`
+	// Summary, in Vietnamese; optional.
+	Summary       string `protobuf:"bytes,4,opt,name=summary,proto3" json:"summary,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitDistrictReportRequest) Reset() {
+	*x = SubmitDistrictReportRequest{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitDistrictReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitDistrictReportRequest) ProtoMessage() {}
+
+func (x *SubmitDistrictReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitDistrictReportRequest.ProtoReflect.Descriptor instead.
+func (*SubmitDistrictReportRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *SubmitDistrictReportRequest) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *SubmitDistrictReportRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *SubmitDistrictReportRequest) GetDocumentNumber() string {
+	if x != nil {
+		return x.DocumentNumber
+	}
+	return ""
+}
+
+func (x *SubmitDistrictReportRequest) GetSummary() string {
+	if x != nil {
+		return x.Summary
+	}
+	return ""
+}
+
+// Response of SubmitDistrictReport.
+type SubmitDistrictReportResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The report as stored.
+	Report        *DistrictReport `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SubmitDistrictReportResponse) Reset() {
+	*x = SubmitDistrictReportResponse{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SubmitDistrictReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SubmitDistrictReportResponse) ProtoMessage() {}
+
+func (x *SubmitDistrictReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SubmitDistrictReportResponse.ProtoReflect.Descriptor instead.
+func (*SubmitDistrictReportResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *SubmitDistrictReportResponse) GetReport() *DistrictReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// Request of ListDistrictReports.
+type ListDistrictReportsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year evaluated.
+	Year          int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDistrictReportsRequest) Reset() {
+	*x = ListDistrictReportsRequest{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDistrictReportsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDistrictReportsRequest) ProtoMessage() {}
+
+func (x *ListDistrictReportsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDistrictReportsRequest.ProtoReflect.Descriptor instead.
+func (*ListDistrictReportsRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *ListDistrictReportsRequest) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *ListDistrictReportsRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+// Response of ListDistrictReports.
+type ListDistrictReportsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The reports, by district.
+	Reports       []*DistrictReport `protobuf:"bytes,1,rep,name=reports,proto3" json:"reports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListDistrictReportsResponse) Reset() {
+	*x = ListDistrictReportsResponse{}
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListDistrictReportsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListDistrictReportsResponse) ProtoMessage() {}
+
+func (x *ListDistrictReportsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_evaluations_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListDistrictReportsResponse.ProtoReflect.Descriptor instead.
+func (*ListDistrictReportsResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_evaluations_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ListDistrictReportsResponse) GetReports() []*DistrictReport {
+	if x != nil {
+		return x.Reports
+	}
+	return nil
+}
+
 var File_par_accountability_v1_evaluations_proto protoreflect.FileDescriptor
 
 const file_par_accountability_v1_evaluations_proto_rawDesc = "" +
@@ -1297,8 +1928,61 @@ const file_par_accountability_v1_evaluations_proto_rawDesc = "" +
 	"\x04note\x18\x03 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\xa0\x1fR\x04note\"e\n" +
 	"\x1eDecideSanctionProposalResponse\x12C\n" +
-	"\bproposal\x18\x01 \x01(\v2'.par.accountability.v1.SanctionProposalR\bproposal2\xb6\n" +
+	"\bproposal\x18\x01 \x01(\v2'.par.accountability.v1.SanctionProposalR\bproposal\"5\n" +
+	"\tTierCount\x12\x12\n" +
+	"\x04tier\x18\x01 \x01(\tR\x04tier\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x05R\x05count\"\xca\x01\n" +
+	"\x16DistrictReportHandling\x12\x1f\n" +
+	"\vproposal_id\x18\x01 \x01(\tR\n" +
+	"proposalId\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x1f\n" +
+	"\vlegal_basis\x18\x03 \x01(\tR\n" +
+	"legalBasis\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12\x1d\n" +
 	"\n" +
+	"decided_by\x18\x05 \x01(\tR\tdecidedBy\x12#\n" +
+	"\rdecision_note\x18\x06 \x01(\tR\fdecisionNote\"\xa5\x02\n" +
+	"\x12DistrictReportLine\x12#\n" +
+	"\revaluation_id\x18\x01 \x01(\tR\fevaluationId\x12\x17\n" +
+	"\aunit_id\x18\x02 \x01(\tR\x06unitId\x12 \n" +
+	"\fhead_user_id\x18\x03 \x01(\tR\n" +
+	"headUserId\x12\x1b\n" +
+	"\thead_name\x18\x04 \x01(\tR\bheadName\x12\x12\n" +
+	"\x04tier\x18\x05 \x01(\tR\x04tier\x12\x12\n" +
+	"\x04rule\x18\x06 \x01(\tR\x04rule\x12\x1f\n" +
+	"\vlegal_basis\x18\a \x01(\tR\n" +
+	"legalBasis\x12I\n" +
+	"\bhandling\x18\b \x03(\v2-.par.accountability.v1.DistrictReportHandlingR\bhandling\"\x9e\x04\n" +
+	"\x0eDistrictReport\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
+	"\x10province_unit_id\x18\x02 \x01(\tR\x0eprovinceUnitId\x12\x12\n" +
+	"\x04year\x18\x03 \x01(\x05R\x04year\x12(\n" +
+	"\x10district_unit_id\x18\x04 \x01(\tR\x0edistrictUnitId\x12\x1a\n" +
+	"\brevision\x18\x05 \x01(\x05R\brevision\x12'\n" +
+	"\x0fdocument_number\x18\x06 \x01(\tR\x0edocumentNumber\x12\x18\n" +
+	"\asummary\x18\a \x01(\tR\asummary\x12A\n" +
+	"\vtier_counts\x18\b \x03(\v2 .par.accountability.v1.TierCountR\n" +
+	"tierCounts\x12?\n" +
+	"\x05lines\x18\t \x03(\v2).par.accountability.v1.DistrictReportLineR\x05lines\x12\x1f\n" +
+	"\vlegal_basis\x18\n" +
+	" \x01(\tR\n" +
+	"legalBasis\x12!\n" +
+	"\fsubmitted_by\x18\v \x01(\tR\vsubmittedBy\x12;\n" +
+	"\vsubmit_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"submitTime\x120\n" +
+	"\x14unevaluated_unit_ids\x18\r \x03(\tR\x12unevaluatedUnitIds\"\xc8\x01\n" +
+	"\x1bSubmitDistrictReportRequest\x122\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x120\n" +
+	"\x0fdocument_number\x18\x03 \x01(\tB\a\xbaH\x04r\x02\x18dR\x0edocumentNumber\x12\"\n" +
+	"\asummary\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc0>R\asummary\"]\n" +
+	"\x1cSubmitDistrictReportResponse\x12=\n" +
+	"\x06report\x18\x01 \x01(\v2%.par.accountability.v1.DistrictReportR\x06report\"q\n" +
+	"\x1aListDistrictReportsRequest\x122\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\"^\n" +
+	"\x1bListDistrictReportsResponse\x12?\n" +
+	"\areports\x18\x01 \x03(\v2%.par.accountability.v1.DistrictReportR\areports2\xc5\r\n" +
 	"\x11EvaluationService\x12\xb8\x01\n" +
 	"\x13GetEvaluationPolicy\x121.par.accountability.v1.GetEvaluationPolicyRequest\x1a2.par.accountability.v1.GetEvaluationPolicyResponse\":\x82\xd3\xe4\x93\x024\x122/v1/provinces/{province_unit_id}/evaluation-policy\x12\xbb\x01\n" +
 	"\x13PutEvaluationPolicy\x121.par.accountability.v1.PutEvaluationPolicyRequest\x1a2.par.accountability.v1.PutEvaluationPolicyResponse\"=\x82\xd3\xe4\x93\x027:\x01*\x1a2/v1/provinces/{province_unit_id}/evaluation-policy\x12\xb3\x01\n" +
@@ -1306,7 +1990,9 @@ const file_par_accountability_v1_evaluations_proto_rawDesc = "" +
 	"\x0fListEvaluations\x12-.par.accountability.v1.ListEvaluationsRequest\x1a..par.accountability.v1.ListEvaluationsResponse\";\x82\xd3\xe4\x93\x025\x123/v1/provinces/{province_unit_id}/evaluations/{year}\x12\xc1\x01\n" +
 	"\x12PublishEvaluations\x120.par.accountability.v1.PublishEvaluationsRequest\x1a1.par.accountability.v1.PublishEvaluationsResponse\"F\x82\xd3\xe4\x93\x02@:\x01*\";/v1/provinces/{province_unit_id}/evaluations/{year}:publish\x12\xc6\x01\n" +
 	"\x15ListSanctionProposals\x123.par.accountability.v1.ListSanctionProposalsRequest\x1a4.par.accountability.v1.ListSanctionProposalsResponse\"B\x82\xd3\xe4\x93\x02<\x12:/v1/provinces/{province_unit_id}/sanction-proposals/{year}\x12\xb4\x01\n" +
-	"\x16DecideSanctionProposal\x124.par.accountability.v1.DecideSanctionProposalRequest\x1a5.par.accountability.v1.DecideSanctionProposalResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/sanction-proposals/{id}:decideBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
+	"\x16DecideSanctionProposal\x124.par.accountability.v1.DecideSanctionProposalRequest\x1a5.par.accountability.v1.DecideSanctionProposalResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/sanction-proposals/{id}:decide\x12\xcb\x01\n" +
+	"\x14SubmitDistrictReport\x122.par.accountability.v1.SubmitDistrictReportRequest\x1a3.par.accountability.v1.SubmitDistrictReportResponse\"J\x82\xd3\xe4\x93\x02D:\x01*\"?/v1/provinces/{province_unit_id}/district-reports/{year}:submit\x12\xbe\x01\n" +
+	"\x13ListDistrictReports\x121.par.accountability.v1.ListDistrictReportsRequest\x1a2.par.accountability.v1.ListDistrictReportsResponse\"@\x82\xd3\xe4\x93\x02:\x128/v1/provinces/{province_unit_id}/district-reports/{year}BRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
 
 var (
 	file_par_accountability_v1_evaluations_proto_rawDescOnce sync.Once
@@ -1320,7 +2006,7 @@ func file_par_accountability_v1_evaluations_proto_rawDescGZIP() []byte {
 	return file_par_accountability_v1_evaluations_proto_rawDescData
 }
 
-var file_par_accountability_v1_evaluations_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_par_accountability_v1_evaluations_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_par_accountability_v1_evaluations_proto_goTypes = []any{
 	(*EvaluationPolicy)(nil),               // 0: par.accountability.v1.EvaluationPolicy
 	(*GetEvaluationPolicyRequest)(nil),     // 1: par.accountability.v1.GetEvaluationPolicyRequest
@@ -1340,41 +2026,59 @@ var file_par_accountability_v1_evaluations_proto_goTypes = []any{
 	(*ListSanctionProposalsResponse)(nil),  // 15: par.accountability.v1.ListSanctionProposalsResponse
 	(*DecideSanctionProposalRequest)(nil),  // 16: par.accountability.v1.DecideSanctionProposalRequest
 	(*DecideSanctionProposalResponse)(nil), // 17: par.accountability.v1.DecideSanctionProposalResponse
-	(*timestamppb.Timestamp)(nil),          // 18: google.protobuf.Timestamp
+	(*TierCount)(nil),                      // 18: par.accountability.v1.TierCount
+	(*DistrictReportHandling)(nil),         // 19: par.accountability.v1.DistrictReportHandling
+	(*DistrictReportLine)(nil),             // 20: par.accountability.v1.DistrictReportLine
+	(*DistrictReport)(nil),                 // 21: par.accountability.v1.DistrictReport
+	(*SubmitDistrictReportRequest)(nil),    // 22: par.accountability.v1.SubmitDistrictReportRequest
+	(*SubmitDistrictReportResponse)(nil),   // 23: par.accountability.v1.SubmitDistrictReportResponse
+	(*ListDistrictReportsRequest)(nil),     // 24: par.accountability.v1.ListDistrictReportsRequest
+	(*ListDistrictReportsResponse)(nil),    // 25: par.accountability.v1.ListDistrictReportsResponse
+	(*timestamppb.Timestamp)(nil),          // 26: google.protobuf.Timestamp
 }
 var file_par_accountability_v1_evaluations_proto_depIdxs = []int32{
-	18, // 0: par.accountability.v1.EvaluationPolicy.create_time:type_name -> google.protobuf.Timestamp
+	26, // 0: par.accountability.v1.EvaluationPolicy.create_time:type_name -> google.protobuf.Timestamp
 	0,  // 1: par.accountability.v1.GetEvaluationPolicyResponse.policy:type_name -> par.accountability.v1.EvaluationPolicy
 	0,  // 2: par.accountability.v1.PutEvaluationPolicyResponse.policy:type_name -> par.accountability.v1.EvaluationPolicy
 	5,  // 3: par.accountability.v1.HeadEvaluation.inputs:type_name -> par.accountability.v1.EvaluationInput
-	18, // 4: par.accountability.v1.HeadEvaluation.create_time:type_name -> google.protobuf.Timestamp
+	26, // 4: par.accountability.v1.HeadEvaluation.create_time:type_name -> google.protobuf.Timestamp
 	6,  // 5: par.accountability.v1.EvaluateHeadsResponse.evaluations:type_name -> par.accountability.v1.HeadEvaluation
 	6,  // 6: par.accountability.v1.ListEvaluationsResponse.evaluations:type_name -> par.accountability.v1.HeadEvaluation
 	6,  // 7: par.accountability.v1.PublishEvaluationsResponse.evaluations:type_name -> par.accountability.v1.HeadEvaluation
 	13, // 8: par.accountability.v1.PublishEvaluationsResponse.proposals:type_name -> par.accountability.v1.SanctionProposal
-	18, // 9: par.accountability.v1.SanctionProposal.decide_time:type_name -> google.protobuf.Timestamp
-	18, // 10: par.accountability.v1.SanctionProposal.create_time:type_name -> google.protobuf.Timestamp
+	26, // 9: par.accountability.v1.SanctionProposal.decide_time:type_name -> google.protobuf.Timestamp
+	26, // 10: par.accountability.v1.SanctionProposal.create_time:type_name -> google.protobuf.Timestamp
 	13, // 11: par.accountability.v1.ListSanctionProposalsResponse.proposals:type_name -> par.accountability.v1.SanctionProposal
 	13, // 12: par.accountability.v1.DecideSanctionProposalResponse.proposal:type_name -> par.accountability.v1.SanctionProposal
-	1,  // 13: par.accountability.v1.EvaluationService.GetEvaluationPolicy:input_type -> par.accountability.v1.GetEvaluationPolicyRequest
-	3,  // 14: par.accountability.v1.EvaluationService.PutEvaluationPolicy:input_type -> par.accountability.v1.PutEvaluationPolicyRequest
-	7,  // 15: par.accountability.v1.EvaluationService.EvaluateHeads:input_type -> par.accountability.v1.EvaluateHeadsRequest
-	9,  // 16: par.accountability.v1.EvaluationService.ListEvaluations:input_type -> par.accountability.v1.ListEvaluationsRequest
-	11, // 17: par.accountability.v1.EvaluationService.PublishEvaluations:input_type -> par.accountability.v1.PublishEvaluationsRequest
-	14, // 18: par.accountability.v1.EvaluationService.ListSanctionProposals:input_type -> par.accountability.v1.ListSanctionProposalsRequest
-	16, // 19: par.accountability.v1.EvaluationService.DecideSanctionProposal:input_type -> par.accountability.v1.DecideSanctionProposalRequest
-	2,  // 20: par.accountability.v1.EvaluationService.GetEvaluationPolicy:output_type -> par.accountability.v1.GetEvaluationPolicyResponse
-	4,  // 21: par.accountability.v1.EvaluationService.PutEvaluationPolicy:output_type -> par.accountability.v1.PutEvaluationPolicyResponse
-	8,  // 22: par.accountability.v1.EvaluationService.EvaluateHeads:output_type -> par.accountability.v1.EvaluateHeadsResponse
-	10, // 23: par.accountability.v1.EvaluationService.ListEvaluations:output_type -> par.accountability.v1.ListEvaluationsResponse
-	12, // 24: par.accountability.v1.EvaluationService.PublishEvaluations:output_type -> par.accountability.v1.PublishEvaluationsResponse
-	15, // 25: par.accountability.v1.EvaluationService.ListSanctionProposals:output_type -> par.accountability.v1.ListSanctionProposalsResponse
-	17, // 26: par.accountability.v1.EvaluationService.DecideSanctionProposal:output_type -> par.accountability.v1.DecideSanctionProposalResponse
-	20, // [20:27] is the sub-list for method output_type
-	13, // [13:20] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	19, // 13: par.accountability.v1.DistrictReportLine.handling:type_name -> par.accountability.v1.DistrictReportHandling
+	18, // 14: par.accountability.v1.DistrictReport.tier_counts:type_name -> par.accountability.v1.TierCount
+	20, // 15: par.accountability.v1.DistrictReport.lines:type_name -> par.accountability.v1.DistrictReportLine
+	26, // 16: par.accountability.v1.DistrictReport.submit_time:type_name -> google.protobuf.Timestamp
+	21, // 17: par.accountability.v1.SubmitDistrictReportResponse.report:type_name -> par.accountability.v1.DistrictReport
+	21, // 18: par.accountability.v1.ListDistrictReportsResponse.reports:type_name -> par.accountability.v1.DistrictReport
+	1,  // 19: par.accountability.v1.EvaluationService.GetEvaluationPolicy:input_type -> par.accountability.v1.GetEvaluationPolicyRequest
+	3,  // 20: par.accountability.v1.EvaluationService.PutEvaluationPolicy:input_type -> par.accountability.v1.PutEvaluationPolicyRequest
+	7,  // 21: par.accountability.v1.EvaluationService.EvaluateHeads:input_type -> par.accountability.v1.EvaluateHeadsRequest
+	9,  // 22: par.accountability.v1.EvaluationService.ListEvaluations:input_type -> par.accountability.v1.ListEvaluationsRequest
+	11, // 23: par.accountability.v1.EvaluationService.PublishEvaluations:input_type -> par.accountability.v1.PublishEvaluationsRequest
+	14, // 24: par.accountability.v1.EvaluationService.ListSanctionProposals:input_type -> par.accountability.v1.ListSanctionProposalsRequest
+	16, // 25: par.accountability.v1.EvaluationService.DecideSanctionProposal:input_type -> par.accountability.v1.DecideSanctionProposalRequest
+	22, // 26: par.accountability.v1.EvaluationService.SubmitDistrictReport:input_type -> par.accountability.v1.SubmitDistrictReportRequest
+	24, // 27: par.accountability.v1.EvaluationService.ListDistrictReports:input_type -> par.accountability.v1.ListDistrictReportsRequest
+	2,  // 28: par.accountability.v1.EvaluationService.GetEvaluationPolicy:output_type -> par.accountability.v1.GetEvaluationPolicyResponse
+	4,  // 29: par.accountability.v1.EvaluationService.PutEvaluationPolicy:output_type -> par.accountability.v1.PutEvaluationPolicyResponse
+	8,  // 30: par.accountability.v1.EvaluationService.EvaluateHeads:output_type -> par.accountability.v1.EvaluateHeadsResponse
+	10, // 31: par.accountability.v1.EvaluationService.ListEvaluations:output_type -> par.accountability.v1.ListEvaluationsResponse
+	12, // 32: par.accountability.v1.EvaluationService.PublishEvaluations:output_type -> par.accountability.v1.PublishEvaluationsResponse
+	15, // 33: par.accountability.v1.EvaluationService.ListSanctionProposals:output_type -> par.accountability.v1.ListSanctionProposalsResponse
+	17, // 34: par.accountability.v1.EvaluationService.DecideSanctionProposal:output_type -> par.accountability.v1.DecideSanctionProposalResponse
+	23, // 35: par.accountability.v1.EvaluationService.SubmitDistrictReport:output_type -> par.accountability.v1.SubmitDistrictReportResponse
+	25, // 36: par.accountability.v1.EvaluationService.ListDistrictReports:output_type -> par.accountability.v1.ListDistrictReportsResponse
+	28, // [28:37] is the sub-list for method output_type
+	19, // [19:28] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_evaluations_proto_init() }
@@ -1388,7 +2092,7 @@ func file_par_accountability_v1_evaluations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_accountability_v1_evaluations_proto_rawDesc), len(file_par_accountability_v1_evaluations_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   18,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

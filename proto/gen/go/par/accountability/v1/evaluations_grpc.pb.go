@@ -26,6 +26,8 @@ const (
 	EvaluationService_PublishEvaluations_FullMethodName     = "/par.accountability.v1.EvaluationService/PublishEvaluations"
 	EvaluationService_ListSanctionProposals_FullMethodName  = "/par.accountability.v1.EvaluationService/ListSanctionProposals"
 	EvaluationService_DecideSanctionProposal_FullMethodName = "/par.accountability.v1.EvaluationService/DecideSanctionProposal"
+	EvaluationService_SubmitDistrictReport_FullMethodName   = "/par.accountability.v1.EvaluationService/SubmitDistrictReport"
+	EvaluationService_ListDistrictReports_FullMethodName    = "/par.accountability.v1.EvaluationService/ListDistrictReports"
 )
 
 // EvaluationServiceClient is the client API for EvaluationService service.
@@ -60,6 +62,17 @@ type EvaluationServiceClient interface {
 	// departments and districts and on commendations (Art. 19.1), the district chairman's on
 	// the chairmen of the communes under the district (Art. 19.2).
 	DecideSanctionProposal(ctx context.Context, in *DecideSanctionProposalRequest, opts ...grpc.CallOption) (*DecideSanctionProposalResponse, error)
+	// Sends the district chairman's yearly report of the evaluation and classification of the
+	// chairmen of the communes under the district, with how each was handled (Art. 19.2), to
+	// the Department of Home Affairs (Art. 21.4). The head (or leadership) of a district with
+	// evaluated communes only; every evaluation must be published (FailedPrecondition
+	// otherwise); communes with a published index but no evaluation are listed. Submitting
+	// again replaces the report with the current figures and decisions (revision + 1).
+	SubmitDistrictReport(ctx context.Context, in *SubmitDistrictReportRequest, opts ...grpc.CallOption) (*SubmitDistrictReportResponse, error)
+	// Lists the year's district reports (Art. 21.4): all of them to the secretariat, which
+	// compiles them for the provincial chairman, and to the provincial leadership; to the head
+	// of a district its own.
+	ListDistrictReports(ctx context.Context, in *ListDistrictReportsRequest, opts ...grpc.CallOption) (*ListDistrictReportsResponse, error)
 }
 
 type evaluationServiceClient struct {
@@ -140,6 +153,26 @@ func (c *evaluationServiceClient) DecideSanctionProposal(ctx context.Context, in
 	return out, nil
 }
 
+func (c *evaluationServiceClient) SubmitDistrictReport(ctx context.Context, in *SubmitDistrictReportRequest, opts ...grpc.CallOption) (*SubmitDistrictReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SubmitDistrictReportResponse)
+	err := c.cc.Invoke(ctx, EvaluationService_SubmitDistrictReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *evaluationServiceClient) ListDistrictReports(ctx context.Context, in *ListDistrictReportsRequest, opts ...grpc.CallOption) (*ListDistrictReportsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListDistrictReportsResponse)
+	err := c.cc.Invoke(ctx, EvaluationService_ListDistrictReports_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // EvaluationServiceServer is the server API for EvaluationService service.
 // All implementations must embed UnimplementedEvaluationServiceServer
 // for forward compatibility.
@@ -172,6 +205,17 @@ type EvaluationServiceServer interface {
 	// departments and districts and on commendations (Art. 19.1), the district chairman's on
 	// the chairmen of the communes under the district (Art. 19.2).
 	DecideSanctionProposal(context.Context, *DecideSanctionProposalRequest) (*DecideSanctionProposalResponse, error)
+	// Sends the district chairman's yearly report of the evaluation and classification of the
+	// chairmen of the communes under the district, with how each was handled (Art. 19.2), to
+	// the Department of Home Affairs (Art. 21.4). The head (or leadership) of a district with
+	// evaluated communes only; every evaluation must be published (FailedPrecondition
+	// otherwise); communes with a published index but no evaluation are listed. Submitting
+	// again replaces the report with the current figures and decisions (revision + 1).
+	SubmitDistrictReport(context.Context, *SubmitDistrictReportRequest) (*SubmitDistrictReportResponse, error)
+	// Lists the year's district reports (Art. 21.4): all of them to the secretariat, which
+	// compiles them for the provincial chairman, and to the provincial leadership; to the head
+	// of a district its own.
+	ListDistrictReports(context.Context, *ListDistrictReportsRequest) (*ListDistrictReportsResponse, error)
 	mustEmbedUnimplementedEvaluationServiceServer()
 }
 
@@ -202,6 +246,12 @@ func (UnimplementedEvaluationServiceServer) ListSanctionProposals(context.Contex
 }
 func (UnimplementedEvaluationServiceServer) DecideSanctionProposal(context.Context, *DecideSanctionProposalRequest) (*DecideSanctionProposalResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DecideSanctionProposal not implemented")
+}
+func (UnimplementedEvaluationServiceServer) SubmitDistrictReport(context.Context, *SubmitDistrictReportRequest) (*SubmitDistrictReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method SubmitDistrictReport not implemented")
+}
+func (UnimplementedEvaluationServiceServer) ListDistrictReports(context.Context, *ListDistrictReportsRequest) (*ListDistrictReportsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListDistrictReports not implemented")
 }
 func (UnimplementedEvaluationServiceServer) mustEmbedUnimplementedEvaluationServiceServer() {}
 func (UnimplementedEvaluationServiceServer) testEmbeddedByValue()                           {}
@@ -350,6 +400,42 @@ func _EvaluationService_DecideSanctionProposal_Handler(srv interface{}, ctx cont
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EvaluationService_SubmitDistrictReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SubmitDistrictReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EvaluationServiceServer).SubmitDistrictReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EvaluationService_SubmitDistrictReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EvaluationServiceServer).SubmitDistrictReport(ctx, req.(*SubmitDistrictReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EvaluationService_ListDistrictReports_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListDistrictReportsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EvaluationServiceServer).ListDistrictReports(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EvaluationService_ListDistrictReports_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EvaluationServiceServer).ListDistrictReports(ctx, req.(*ListDistrictReportsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // EvaluationService_ServiceDesc is the grpc.ServiceDesc for EvaluationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -384,6 +470,14 @@ var EvaluationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DecideSanctionProposal",
 			Handler:    _EvaluationService_DecideSanctionProposal_Handler,
+		},
+		{
+			MethodName: "SubmitDistrictReport",
+			Handler:    _EvaluationService_SubmitDistrictReport_Handler,
+		},
+		{
+			MethodName: "ListDistrictReports",
+			Handler:    _EvaluationService_ListDistrictReports_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -834,11 +834,114 @@ func (x *SanctionProposed) GetLegalBasis() string {
 	return ""
 }
 
+// DistrictReportSubmitted is published on `accountability.v1.district_report.submitted` when
+// a district chairman sends (or corrects) the yearly report of the evaluation and
+// classification of the commune chairmen under the district to the Department of Home
+// Affairs (Art. 21.4).
+type DistrictReportSubmitted struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Report id (UUID); kept across revisions.
+	ReportId string `protobuf:"bytes,1,opt,name=report_id,json=reportId,proto3" json:"report_id,omitempty"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,2,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year evaluated.
+	Year int32 `protobuf:"varint,3,opt,name=year,proto3" json:"year,omitempty"`
+	// The district.
+	DistrictUnitId string `protobuf:"bytes,4,opt,name=district_unit_id,json=districtUnitId,proto3" json:"district_unit_id,omitempty"`
+	// 1 for the first submission, then one more per correction.
+	Revision int32 `protobuf:"varint,5,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The district's report number; may be empty.
+	DocumentNumber string `protobuf:"bytes,6,opt,name=document_number,json=documentNumber,proto3" json:"document_number,omitempty"`
+	// How many chairmen in each tier, best first.
+	TierCounts    []*TierCount `protobuf:"bytes,7,rep,name=tier_counts,json=tierCounts,proto3" json:"tier_counts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DistrictReportSubmitted) Reset() {
+	*x = DistrictReportSubmitted{}
+	mi := &file_par_accountability_v1_events_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DistrictReportSubmitted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DistrictReportSubmitted) ProtoMessage() {}
+
+func (x *DistrictReportSubmitted) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_events_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DistrictReportSubmitted.ProtoReflect.Descriptor instead.
+func (*DistrictReportSubmitted) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_events_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DistrictReportSubmitted) GetReportId() string {
+	if x != nil {
+		return x.ReportId
+	}
+	return ""
+}
+
+func (x *DistrictReportSubmitted) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *DistrictReportSubmitted) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *DistrictReportSubmitted) GetDistrictUnitId() string {
+	if x != nil {
+		return x.DistrictUnitId
+	}
+	return ""
+}
+
+func (x *DistrictReportSubmitted) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *DistrictReportSubmitted) GetDocumentNumber() string {
+	if x != nil {
+		return x.DocumentNumber
+	}
+	return ""
+}
+
+func (x *DistrictReportSubmitted) GetTierCounts() []*TierCount {
+	if x != nil {
+		return x.TierCounts
+	}
+	return nil
+}
+
 var File_par_accountability_v1_events_proto protoreflect.FileDescriptor
 
 const file_par_accountability_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\"par/accountability/v1/events.proto\x12\x15par.accountability.v1\x1a*par/accountability/v1/accountability.proto\"b\n" +
+	"\"par/accountability/v1/events.proto\x12\x15par.accountability.v1\x1a*par/accountability/v1/accountability.proto\x1a'par/accountability/v1/evaluations.proto\"b\n" +
 	"\x1bResponsibilityMatrixChanged\x12C\n" +
 	"\x06matrix\x18\x01 \x01(\v2+.par.accountability.v1.ResponsibilityMatrixR\x06matrix\"\xcf\x02\n" +
 	"\x0eExplanationRef\x12\x0e\n" +
@@ -902,7 +1005,16 @@ const file_par_accountability_v1_events_proto_rawDesc = "" +
 	"\thead_name\x18\x05 \x01(\tR\bheadName\x12\x12\n" +
 	"\x04kind\x18\x06 \x01(\tR\x04kind\x12\x1f\n" +
 	"\vlegal_basis\x18\a \x01(\tR\n" +
-	"legalBasisBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
+	"legalBasis\"\xa6\x02\n" +
+	"\x17DistrictReportSubmitted\x12\x1b\n" +
+	"\treport_id\x18\x01 \x01(\tR\breportId\x12(\n" +
+	"\x10province_unit_id\x18\x02 \x01(\tR\x0eprovinceUnitId\x12\x12\n" +
+	"\x04year\x18\x03 \x01(\x05R\x04year\x12(\n" +
+	"\x10district_unit_id\x18\x04 \x01(\tR\x0edistrictUnitId\x12\x1a\n" +
+	"\brevision\x18\x05 \x01(\x05R\brevision\x12'\n" +
+	"\x0fdocument_number\x18\x06 \x01(\tR\x0edocumentNumber\x12A\n" +
+	"\vtier_counts\x18\a \x03(\v2 .par.accountability.v1.TierCountR\n" +
+	"tierCountsBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
 
 var (
 	file_par_accountability_v1_events_proto_rawDescOnce sync.Once
@@ -916,7 +1028,7 @@ func file_par_accountability_v1_events_proto_rawDescGZIP() []byte {
 	return file_par_accountability_v1_events_proto_rawDescData
 }
 
-var file_par_accountability_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_par_accountability_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_par_accountability_v1_events_proto_goTypes = []any{
 	(*ResponsibilityMatrixChanged)(nil), // 0: par.accountability.v1.ResponsibilityMatrixChanged
 	(*ExplanationRef)(nil),              // 1: par.accountability.v1.ExplanationRef
@@ -929,24 +1041,27 @@ var file_par_accountability_v1_events_proto_goTypes = []any{
 	(*RoadmapCommitted)(nil),            // 8: par.accountability.v1.RoadmapCommitted
 	(*HeadEvaluated)(nil),               // 9: par.accountability.v1.HeadEvaluated
 	(*SanctionProposed)(nil),            // 10: par.accountability.v1.SanctionProposed
-	nil,                                 // 11: par.accountability.v1.ExplanationConcluded.DeterminedCausesEntry
-	(*ResponsibilityMatrix)(nil),        // 12: par.accountability.v1.ResponsibilityMatrix
+	(*DistrictReportSubmitted)(nil),     // 11: par.accountability.v1.DistrictReportSubmitted
+	nil,                                 // 12: par.accountability.v1.ExplanationConcluded.DeterminedCausesEntry
+	(*ResponsibilityMatrix)(nil),        // 13: par.accountability.v1.ResponsibilityMatrix
+	(*TierCount)(nil),                   // 14: par.accountability.v1.TierCount
 }
 var file_par_accountability_v1_events_proto_depIdxs = []int32{
-	12, // 0: par.accountability.v1.ResponsibilityMatrixChanged.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
+	13, // 0: par.accountability.v1.ResponsibilityMatrixChanged.matrix:type_name -> par.accountability.v1.ResponsibilityMatrix
 	1,  // 1: par.accountability.v1.ExplanationRequested.explanation:type_name -> par.accountability.v1.ExplanationRef
 	1,  // 2: par.accountability.v1.ExplanationSubmitted.explanation:type_name -> par.accountability.v1.ExplanationRef
 	1,  // 3: par.accountability.v1.ExplanationReturned.explanation:type_name -> par.accountability.v1.ExplanationRef
 	1,  // 4: par.accountability.v1.ExplanationOverdue.explanation:type_name -> par.accountability.v1.ExplanationRef
 	1,  // 5: par.accountability.v1.ExplanationConcluded.explanation:type_name -> par.accountability.v1.ExplanationRef
-	11, // 6: par.accountability.v1.ExplanationConcluded.determined_causes:type_name -> par.accountability.v1.ExplanationConcluded.DeterminedCausesEntry
+	12, // 6: par.accountability.v1.ExplanationConcluded.determined_causes:type_name -> par.accountability.v1.ExplanationConcluded.DeterminedCausesEntry
 	1,  // 7: par.accountability.v1.RoadmapCommitted.explanation:type_name -> par.accountability.v1.ExplanationRef
 	7,  // 8: par.accountability.v1.RoadmapCommitted.actions:type_name -> par.accountability.v1.RoadmapAction
-	9,  // [9:9] is the sub-list for method output_type
-	9,  // [9:9] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	14, // 9: par.accountability.v1.DistrictReportSubmitted.tier_counts:type_name -> par.accountability.v1.TierCount
+	10, // [10:10] is the sub-list for method output_type
+	10, // [10:10] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_events_proto_init() }
@@ -955,13 +1070,14 @@ func file_par_accountability_v1_events_proto_init() {
 		return
 	}
 	file_par_accountability_v1_accountability_proto_init()
+	file_par_accountability_v1_evaluations_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_accountability_v1_events_proto_rawDesc), len(file_par_accountability_v1_events_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -2702,9 +2702,13 @@ type AccountabilityReport struct {
 	// Proposals of sanctions and commendation.
 	Proposals []*SanctionProposal `protobuf:"bytes,11,rep,name=proposals,proto3" json:"proposals,omitempty"`
 	// "Điều 20 khoản 2 Quyết định 3373/QĐ-UBND".
-	LegalBasis    string `protobuf:"bytes,12,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	LegalBasis string `protobuf:"bytes,12,opt,name=legal_basis,json=legalBasis,proto3" json:"legal_basis,omitempty"`
+	// The districts' reports of the evaluation and classification of the commune chairmen
+	// under them (Art. 21.4), which the Department of Home Affairs compiles for the provincial
+	// chairman.
+	DistrictReports []*DistrictReport `protobuf:"bytes,13,rep,name=district_reports,json=districtReports,proto3" json:"district_reports,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *AccountabilityReport) Reset() {
@@ -2819,6 +2823,13 @@ func (x *AccountabilityReport) GetLegalBasis() string {
 		return x.LegalBasis
 	}
 	return ""
+}
+
+func (x *AccountabilityReport) GetDistrictReports() []*DistrictReport {
+	if x != nil {
+		return x.DistrictReports
+	}
+	return nil
 }
 
 // Request of GetAccountabilityReport.
@@ -3234,7 +3245,7 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\x05score\x18\x04 \x01(\tR\x05score\x12\x14\n" +
 	"\x05delta\x18\x05 \x01(\tR\x05delta\x12\x1c\n" +
 	"\tdirection\x18\x06 \x01(\tR\tdirection\x12\"\n" +
-	"\rowner_unit_id\x18\a \x01(\tR\vownerUnitId\"\xa3\x04\n" +
+	"\rowner_unit_id\x18\a \x01(\tR\vownerUnitId\"\xf5\x04\n" +
 	"\x14AccountabilityReport\x12(\n" +
 	"\x10province_unit_id\x18\x01 \x01(\tR\x0eprovinceUnitId\x12\x12\n" +
 	"\x04year\x18\x02 \x01(\x05R\x04year\x12\x1a\n" +
@@ -3249,7 +3260,8 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	" \x03(\v2%.par.accountability.v1.HeadEvaluationR\vevaluations\x12E\n" +
 	"\tproposals\x18\v \x03(\v2'.par.accountability.v1.SanctionProposalR\tproposals\x12\x1f\n" +
 	"\vlegal_basis\x18\f \x01(\tR\n" +
-	"legalBasis\"u\n" +
+	"legalBasis\x12P\n" +
+	"\x10district_reports\x18\r \x03(\v2%.par.accountability.v1.DistrictReportR\x0fdistrictReports\"u\n" +
 	"\x1eGetAccountabilityReportRequest\x122\n" +
 	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\"f\n" +
@@ -3355,7 +3367,8 @@ var file_par_accountability_v1_explanations_proto_goTypes = []any{
 	(*timestamppb.Timestamp)(nil),              // 43: google.protobuf.Timestamp
 	(*HeadEvaluation)(nil),                     // 44: par.accountability.v1.HeadEvaluation
 	(*SanctionProposal)(nil),                   // 45: par.accountability.v1.SanctionProposal
-	(*ExportedFile)(nil),                       // 46: par.accountability.v1.ExportedFile
+	(*DistrictReport)(nil),                     // 46: par.accountability.v1.DistrictReport
+	(*ExportedFile)(nil),                       // 47: par.accountability.v1.ExportedFile
 }
 var file_par_accountability_v1_explanations_proto_depIdxs = []int32{
 	2,  // 0: par.accountability.v1.Cause.kind:type_name -> par.accountability.v1.CauseKind
@@ -3398,40 +3411,41 @@ var file_par_accountability_v1_explanations_proto_depIdxs = []int32{
 	12, // 37: par.accountability.v1.AccountabilityReport.explanations:type_name -> par.accountability.v1.Explanation
 	44, // 38: par.accountability.v1.AccountabilityReport.evaluations:type_name -> par.accountability.v1.HeadEvaluation
 	45, // 39: par.accountability.v1.AccountabilityReport.proposals:type_name -> par.accountability.v1.SanctionProposal
-	37, // 40: par.accountability.v1.GetAccountabilityReportResponse.report:type_name -> par.accountability.v1.AccountabilityReport
-	3,  // 41: par.accountability.v1.ExportAccountabilityReportRequest.format:type_name -> par.accountability.v1.ReportFormat
-	46, // 42: par.accountability.v1.ExportAccountabilityReportResponse.file:type_name -> par.accountability.v1.ExportedFile
-	13, // 43: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
-	15, // 44: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
-	17, // 45: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
-	19, // 46: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
-	21, // 47: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
-	23, // 48: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
-	25, // 49: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
-	27, // 50: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
-	29, // 51: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
-	31, // 52: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
-	38, // 53: par.accountability.v1.ExplanationService.GetAccountabilityReport:input_type -> par.accountability.v1.GetAccountabilityReportRequest
-	40, // 54: par.accountability.v1.ExplanationService.ExportAccountabilityReport:input_type -> par.accountability.v1.ExportAccountabilityReportRequest
-	34, // 55: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
-	14, // 56: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
-	16, // 57: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
-	18, // 58: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
-	20, // 59: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
-	22, // 60: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
-	24, // 61: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
-	26, // 62: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
-	28, // 63: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
-	30, // 64: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
-	32, // 65: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
-	39, // 66: par.accountability.v1.ExplanationService.GetAccountabilityReport:output_type -> par.accountability.v1.GetAccountabilityReportResponse
-	41, // 67: par.accountability.v1.ExplanationService.ExportAccountabilityReport:output_type -> par.accountability.v1.ExportAccountabilityReportResponse
-	35, // 68: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
-	56, // [56:69] is the sub-list for method output_type
-	43, // [43:56] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	46, // 40: par.accountability.v1.AccountabilityReport.district_reports:type_name -> par.accountability.v1.DistrictReport
+	37, // 41: par.accountability.v1.GetAccountabilityReportResponse.report:type_name -> par.accountability.v1.AccountabilityReport
+	3,  // 42: par.accountability.v1.ExportAccountabilityReportRequest.format:type_name -> par.accountability.v1.ReportFormat
+	47, // 43: par.accountability.v1.ExportAccountabilityReportResponse.file:type_name -> par.accountability.v1.ExportedFile
+	13, // 44: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
+	15, // 45: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
+	17, // 46: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
+	19, // 47: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
+	21, // 48: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
+	23, // 49: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
+	25, // 50: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
+	27, // 51: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
+	29, // 52: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
+	31, // 53: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
+	38, // 54: par.accountability.v1.ExplanationService.GetAccountabilityReport:input_type -> par.accountability.v1.GetAccountabilityReportRequest
+	40, // 55: par.accountability.v1.ExplanationService.ExportAccountabilityReport:input_type -> par.accountability.v1.ExportAccountabilityReportRequest
+	34, // 56: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
+	14, // 57: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
+	16, // 58: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
+	18, // 59: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
+	20, // 60: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
+	22, // 61: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
+	24, // 62: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
+	26, // 63: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
+	28, // 64: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
+	30, // 65: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
+	32, // 66: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
+	39, // 67: par.accountability.v1.ExplanationService.GetAccountabilityReport:output_type -> par.accountability.v1.GetAccountabilityReportResponse
+	41, // 68: par.accountability.v1.ExplanationService.ExportAccountabilityReport:output_type -> par.accountability.v1.ExportAccountabilityReportResponse
+	35, // 69: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
+	57, // [57:70] is the sub-list for method output_type
+	44, // [44:57] is the sub-list for method input_type
+	44, // [44:44] is the sub-list for extension type_name
+	44, // [44:44] is the sub-list for extension extendee
+	0,  // [0:44] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_explanations_proto_init() }
