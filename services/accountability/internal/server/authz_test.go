@@ -158,6 +158,20 @@ func authzRows() []authzRow {
 			_, err := cl.expl.ExportAccountabilityReport(c, &accountabilityv1.ExportAccountabilityReportRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}},
+		// Public reads (Art. 12.2): concluded and published explanations only, to anyone; the
+		// fixture's explanation is an open request, so nobody finds it there.
+		{"ListPublishedExplanations", "OOOOOOOOOOOOO", func(c context.Context, _ *authzFixture, cl clients) error {
+			_, err := cl.expl.ListPublishedExplanations(c, &accountabilityv1.ListPublishedExplanationsRequest{ProvinceUnitId: province, Year: 2024})
+			return err
+		}},
+		{"ListPublishedExplanations: an open request", "HHHHHHHHHHHHH", func(c context.Context, f *authzFixture, cl clients) error {
+			res, err := cl.expl.ListPublishedExplanations(c, &accountabilityv1.ListPublishedExplanationsRequest{ProvinceUnitId: province, Year: 2024})
+			return authtest.Found(err, slices.ContainsFunc(res.GetExplanations(), func(e *accountabilityv1.Explanation) bool { return e.GetId() == f.explanation }))
+		}},
+		{"GetPublishedExplanation", "HHHHHHHHHHHHH", func(c context.Context, f *authzFixture, cl clients) error {
+			_, err := cl.expl.GetPublishedExplanation(c, &accountabilityv1.GetPublishedExplanationRequest{Id: f.explanation})
+			return err
+		}},
 		{"ListAuditRecords", "ODDDDDDDDDDDU", func(c context.Context, f *authzFixture, cl clients) error {
 			_, err := cl.expl.ListAuditRecords(c, &accountabilityv1.ListAuditRecordsRequest{Entity: "explanation", EntityId: f.explanation})
 			return err

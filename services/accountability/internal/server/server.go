@@ -125,7 +125,8 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) er
 	}
 	defer func() { _ = tasksConn.Close() }()
 	expl.SetRemediationTracker(tasksclient.New(tasksConn))
-	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Producer, log)})
+	srv, health := grpcserver.New(grpcserver.Options{Service: Producer, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Producer, log),
+		Public: func(m string) bool { return grpcapi.PublicExplanationMethods[m] }})
 	accountabilityv1.RegisterAccountabilityServiceServer(srv, grpcapi.New(svc, log))
 	accountabilityv1.RegisterExplanationServiceServer(srv, grpcapi.NewExplanationServer(expl, store, log))
 	accountabilityv1.RegisterEvaluationServiceServer(srv, grpcapi.NewEvaluationServer(expl, log))

@@ -3043,6 +3043,235 @@ func (x *ExportAccountabilityReportResponse) GetFile() *ExportedFile {
 	return nil
 }
 
+// Request of ListPublishedExplanations.
+type ListPublishedExplanationsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The province.
+	ProvinceUnitId string `protobuf:"bytes,1,opt,name=province_unit_id,json=provinceUnitId,proto3" json:"province_unit_id,omitempty"`
+	// Year of the results concerned.
+	Year int32 `protobuf:"varint,2,opt,name=year,proto3" json:"year,omitempty"`
+	// Only those of this owning unit; empty for all.
+	UnitId string `protobuf:"bytes,3,opt,name=unit_id,json=unitId,proto3" json:"unit_id,omitempty"`
+	// Page size (default 50, at most 500).
+	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// Token from the previous page.
+	PageToken     string `protobuf:"bytes,5,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPublishedExplanationsRequest) Reset() {
+	*x = ListPublishedExplanationsRequest{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPublishedExplanationsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPublishedExplanationsRequest) ProtoMessage() {}
+
+func (x *ListPublishedExplanationsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPublishedExplanationsRequest.ProtoReflect.Descriptor instead.
+func (*ListPublishedExplanationsRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ListPublishedExplanationsRequest) GetProvinceUnitId() string {
+	if x != nil {
+		return x.ProvinceUnitId
+	}
+	return ""
+}
+
+func (x *ListPublishedExplanationsRequest) GetYear() int32 {
+	if x != nil {
+		return x.Year
+	}
+	return 0
+}
+
+func (x *ListPublishedExplanationsRequest) GetUnitId() string {
+	if x != nil {
+		return x.UnitId
+	}
+	return ""
+}
+
+func (x *ListPublishedExplanationsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListPublishedExplanationsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+// Response of ListPublishedExplanations.
+type ListPublishedExplanationsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The published explanations, by id.
+	Explanations []*Explanation `protobuf:"bytes,1,rep,name=explanations,proto3" json:"explanations,omitempty"`
+	// Token of the next page; empty on the last.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPublishedExplanationsResponse) Reset() {
+	*x = ListPublishedExplanationsResponse{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPublishedExplanationsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPublishedExplanationsResponse) ProtoMessage() {}
+
+func (x *ListPublishedExplanationsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPublishedExplanationsResponse.ProtoReflect.Descriptor instead.
+func (*ListPublishedExplanationsResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListPublishedExplanationsResponse) GetExplanations() []*Explanation {
+	if x != nil {
+		return x.Explanations
+	}
+	return nil
+}
+
+func (x *ListPublishedExplanationsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// Request of GetPublishedExplanation.
+type GetPublishedExplanationRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Id.
+	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPublishedExplanationRequest) Reset() {
+	*x = GetPublishedExplanationRequest{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPublishedExplanationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPublishedExplanationRequest) ProtoMessage() {}
+
+func (x *GetPublishedExplanationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPublishedExplanationRequest.ProtoReflect.Descriptor instead.
+func (*GetPublishedExplanationRequest) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *GetPublishedExplanationRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// Response of GetPublishedExplanation.
+type GetPublishedExplanationResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The published explanation.
+	Explanation   *Explanation `protobuf:"bytes,1,opt,name=explanation,proto3" json:"explanation,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetPublishedExplanationResponse) Reset() {
+	*x = GetPublishedExplanationResponse{}
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetPublishedExplanationResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetPublishedExplanationResponse) ProtoMessage() {}
+
+func (x *GetPublishedExplanationResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_par_accountability_v1_explanations_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetPublishedExplanationResponse.ProtoReflect.Descriptor instead.
+func (*GetPublishedExplanationResponse) Descriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *GetPublishedExplanationResponse) GetExplanation() *Explanation {
+	if x != nil {
+		return x.Explanation
+	}
+	return nil
+}
+
 var File_par_accountability_v1_explanations_proto protoreflect.FileDescriptor
 
 const file_par_accountability_v1_explanations_proto_rawDesc = "" +
@@ -3272,7 +3501,22 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12E\n" +
 	"\x06format\x18\x03 \x01(\x0e2#.par.accountability.v1.ReportFormatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06format\"]\n" +
 	"\"ExportAccountabilityReportResponse\x127\n" +
-	"\x04file\x18\x01 \x01(\v2#.par.accountability.v1.ExportedFileR\x04file*q\n" +
+	"\x04file\x18\x01 \x01(\v2#.par.accountability.v1.ExportedFileR\x04file\"\xef\x01\n" +
+	" ListPublishedExplanationsRequest\x122\n" +
+	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
+	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12$\n" +
+	"\aunit_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x06unitId\x12'\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\tpageToken\"\x93\x01\n" +
+	"!ListPublishedExplanationsResponse\x12F\n" +
+	"\fexplanations\x18\x01 \x03(\v2\".par.accountability.v1.ExplanationR\fexplanations\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\":\n" +
+	"\x1eGetPublishedExplanationRequest\x12\x18\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"g\n" +
+	"\x1fGetPublishedExplanationResponse\x12D\n" +
+	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation*q\n" +
 	"\x0fExplanationKind\x12 \n" +
 	"\x1cEXPLANATION_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEXPLANATION_KIND_SCORE_FELL\x10\x01\x12\x1b\n" +
@@ -3290,7 +3534,7 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\fReportFormat\x12\x1d\n" +
 	"\x19REPORT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12REPORT_FORMAT_XLSX\x10\x01\x12\x16\n" +
-	"\x12REPORT_FORMAT_HTML\x10\x022\xd9\x11\n" +
+	"\x12REPORT_FORMAT_HTML\x10\x022\xe6\x14\n" +
 	"\x12ExplanationService\x12\x96\x01\n" +
 	"\x12RequestExplanation\x120.par.accountability.v1.RequestExplanationRequest\x1a1.par.accountability.v1.RequestExplanationResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/explanations\x12\x8c\x01\n" +
 	"\x0eGetExplanation\x12,.par.accountability.v1.GetExplanationRequest\x1a-.par.accountability.v1.GetExplanationResponse\"\x1d\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/explanations/{id}\x12\x8d\x01\n" +
@@ -3304,7 +3548,9 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\x16RunExplanationTriggers\x124.par.accountability.v1.RunExplanationTriggersRequest\x1a5.par.accountability.v1.RunExplanationTriggersResponse\"K\x82\xd3\xe4\x93\x02E:\x01*\"@/v1/provinces/{province_unit_id}/explanation-triggers/{year}:run\x12\xd0\x01\n" +
 	"\x17GetAccountabilityReport\x125.par.accountability.v1.GetAccountabilityReportRequest\x1a6.par.accountability.v1.GetAccountabilityReportResponse\"F\x82\xd3\xe4\x93\x02@\x12>/v1/provinces/{province_unit_id}/accountability-reports/{year}\x12\xe0\x01\n" +
 	"\x1aExportAccountabilityReport\x128.par.accountability.v1.ExportAccountabilityReportRequest\x1a9.par.accountability.v1.ExportAccountabilityReportResponse\"M\x82\xd3\xe4\x93\x02G\x12E/v1/provinces/{province_unit_id}/accountability-reports/{year}:export\x12\x8e\x01\n" +
-	"\x10ListAuditRecords\x12..par.accountability.v1.ListAuditRecordsRequest\x1a/.par.accountability.v1.ListAuditRecordsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/audit-recordsBRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
+	"\x10ListAuditRecords\x12..par.accountability.v1.ListAuditRecordsRequest\x1a/.par.accountability.v1.ListAuditRecordsResponse\"\x19\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/audit-records\x12\xd6\x01\n" +
+	"\x19ListPublishedExplanations\x127.par.accountability.v1.ListPublishedExplanationsRequest\x1a8.par.accountability.v1.ListPublishedExplanationsResponse\"F\x82\xd3\xe4\x93\x02@\x12>/v1/published/provinces/{province_unit_id}/explanations/{year}\x12\xb1\x01\n" +
+	"\x17GetPublishedExplanation\x125.par.accountability.v1.GetPublishedExplanationRequest\x1a6.par.accountability.v1.GetPublishedExplanationResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/published/explanations/{id}BRZPgithub.com/parindex/platform/proto/gen/go/par/accountability/v1;accountabilityv1b\x06proto3"
 
 var (
 	file_par_accountability_v1_explanations_proto_rawDescOnce sync.Once
@@ -3319,7 +3565,7 @@ func file_par_accountability_v1_explanations_proto_rawDescGZIP() []byte {
 }
 
 var file_par_accountability_v1_explanations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_par_accountability_v1_explanations_proto_msgTypes = make([]protoimpl.MessageInfo, 38)
+var file_par_accountability_v1_explanations_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_par_accountability_v1_explanations_proto_goTypes = []any{
 	(ExplanationKind)(0),                       // 0: par.accountability.v1.ExplanationKind
 	(ExplanationStatus)(0),                     // 1: par.accountability.v1.ExplanationStatus
@@ -3363,12 +3609,16 @@ var file_par_accountability_v1_explanations_proto_goTypes = []any{
 	(*GetAccountabilityReportResponse)(nil),    // 39: par.accountability.v1.GetAccountabilityReportResponse
 	(*ExportAccountabilityReportRequest)(nil),  // 40: par.accountability.v1.ExportAccountabilityReportRequest
 	(*ExportAccountabilityReportResponse)(nil), // 41: par.accountability.v1.ExportAccountabilityReportResponse
-	(*RoadmapAction)(nil),                      // 42: par.accountability.v1.RoadmapAction
-	(*timestamppb.Timestamp)(nil),              // 43: google.protobuf.Timestamp
-	(*HeadEvaluation)(nil),                     // 44: par.accountability.v1.HeadEvaluation
-	(*SanctionProposal)(nil),                   // 45: par.accountability.v1.SanctionProposal
-	(*DistrictReport)(nil),                     // 46: par.accountability.v1.DistrictReport
-	(*ExportedFile)(nil),                       // 47: par.accountability.v1.ExportedFile
+	(*ListPublishedExplanationsRequest)(nil),   // 42: par.accountability.v1.ListPublishedExplanationsRequest
+	(*ListPublishedExplanationsResponse)(nil),  // 43: par.accountability.v1.ListPublishedExplanationsResponse
+	(*GetPublishedExplanationRequest)(nil),     // 44: par.accountability.v1.GetPublishedExplanationRequest
+	(*GetPublishedExplanationResponse)(nil),    // 45: par.accountability.v1.GetPublishedExplanationResponse
+	(*RoadmapAction)(nil),                      // 46: par.accountability.v1.RoadmapAction
+	(*timestamppb.Timestamp)(nil),              // 47: google.protobuf.Timestamp
+	(*HeadEvaluation)(nil),                     // 48: par.accountability.v1.HeadEvaluation
+	(*SanctionProposal)(nil),                   // 49: par.accountability.v1.SanctionProposal
+	(*DistrictReport)(nil),                     // 50: par.accountability.v1.DistrictReport
+	(*ExportedFile)(nil),                       // 51: par.accountability.v1.ExportedFile
 }
 var file_par_accountability_v1_explanations_proto_depIdxs = []int32{
 	2,  // 0: par.accountability.v1.Cause.kind:type_name -> par.accountability.v1.CauseKind
@@ -3376,20 +3626,20 @@ var file_par_accountability_v1_explanations_proto_depIdxs = []int32{
 	4,  // 2: par.accountability.v1.ExplanationContent.documents:type_name -> par.accountability.v1.IssuedDocument
 	5,  // 3: par.accountability.v1.ExplanationContent.work_assigned:type_name -> par.accountability.v1.WorkAssignment
 	7,  // 4: par.accountability.v1.ExplanationContent.shortcomings:type_name -> par.accountability.v1.Shortcoming
-	42, // 5: par.accountability.v1.ExplanationContent.roadmap:type_name -> par.accountability.v1.RoadmapAction
+	46, // 5: par.accountability.v1.ExplanationContent.roadmap:type_name -> par.accountability.v1.RoadmapAction
 	8,  // 6: par.accountability.v1.ExplanationPart.content:type_name -> par.accountability.v1.ExplanationContent
-	43, // 7: par.accountability.v1.ExplanationPart.update_time:type_name -> google.protobuf.Timestamp
+	47, // 7: par.accountability.v1.ExplanationPart.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 8: par.accountability.v1.DeterminedCause.cause:type_name -> par.accountability.v1.CauseKind
 	0,  // 9: par.accountability.v1.Explanation.kind:type_name -> par.accountability.v1.ExplanationKind
 	1,  // 10: par.accountability.v1.Explanation.status:type_name -> par.accountability.v1.ExplanationStatus
 	8,  // 11: par.accountability.v1.Explanation.content:type_name -> par.accountability.v1.ExplanationContent
 	9,  // 12: par.accountability.v1.Explanation.parts:type_name -> par.accountability.v1.ExplanationPart
 	10, // 13: par.accountability.v1.Explanation.determined_causes:type_name -> par.accountability.v1.DeterminedCause
-	43, // 14: par.accountability.v1.Explanation.submit_time:type_name -> google.protobuf.Timestamp
-	43, // 15: par.accountability.v1.Explanation.conclude_time:type_name -> google.protobuf.Timestamp
-	43, // 16: par.accountability.v1.Explanation.publish_time:type_name -> google.protobuf.Timestamp
-	43, // 17: par.accountability.v1.Explanation.create_time:type_name -> google.protobuf.Timestamp
-	43, // 18: par.accountability.v1.Explanation.update_time:type_name -> google.protobuf.Timestamp
+	47, // 14: par.accountability.v1.Explanation.submit_time:type_name -> google.protobuf.Timestamp
+	47, // 15: par.accountability.v1.Explanation.conclude_time:type_name -> google.protobuf.Timestamp
+	47, // 16: par.accountability.v1.Explanation.publish_time:type_name -> google.protobuf.Timestamp
+	47, // 17: par.accountability.v1.Explanation.create_time:type_name -> google.protobuf.Timestamp
+	47, // 18: par.accountability.v1.Explanation.update_time:type_name -> google.protobuf.Timestamp
 	11, // 19: par.accountability.v1.Explanation.remediation:type_name -> par.accountability.v1.RemediationTask
 	12, // 20: par.accountability.v1.RequestExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
 	12, // 21: par.accountability.v1.GetExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
@@ -3405,47 +3655,53 @@ var file_par_accountability_v1_explanations_proto_depIdxs = []int32{
 	12, // 31: par.accountability.v1.ConcludeExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
 	12, // 32: par.accountability.v1.PublishExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
 	12, // 33: par.accountability.v1.RunExplanationTriggersResponse.opened:type_name -> par.accountability.v1.Explanation
-	43, // 34: par.accountability.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
+	47, // 34: par.accountability.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
 	33, // 35: par.accountability.v1.ListAuditRecordsResponse.records:type_name -> par.accountability.v1.AuditRecord
 	36, // 36: par.accountability.v1.AccountabilityReport.changes:type_name -> par.accountability.v1.ScoreChange
 	12, // 37: par.accountability.v1.AccountabilityReport.explanations:type_name -> par.accountability.v1.Explanation
-	44, // 38: par.accountability.v1.AccountabilityReport.evaluations:type_name -> par.accountability.v1.HeadEvaluation
-	45, // 39: par.accountability.v1.AccountabilityReport.proposals:type_name -> par.accountability.v1.SanctionProposal
-	46, // 40: par.accountability.v1.AccountabilityReport.district_reports:type_name -> par.accountability.v1.DistrictReport
+	48, // 38: par.accountability.v1.AccountabilityReport.evaluations:type_name -> par.accountability.v1.HeadEvaluation
+	49, // 39: par.accountability.v1.AccountabilityReport.proposals:type_name -> par.accountability.v1.SanctionProposal
+	50, // 40: par.accountability.v1.AccountabilityReport.district_reports:type_name -> par.accountability.v1.DistrictReport
 	37, // 41: par.accountability.v1.GetAccountabilityReportResponse.report:type_name -> par.accountability.v1.AccountabilityReport
 	3,  // 42: par.accountability.v1.ExportAccountabilityReportRequest.format:type_name -> par.accountability.v1.ReportFormat
-	47, // 43: par.accountability.v1.ExportAccountabilityReportResponse.file:type_name -> par.accountability.v1.ExportedFile
-	13, // 44: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
-	15, // 45: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
-	17, // 46: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
-	19, // 47: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
-	21, // 48: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
-	23, // 49: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
-	25, // 50: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
-	27, // 51: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
-	29, // 52: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
-	31, // 53: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
-	38, // 54: par.accountability.v1.ExplanationService.GetAccountabilityReport:input_type -> par.accountability.v1.GetAccountabilityReportRequest
-	40, // 55: par.accountability.v1.ExplanationService.ExportAccountabilityReport:input_type -> par.accountability.v1.ExportAccountabilityReportRequest
-	34, // 56: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
-	14, // 57: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
-	16, // 58: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
-	18, // 59: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
-	20, // 60: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
-	22, // 61: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
-	24, // 62: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
-	26, // 63: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
-	28, // 64: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
-	30, // 65: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
-	32, // 66: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
-	39, // 67: par.accountability.v1.ExplanationService.GetAccountabilityReport:output_type -> par.accountability.v1.GetAccountabilityReportResponse
-	41, // 68: par.accountability.v1.ExplanationService.ExportAccountabilityReport:output_type -> par.accountability.v1.ExportAccountabilityReportResponse
-	35, // 69: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
-	57, // [57:70] is the sub-list for method output_type
-	44, // [44:57] is the sub-list for method input_type
-	44, // [44:44] is the sub-list for extension type_name
-	44, // [44:44] is the sub-list for extension extendee
-	0,  // [0:44] is the sub-list for field type_name
+	51, // 43: par.accountability.v1.ExportAccountabilityReportResponse.file:type_name -> par.accountability.v1.ExportedFile
+	12, // 44: par.accountability.v1.ListPublishedExplanationsResponse.explanations:type_name -> par.accountability.v1.Explanation
+	12, // 45: par.accountability.v1.GetPublishedExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	13, // 46: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
+	15, // 47: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
+	17, // 48: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
+	19, // 49: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
+	21, // 50: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
+	23, // 51: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
+	25, // 52: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
+	27, // 53: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
+	29, // 54: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
+	31, // 55: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
+	38, // 56: par.accountability.v1.ExplanationService.GetAccountabilityReport:input_type -> par.accountability.v1.GetAccountabilityReportRequest
+	40, // 57: par.accountability.v1.ExplanationService.ExportAccountabilityReport:input_type -> par.accountability.v1.ExportAccountabilityReportRequest
+	34, // 58: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
+	42, // 59: par.accountability.v1.ExplanationService.ListPublishedExplanations:input_type -> par.accountability.v1.ListPublishedExplanationsRequest
+	44, // 60: par.accountability.v1.ExplanationService.GetPublishedExplanation:input_type -> par.accountability.v1.GetPublishedExplanationRequest
+	14, // 61: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
+	16, // 62: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
+	18, // 63: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
+	20, // 64: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
+	22, // 65: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
+	24, // 66: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
+	26, // 67: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
+	28, // 68: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
+	30, // 69: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
+	32, // 70: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
+	39, // 71: par.accountability.v1.ExplanationService.GetAccountabilityReport:output_type -> par.accountability.v1.GetAccountabilityReportResponse
+	41, // 72: par.accountability.v1.ExplanationService.ExportAccountabilityReport:output_type -> par.accountability.v1.ExportAccountabilityReportResponse
+	35, // 73: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
+	43, // 74: par.accountability.v1.ExplanationService.ListPublishedExplanations:output_type -> par.accountability.v1.ListPublishedExplanationsResponse
+	45, // 75: par.accountability.v1.ExplanationService.GetPublishedExplanation:output_type -> par.accountability.v1.GetPublishedExplanationResponse
+	61, // [61:76] is the sub-list for method output_type
+	46, // [46:61] is the sub-list for method input_type
+	46, // [46:46] is the sub-list for extension type_name
+	46, // [46:46] is the sub-list for extension extendee
+	0,  // [0:46] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_explanations_proto_init() }
@@ -3462,7 +3718,7 @@ func file_par_accountability_v1_explanations_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_accountability_v1_explanations_proto_rawDesc), len(file_par_accountability_v1_explanations_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   38,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

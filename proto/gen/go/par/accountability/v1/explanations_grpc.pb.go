@@ -32,6 +32,8 @@ const (
 	ExplanationService_GetAccountabilityReport_FullMethodName    = "/par.accountability.v1.ExplanationService/GetAccountabilityReport"
 	ExplanationService_ExportAccountabilityReport_FullMethodName = "/par.accountability.v1.ExplanationService/ExportAccountabilityReport"
 	ExplanationService_ListAuditRecords_FullMethodName           = "/par.accountability.v1.ExplanationService/ListAuditRecords"
+	ExplanationService_ListPublishedExplanations_FullMethodName  = "/par.accountability.v1.ExplanationService/ListPublishedExplanations"
+	ExplanationService_GetPublishedExplanation_FullMethodName    = "/par.accountability.v1.ExplanationService/GetPublishedExplanation"
 )
 
 // ExplanationServiceClient is the client API for ExplanationService service.
@@ -79,6 +81,15 @@ type ExplanationServiceClient interface {
 	ExportAccountabilityReport(ctx context.Context, in *ExportAccountabilityReportRequest, opts ...grpc.CallOption) (*ExportAccountabilityReportResponse, error)
 	// Lists the audit trail of an entity (every state change, immutable). Secretariat only.
 	ListAuditRecords(ctx context.Context, in *ListAuditRecordsRequest, opts ...grpc.CallOption) (*ListAuditRecordsResponse, error)
+	// Public: the concluded and published explanations of a province's year, readable without
+	// a token (Art. 12.2: "Việc thực hiện giải trình phải đảm bảo khách quan, công khai, minh
+	// bạch"). Never a request still open, a draft, nor a concluded explanation the secretariat
+	// has not published. Fields internal to the work (head_user_id, review_comment, the etags,
+	// who last saved a part) are left empty.
+	ListPublishedExplanations(ctx context.Context, in *ListPublishedExplanationsRequest, opts ...grpc.CallOption) (*ListPublishedExplanationsResponse, error)
+	// Public: one concluded and published explanation (as ListPublishedExplanations); NotFound
+	// for any other.
+	GetPublishedExplanation(ctx context.Context, in *GetPublishedExplanationRequest, opts ...grpc.CallOption) (*GetPublishedExplanationResponse, error)
 }
 
 type explanationServiceClient struct {
@@ -219,6 +230,26 @@ func (c *explanationServiceClient) ListAuditRecords(ctx context.Context, in *Lis
 	return out, nil
 }
 
+func (c *explanationServiceClient) ListPublishedExplanations(ctx context.Context, in *ListPublishedExplanationsRequest, opts ...grpc.CallOption) (*ListPublishedExplanationsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPublishedExplanationsResponse)
+	err := c.cc.Invoke(ctx, ExplanationService_ListPublishedExplanations_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *explanationServiceClient) GetPublishedExplanation(ctx context.Context, in *GetPublishedExplanationRequest, opts ...grpc.CallOption) (*GetPublishedExplanationResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetPublishedExplanationResponse)
+	err := c.cc.Invoke(ctx, ExplanationService_GetPublishedExplanation_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ExplanationServiceServer is the server API for ExplanationService service.
 // All implementations must embed UnimplementedExplanationServiceServer
 // for forward compatibility.
@@ -264,6 +295,15 @@ type ExplanationServiceServer interface {
 	ExportAccountabilityReport(context.Context, *ExportAccountabilityReportRequest) (*ExportAccountabilityReportResponse, error)
 	// Lists the audit trail of an entity (every state change, immutable). Secretariat only.
 	ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error)
+	// Public: the concluded and published explanations of a province's year, readable without
+	// a token (Art. 12.2: "Việc thực hiện giải trình phải đảm bảo khách quan, công khai, minh
+	// bạch"). Never a request still open, a draft, nor a concluded explanation the secretariat
+	// has not published. Fields internal to the work (head_user_id, review_comment, the etags,
+	// who last saved a part) are left empty.
+	ListPublishedExplanations(context.Context, *ListPublishedExplanationsRequest) (*ListPublishedExplanationsResponse, error)
+	// Public: one concluded and published explanation (as ListPublishedExplanations); NotFound
+	// for any other.
+	GetPublishedExplanation(context.Context, *GetPublishedExplanationRequest) (*GetPublishedExplanationResponse, error)
 	mustEmbedUnimplementedExplanationServiceServer()
 }
 
@@ -312,6 +352,12 @@ func (UnimplementedExplanationServiceServer) ExportAccountabilityReport(context.
 }
 func (UnimplementedExplanationServiceServer) ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListAuditRecords not implemented")
+}
+func (UnimplementedExplanationServiceServer) ListPublishedExplanations(context.Context, *ListPublishedExplanationsRequest) (*ListPublishedExplanationsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListPublishedExplanations not implemented")
+}
+func (UnimplementedExplanationServiceServer) GetPublishedExplanation(context.Context, *GetPublishedExplanationRequest) (*GetPublishedExplanationResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetPublishedExplanation not implemented")
 }
 func (UnimplementedExplanationServiceServer) mustEmbedUnimplementedExplanationServiceServer() {}
 func (UnimplementedExplanationServiceServer) testEmbeddedByValue()                            {}
@@ -568,6 +614,42 @@ func _ExplanationService_ListAuditRecords_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ExplanationService_ListPublishedExplanations_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPublishedExplanationsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExplanationServiceServer).ListPublishedExplanations(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExplanationService_ListPublishedExplanations_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExplanationServiceServer).ListPublishedExplanations(ctx, req.(*ListPublishedExplanationsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ExplanationService_GetPublishedExplanation_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetPublishedExplanationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ExplanationServiceServer).GetPublishedExplanation(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ExplanationService_GetPublishedExplanation_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ExplanationServiceServer).GetPublishedExplanation(ctx, req.(*GetPublishedExplanationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ExplanationService_ServiceDesc is the grpc.ServiceDesc for ExplanationService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -626,6 +708,14 @@ var ExplanationService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListAuditRecords",
 			Handler:    _ExplanationService_ListAuditRecords_Handler,
+		},
+		{
+			MethodName: "ListPublishedExplanations",
+			Handler:    _ExplanationService_ListPublishedExplanations_Handler,
+		},
+		{
+			MethodName: "GetPublishedExplanation",
+			Handler:    _ExplanationService_GetPublishedExplanation_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
