@@ -69,3 +69,22 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("publish: %v", err)
 	}
 }
+
+// TestScope: the ground of a request, for the sections of the Art. 20.2 report.
+func TestScope(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		e    Explanation
+		want Scope
+	}{
+		{"provincial index (Art. 14.1)", Explanation{Kind: KindScoreFell, ProvinceUnitID: "p", IndexUnitID: "p", IndexKind: "province"}, ScopeProvincialIndex},
+		{"stored before Art. 15.7", Explanation{Kind: KindScoreFell, ProvinceUnitID: "p"}, ScopeProvincialIndex},
+		{"own index (Art. 15.7)", Explanation{Kind: KindScoreFell, ProvinceUnitID: "p", IndexUnitID: "d", IndexKind: "department"}, ScopeOwnIndex},
+		{"committee (Art. 12.2)", Explanation{Kind: KindManual, LegalBasis: BasisCommittee}, ScopeCommittee},
+		{"conduct (Art. 14.2)", Explanation{Kind: KindManual, LegalBasis: BasisConduct}, ScopeConduct},
+	} {
+		if got := c.e.Scope(); got != c.want {
+			t.Errorf("%s: %s, want %s", c.name, got, c.want)
+		}
+	}
+}

@@ -103,6 +103,13 @@ func contentToProto(c explanation.Content) *accountabilityv1.ExplanationContent 
 	return out
 }
 
+var scopeToProto = map[explanation.Scope]accountabilityv1.ExplanationScope{
+	explanation.ScopeProvincialIndex: accountabilityv1.ExplanationScope_EXPLANATION_SCOPE_PROVINCIAL_INDEX,
+	explanation.ScopeOwnIndex:        accountabilityv1.ExplanationScope_EXPLANATION_SCOPE_OWN_INDEX,
+	explanation.ScopeCommittee:       accountabilityv1.ExplanationScope_EXPLANATION_SCOPE_COMMITTEE,
+	explanation.ScopeConduct:         accountabilityv1.ExplanationScope_EXPLANATION_SCOPE_CONDUCT,
+}
+
 func explanationToProto(e explanation.Explanation) *accountabilityv1.Explanation {
 	kind := accountabilityv1.ExplanationKind_EXPLANATION_KIND_MANUAL
 	if e.Kind == explanation.KindScoreFell {
@@ -115,7 +122,7 @@ func explanationToProto(e explanation.Explanation) *accountabilityv1.Explanation
 		Status: statusToProto[e.Status], Content: contentToProto(e.Content), ReviewComment: e.ReviewComment,
 		Conclusion: e.Conclusion, Overdue: !e.OverdueTime.IsZero(), SubmitTime: ts(e.SubmitTime), ConcludeTime: ts(e.ConcludeTime),
 		PublishTime: ts(e.PublishTime), CreateTime: ts(e.CreateTime), UpdateTime: ts(e.UpdateTime),
-		IndexUnitId: e.IndexUnitID, IndexKind: e.IndexKind, Etag: e.ETag(),
+		IndexUnitId: e.IndexUnitID, IndexKind: e.IndexKind, Etag: e.ETag(), Scope: scopeToProto[e.Scope()],
 	}
 	for _, p := range e.Parts {
 		pb.Parts = append(pb.Parts, &accountabilityv1.ExplanationPart{UnitId: p.UnitID, Content: contentToProto(p.Content), UpdatedBy: p.UpdatedBy, UpdateTime: ts(p.UpdateTime), Etag: p.ETag()})

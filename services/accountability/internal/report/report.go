@@ -123,13 +123,23 @@ func (r Report) Sheets() []tabular.Sheet {
 	for _, c := range r.Changes {
 		changes = append(changes, []string{c.Code, c.Name, c.PreviousScore, c.Score, c.Delta, c.Direction, r.name(c.OwnerUnitID)})
 	}
-	expl := [][]string{{"Mã mục", "Nội dung", "Đơn vị", "Người đứng đầu", "Căn cứ", "Hạn", "Trạng thái", "Quá hạn", "Nguyên nhân xác định", "Kết luận"}}
+	// One sheet per ground (Art. 20.2 asks for the list of those who must explain): the
+	// committee must see which requests come from the provincial index through the matrix
+	// and which from the units' own indexes (Art. 15.7) or by hand.
+	sections := map[explanation.Scope][][]string{}
+	for _, sec := range explanationSections {
+		sections[sec.scope] = [][]string{{"Mã mục", "Nội dung", "Đơn vị", "Người đứng đầu", "Căn cứ", "Hạn", "Trạng thái", "Quá hạn", "Nguyên nhân xác định", "Kết luận"}}
+	}
 	for _, e := range r.Explanations {
 		overdue := ""
 		if !e.OverdueTime.IsZero() {
 			overdue = "Quá hạn"
 		}
-		expl = append(expl, []string{e.NodeCode, e.Title, r.name(e.UnitID), e.HeadName, e.LegalBasis, vnDate(e.DueDate),
+		sc := e.Scope()
+		if sc == explanation.ScopeConduct {
+			sc = explanation.ScopeCommittee // one sheet for both kinds of manual request
+		}
+		sections[sc] = append(sections[sc], []string{e.NodeCode, e.Title, r.name(e.UnitID), e.HeadName, e.LegalBasis, vnDate(e.DueDate),
 			statusVN[e.Status], overdue, causes(e), e.Conclusion})
 	}
 	evals := [][]string{{"Đơn vị", "Người đứng đầu", "Xếp loại", "Quy tắc", "Căn cứ", "Lý do", "Công bố"}}
@@ -177,14 +187,32 @@ func (r Report) Sheets() []tabular.Sheet {
 		{"Hạn báo cáo (30 ngày)", vnDate(r.Deadline)},
 		{"Tổng điểm năm nay / năm trước", r.Total + " / " + r.PreviousTotal},
 	}
-	return []tabular.Sheet{
+	for _, sec := range explanationSections {
+		head = append(head, []string{sec.count, fmt.Sprint(len(sections[sec.scope]) - 1)})
+	}
+	sheets := []tabular.Sheet{
 		{Name: "Tổng quan", Records: head},
 		{Name: "Tăng giảm điểm", Records: changes},
-		{Name: "Giải trình", Records: expl},
+	}
+	for _, sec := range explanationSections {
+		sheets = append(sheets, tabular.Sheet{Name: sec.sheet, Records: sections[sec.scope]})
+	}
+	return append(sheets, []tabular.Sheet{
 		{Name: "Đánh giá người đứng đầu", Records: evals},
 		{Name: "Đề xuất xử lý, khen thưởng", Records: props},
 		{Name: "Báo cáo cấp huyện", Records: districts},
-	}
+	}...)
+}
+
+// explanationSections are the report's sections of explanation requests, by ground; sheet
+// names stay within the 31 characters a workbook allows.
+var explanationSections = []struct {
+	scope        explanation.Scope
+	sheet, count string
+}{
+	{explanation.ScopeProvincialIndex, "Giải trình - Chỉ số tỉnh", "Yêu cầu giải trình theo Chỉ số CCHC tỉnh (Điều 14 khoản 1, Điều 15 khoản 1–6)"},
+	{explanation.ScopeOwnIndex, "Giải trình - Chỉ số đơn vị", "Yêu cầu giải trình theo Chỉ số CCHC của đơn vị (Điều 15 khoản 7)"},
+	{explanation.ScopeCommittee, "Giải trình theo yêu cầu", "Yêu cầu giải trình theo yêu cầu của UBND tỉnh hoặc về trách nhiệm cán bộ (Điều 12 khoản 2, Điều 14 khoản 2)"},
 }
 
 // XLSX returns the report as a workbook.

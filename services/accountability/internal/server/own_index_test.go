@@ -108,6 +108,16 @@ func TestOwnIndexTrigger(t *testing.T) {
 	if diff := cmp.Diff(wantKeys, got, cmpopts.SortSlices(less)); diff != "" {
 		t.Fatalf("requests (-want +got):\n%s", diff)
 	}
+	// The ground of each request, for the Art. 20.2 report's sections.
+	for k, e := range byKey {
+		want := accountabilityv1.ExplanationScope_EXPLANATION_SCOPE_OWN_INDEX
+		if k.Index == province {
+			want = accountabilityv1.ExplanationScope_EXPLANATION_SCOPE_PROVINCIAL_INDEX
+		}
+		if e.GetScope() != want {
+			t.Errorf("%v: scope %v, want %v", k, e.GetScope(), want)
+		}
+	}
 	e := byKey[key{justice, "2.1", justice, "Nguyễn Văn Đức", "department"}]
 	if !strings.Contains(e.GetLegalBasis(), "Điều 14 khoản 1") || !strings.Contains(e.GetLegalBasis(), "Điều 15 khoản 7") {
 		t.Errorf("legal basis %q", e.GetLegalBasis())

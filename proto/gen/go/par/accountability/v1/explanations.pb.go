@@ -24,6 +24,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ExplanationScope is the ground on which a head was asked to explain, so that the Art.
+// 20.2 report shows the provincial committee which requests come from the responsibility
+// matrix and which from the units' own indexes or by hand.
+type ExplanationScope int32
+
+const (
+	// Not set.
+	ExplanationScope_EXPLANATION_SCOPE_UNSPECIFIED ExplanationScope = 0
+	// An item of the Ministry's provincial index owned in the responsibility matrix fell
+	// (Art. 14.1, 15.1–15.6).
+	ExplanationScope_EXPLANATION_SCOPE_PROVINCIAL_INDEX ExplanationScope = 1
+	// An item of the unit's own index, published by the province, fell (Art. 15.7).
+	ExplanationScope_EXPLANATION_SCOPE_OWN_INDEX ExplanationScope = 2
+	// The provincial committee asked (Art. 12.2).
+	ExplanationScope_EXPLANATION_SCOPE_COMMITTEE ExplanationScope = 3
+	// Officials' responsibility, conduct or capacity hurt the index (Art. 14.2).
+	ExplanationScope_EXPLANATION_SCOPE_CONDUCT ExplanationScope = 4
+)
+
+// Enum value maps for ExplanationScope.
+var (
+	ExplanationScope_name = map[int32]string{
+		0: "EXPLANATION_SCOPE_UNSPECIFIED",
+		1: "EXPLANATION_SCOPE_PROVINCIAL_INDEX",
+		2: "EXPLANATION_SCOPE_OWN_INDEX",
+		3: "EXPLANATION_SCOPE_COMMITTEE",
+		4: "EXPLANATION_SCOPE_CONDUCT",
+	}
+	ExplanationScope_value = map[string]int32{
+		"EXPLANATION_SCOPE_UNSPECIFIED":      0,
+		"EXPLANATION_SCOPE_PROVINCIAL_INDEX": 1,
+		"EXPLANATION_SCOPE_OWN_INDEX":        2,
+		"EXPLANATION_SCOPE_COMMITTEE":        3,
+		"EXPLANATION_SCOPE_CONDUCT":          4,
+	}
+)
+
+func (x ExplanationScope) Enum() *ExplanationScope {
+	p := new(ExplanationScope)
+	*p = x
+	return p
+}
+
+func (x ExplanationScope) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExplanationScope) Descriptor() protoreflect.EnumDescriptor {
+	return file_par_accountability_v1_explanations_proto_enumTypes[0].Descriptor()
+}
+
+func (ExplanationScope) Type() protoreflect.EnumType {
+	return &file_par_accountability_v1_explanations_proto_enumTypes[0]
+}
+
+func (x ExplanationScope) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExplanationScope.Descriptor instead.
+func (ExplanationScope) EnumDescriptor() ([]byte, []int) {
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{0}
+}
+
 // ExplanationKind says what opened a request.
 type ExplanationKind int32
 
@@ -61,11 +125,11 @@ func (x ExplanationKind) String() string {
 }
 
 func (ExplanationKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_par_accountability_v1_explanations_proto_enumTypes[0].Descriptor()
+	return file_par_accountability_v1_explanations_proto_enumTypes[1].Descriptor()
 }
 
 func (ExplanationKind) Type() protoreflect.EnumType {
-	return &file_par_accountability_v1_explanations_proto_enumTypes[0]
+	return &file_par_accountability_v1_explanations_proto_enumTypes[1]
 }
 
 func (x ExplanationKind) Number() protoreflect.EnumNumber {
@@ -74,7 +138,7 @@ func (x ExplanationKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ExplanationKind.Descriptor instead.
 func (ExplanationKind) EnumDescriptor() ([]byte, []int) {
-	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{0}
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{1}
 }
 
 // ExplanationStatus is where an explanation is in its review.
@@ -122,11 +186,11 @@ func (x ExplanationStatus) String() string {
 }
 
 func (ExplanationStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_par_accountability_v1_explanations_proto_enumTypes[1].Descriptor()
+	return file_par_accountability_v1_explanations_proto_enumTypes[2].Descriptor()
 }
 
 func (ExplanationStatus) Type() protoreflect.EnumType {
-	return &file_par_accountability_v1_explanations_proto_enumTypes[1]
+	return &file_par_accountability_v1_explanations_proto_enumTypes[2]
 }
 
 func (x ExplanationStatus) Number() protoreflect.EnumNumber {
@@ -135,7 +199,7 @@ func (x ExplanationStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ExplanationStatus.Descriptor instead.
 func (ExplanationStatus) EnumDescriptor() ([]byte, []int) {
-	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{1}
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{2}
 }
 
 // CauseKind is the nature of a cause (Art. 12.3, 16.3).
@@ -175,11 +239,11 @@ func (x CauseKind) String() string {
 }
 
 func (CauseKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_par_accountability_v1_explanations_proto_enumTypes[2].Descriptor()
+	return file_par_accountability_v1_explanations_proto_enumTypes[3].Descriptor()
 }
 
 func (CauseKind) Type() protoreflect.EnumType {
-	return &file_par_accountability_v1_explanations_proto_enumTypes[2]
+	return &file_par_accountability_v1_explanations_proto_enumTypes[3]
 }
 
 func (x CauseKind) Number() protoreflect.EnumNumber {
@@ -188,7 +252,7 @@ func (x CauseKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use CauseKind.Descriptor instead.
 func (CauseKind) EnumDescriptor() ([]byte, []int) {
-	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{2}
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{3}
 }
 
 // ReportFormat is the format of an exported report.
@@ -228,11 +292,11 @@ func (x ReportFormat) String() string {
 }
 
 func (ReportFormat) Descriptor() protoreflect.EnumDescriptor {
-	return file_par_accountability_v1_explanations_proto_enumTypes[3].Descriptor()
+	return file_par_accountability_v1_explanations_proto_enumTypes[4].Descriptor()
 }
 
 func (ReportFormat) Type() protoreflect.EnumType {
-	return &file_par_accountability_v1_explanations_proto_enumTypes[3]
+	return &file_par_accountability_v1_explanations_proto_enumTypes[4]
 }
 
 func (x ReportFormat) Number() protoreflect.EnumNumber {
@@ -241,7 +305,7 @@ func (x ReportFormat) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReportFormat.Descriptor instead.
 func (ReportFormat) EnumDescriptor() ([]byte, []int) {
-	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{3}
+	return file_par_accountability_v1_explanations_proto_rawDescGZIP(), []int{4}
 }
 
 // IssuedDocument is a document, programme or plan issued to improve the index (Art. 16.1).
@@ -887,7 +951,10 @@ type Explanation struct {
 	// Entity tag (AIP-154) of the owning unit's content and the review state: changes on
 	// every step but the cooperating units' part saves (those have their own etag). Send it
 	// back with a change so that a concurrent change is not overwritten unseen.
-	Etag          string `protobuf:"bytes,52,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,52,opt,name=etag,proto3" json:"etag,omitempty"`
+	// The ground of the request: the provincial index through the responsibility matrix
+	// (Art. 14.1), the unit's own index (Art. 15.7), or by hand (Art. 12.2, 14.2).
+	Scope         ExplanationScope `protobuf:"varint,53,opt,name=scope,proto3,enum=par.accountability.v1.ExplanationScope" json:"scope,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1137,6 +1204,13 @@ func (x *Explanation) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Explanation) GetScope() ExplanationScope {
+	if x != nil {
+		return x.Scope
+	}
+	return ExplanationScope_EXPLANATION_SCOPE_UNSPECIFIED
 }
 
 // Request of RequestExplanation.
@@ -3323,7 +3397,7 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\taction_id\x18\x02 \x01(\tR\bactionId\x12\x14\n" +
 	"\x05title\x18\x03 \x01(\tR\x05title\x12\x16\n" +
 	"\x06status\x18\x04 \x01(\tR\x06status\x12\x19\n" +
-	"\bdue_date\x18\x05 \x01(\tR\adueDate\"\xb8\n" +
+	"\bdue_date\x18\x05 \x01(\tR\adueDate\"\xf7\n" +
 	"\n" +
 	"\vExplanation\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
@@ -3365,7 +3439,8 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\rindex_unit_id\x182 \x01(\tR\vindexUnitId\x12\x1d\n" +
 	"\n" +
 	"index_kind\x183 \x01(\tR\tindexKind\x12\x12\n" +
-	"\x04etag\x184 \x01(\tR\x04etag\"\xdc\x03\n" +
+	"\x04etag\x184 \x01(\tR\x04etag\x12=\n" +
+	"\x05scope\x185 \x01(\x0e2'.par.accountability.v1.ExplanationScopeR\x05scope\"\xdc\x03\n" +
 	"\x19RequestExplanationRequest\x122\n" +
 	"\x10province_unit_id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x0eprovinceUnitId\x12\x1f\n" +
 	"\x04year\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\x98\x11(\xd0\x0fR\x04year\x12!\n" +
@@ -3516,7 +3591,13 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\x1eGetPublishedExplanationRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"g\n" +
 	"\x1fGetPublishedExplanationResponse\x12D\n" +
-	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation*q\n" +
+	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation*\xbe\x01\n" +
+	"\x10ExplanationScope\x12!\n" +
+	"\x1dEXPLANATION_SCOPE_UNSPECIFIED\x10\x00\x12&\n" +
+	"\"EXPLANATION_SCOPE_PROVINCIAL_INDEX\x10\x01\x12\x1f\n" +
+	"\x1bEXPLANATION_SCOPE_OWN_INDEX\x10\x02\x12\x1f\n" +
+	"\x1bEXPLANATION_SCOPE_COMMITTEE\x10\x03\x12\x1d\n" +
+	"\x19EXPLANATION_SCOPE_CONDUCT\x10\x04*q\n" +
 	"\x0fExplanationKind\x12 \n" +
 	"\x1cEXPLANATION_KIND_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bEXPLANATION_KIND_SCORE_FELL\x10\x01\x12\x1b\n" +
@@ -3564,144 +3645,146 @@ func file_par_accountability_v1_explanations_proto_rawDescGZIP() []byte {
 	return file_par_accountability_v1_explanations_proto_rawDescData
 }
 
-var file_par_accountability_v1_explanations_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_par_accountability_v1_explanations_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_par_accountability_v1_explanations_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_par_accountability_v1_explanations_proto_goTypes = []any{
-	(ExplanationKind)(0),                       // 0: par.accountability.v1.ExplanationKind
-	(ExplanationStatus)(0),                     // 1: par.accountability.v1.ExplanationStatus
-	(CauseKind)(0),                             // 2: par.accountability.v1.CauseKind
-	(ReportFormat)(0),                          // 3: par.accountability.v1.ReportFormat
-	(*IssuedDocument)(nil),                     // 4: par.accountability.v1.IssuedDocument
-	(*WorkAssignment)(nil),                     // 5: par.accountability.v1.WorkAssignment
-	(*Cause)(nil),                              // 6: par.accountability.v1.Cause
-	(*Shortcoming)(nil),                        // 7: par.accountability.v1.Shortcoming
-	(*ExplanationContent)(nil),                 // 8: par.accountability.v1.ExplanationContent
-	(*ExplanationPart)(nil),                    // 9: par.accountability.v1.ExplanationPart
-	(*DeterminedCause)(nil),                    // 10: par.accountability.v1.DeterminedCause
-	(*RemediationTask)(nil),                    // 11: par.accountability.v1.RemediationTask
-	(*Explanation)(nil),                        // 12: par.accountability.v1.Explanation
-	(*RequestExplanationRequest)(nil),          // 13: par.accountability.v1.RequestExplanationRequest
-	(*RequestExplanationResponse)(nil),         // 14: par.accountability.v1.RequestExplanationResponse
-	(*GetExplanationRequest)(nil),              // 15: par.accountability.v1.GetExplanationRequest
-	(*GetExplanationResponse)(nil),             // 16: par.accountability.v1.GetExplanationResponse
-	(*ListExplanationsRequest)(nil),            // 17: par.accountability.v1.ListExplanationsRequest
-	(*ListExplanationsResponse)(nil),           // 18: par.accountability.v1.ListExplanationsResponse
-	(*SaveExplanationDraftRequest)(nil),        // 19: par.accountability.v1.SaveExplanationDraftRequest
-	(*SaveExplanationDraftResponse)(nil),       // 20: par.accountability.v1.SaveExplanationDraftResponse
-	(*SaveExplanationPartRequest)(nil),         // 21: par.accountability.v1.SaveExplanationPartRequest
-	(*SaveExplanationPartResponse)(nil),        // 22: par.accountability.v1.SaveExplanationPartResponse
-	(*SubmitExplanationRequest)(nil),           // 23: par.accountability.v1.SubmitExplanationRequest
-	(*SubmitExplanationResponse)(nil),          // 24: par.accountability.v1.SubmitExplanationResponse
-	(*ReturnExplanationRequest)(nil),           // 25: par.accountability.v1.ReturnExplanationRequest
-	(*ReturnExplanationResponse)(nil),          // 26: par.accountability.v1.ReturnExplanationResponse
-	(*ConcludeExplanationRequest)(nil),         // 27: par.accountability.v1.ConcludeExplanationRequest
-	(*ConcludeExplanationResponse)(nil),        // 28: par.accountability.v1.ConcludeExplanationResponse
-	(*PublishExplanationRequest)(nil),          // 29: par.accountability.v1.PublishExplanationRequest
-	(*PublishExplanationResponse)(nil),         // 30: par.accountability.v1.PublishExplanationResponse
-	(*RunExplanationTriggersRequest)(nil),      // 31: par.accountability.v1.RunExplanationTriggersRequest
-	(*RunExplanationTriggersResponse)(nil),     // 32: par.accountability.v1.RunExplanationTriggersResponse
-	(*AuditRecord)(nil),                        // 33: par.accountability.v1.AuditRecord
-	(*ListAuditRecordsRequest)(nil),            // 34: par.accountability.v1.ListAuditRecordsRequest
-	(*ListAuditRecordsResponse)(nil),           // 35: par.accountability.v1.ListAuditRecordsResponse
-	(*ScoreChange)(nil),                        // 36: par.accountability.v1.ScoreChange
-	(*AccountabilityReport)(nil),               // 37: par.accountability.v1.AccountabilityReport
-	(*GetAccountabilityReportRequest)(nil),     // 38: par.accountability.v1.GetAccountabilityReportRequest
-	(*GetAccountabilityReportResponse)(nil),    // 39: par.accountability.v1.GetAccountabilityReportResponse
-	(*ExportAccountabilityReportRequest)(nil),  // 40: par.accountability.v1.ExportAccountabilityReportRequest
-	(*ExportAccountabilityReportResponse)(nil), // 41: par.accountability.v1.ExportAccountabilityReportResponse
-	(*ListPublishedExplanationsRequest)(nil),   // 42: par.accountability.v1.ListPublishedExplanationsRequest
-	(*ListPublishedExplanationsResponse)(nil),  // 43: par.accountability.v1.ListPublishedExplanationsResponse
-	(*GetPublishedExplanationRequest)(nil),     // 44: par.accountability.v1.GetPublishedExplanationRequest
-	(*GetPublishedExplanationResponse)(nil),    // 45: par.accountability.v1.GetPublishedExplanationResponse
-	(*RoadmapAction)(nil),                      // 46: par.accountability.v1.RoadmapAction
-	(*timestamppb.Timestamp)(nil),              // 47: google.protobuf.Timestamp
-	(*HeadEvaluation)(nil),                     // 48: par.accountability.v1.HeadEvaluation
-	(*SanctionProposal)(nil),                   // 49: par.accountability.v1.SanctionProposal
-	(*DistrictReport)(nil),                     // 50: par.accountability.v1.DistrictReport
-	(*ExportedFile)(nil),                       // 51: par.accountability.v1.ExportedFile
+	(ExplanationScope)(0),                      // 0: par.accountability.v1.ExplanationScope
+	(ExplanationKind)(0),                       // 1: par.accountability.v1.ExplanationKind
+	(ExplanationStatus)(0),                     // 2: par.accountability.v1.ExplanationStatus
+	(CauseKind)(0),                             // 3: par.accountability.v1.CauseKind
+	(ReportFormat)(0),                          // 4: par.accountability.v1.ReportFormat
+	(*IssuedDocument)(nil),                     // 5: par.accountability.v1.IssuedDocument
+	(*WorkAssignment)(nil),                     // 6: par.accountability.v1.WorkAssignment
+	(*Cause)(nil),                              // 7: par.accountability.v1.Cause
+	(*Shortcoming)(nil),                        // 8: par.accountability.v1.Shortcoming
+	(*ExplanationContent)(nil),                 // 9: par.accountability.v1.ExplanationContent
+	(*ExplanationPart)(nil),                    // 10: par.accountability.v1.ExplanationPart
+	(*DeterminedCause)(nil),                    // 11: par.accountability.v1.DeterminedCause
+	(*RemediationTask)(nil),                    // 12: par.accountability.v1.RemediationTask
+	(*Explanation)(nil),                        // 13: par.accountability.v1.Explanation
+	(*RequestExplanationRequest)(nil),          // 14: par.accountability.v1.RequestExplanationRequest
+	(*RequestExplanationResponse)(nil),         // 15: par.accountability.v1.RequestExplanationResponse
+	(*GetExplanationRequest)(nil),              // 16: par.accountability.v1.GetExplanationRequest
+	(*GetExplanationResponse)(nil),             // 17: par.accountability.v1.GetExplanationResponse
+	(*ListExplanationsRequest)(nil),            // 18: par.accountability.v1.ListExplanationsRequest
+	(*ListExplanationsResponse)(nil),           // 19: par.accountability.v1.ListExplanationsResponse
+	(*SaveExplanationDraftRequest)(nil),        // 20: par.accountability.v1.SaveExplanationDraftRequest
+	(*SaveExplanationDraftResponse)(nil),       // 21: par.accountability.v1.SaveExplanationDraftResponse
+	(*SaveExplanationPartRequest)(nil),         // 22: par.accountability.v1.SaveExplanationPartRequest
+	(*SaveExplanationPartResponse)(nil),        // 23: par.accountability.v1.SaveExplanationPartResponse
+	(*SubmitExplanationRequest)(nil),           // 24: par.accountability.v1.SubmitExplanationRequest
+	(*SubmitExplanationResponse)(nil),          // 25: par.accountability.v1.SubmitExplanationResponse
+	(*ReturnExplanationRequest)(nil),           // 26: par.accountability.v1.ReturnExplanationRequest
+	(*ReturnExplanationResponse)(nil),          // 27: par.accountability.v1.ReturnExplanationResponse
+	(*ConcludeExplanationRequest)(nil),         // 28: par.accountability.v1.ConcludeExplanationRequest
+	(*ConcludeExplanationResponse)(nil),        // 29: par.accountability.v1.ConcludeExplanationResponse
+	(*PublishExplanationRequest)(nil),          // 30: par.accountability.v1.PublishExplanationRequest
+	(*PublishExplanationResponse)(nil),         // 31: par.accountability.v1.PublishExplanationResponse
+	(*RunExplanationTriggersRequest)(nil),      // 32: par.accountability.v1.RunExplanationTriggersRequest
+	(*RunExplanationTriggersResponse)(nil),     // 33: par.accountability.v1.RunExplanationTriggersResponse
+	(*AuditRecord)(nil),                        // 34: par.accountability.v1.AuditRecord
+	(*ListAuditRecordsRequest)(nil),            // 35: par.accountability.v1.ListAuditRecordsRequest
+	(*ListAuditRecordsResponse)(nil),           // 36: par.accountability.v1.ListAuditRecordsResponse
+	(*ScoreChange)(nil),                        // 37: par.accountability.v1.ScoreChange
+	(*AccountabilityReport)(nil),               // 38: par.accountability.v1.AccountabilityReport
+	(*GetAccountabilityReportRequest)(nil),     // 39: par.accountability.v1.GetAccountabilityReportRequest
+	(*GetAccountabilityReportResponse)(nil),    // 40: par.accountability.v1.GetAccountabilityReportResponse
+	(*ExportAccountabilityReportRequest)(nil),  // 41: par.accountability.v1.ExportAccountabilityReportRequest
+	(*ExportAccountabilityReportResponse)(nil), // 42: par.accountability.v1.ExportAccountabilityReportResponse
+	(*ListPublishedExplanationsRequest)(nil),   // 43: par.accountability.v1.ListPublishedExplanationsRequest
+	(*ListPublishedExplanationsResponse)(nil),  // 44: par.accountability.v1.ListPublishedExplanationsResponse
+	(*GetPublishedExplanationRequest)(nil),     // 45: par.accountability.v1.GetPublishedExplanationRequest
+	(*GetPublishedExplanationResponse)(nil),    // 46: par.accountability.v1.GetPublishedExplanationResponse
+	(*RoadmapAction)(nil),                      // 47: par.accountability.v1.RoadmapAction
+	(*timestamppb.Timestamp)(nil),              // 48: google.protobuf.Timestamp
+	(*HeadEvaluation)(nil),                     // 49: par.accountability.v1.HeadEvaluation
+	(*SanctionProposal)(nil),                   // 50: par.accountability.v1.SanctionProposal
+	(*DistrictReport)(nil),                     // 51: par.accountability.v1.DistrictReport
+	(*ExportedFile)(nil),                       // 52: par.accountability.v1.ExportedFile
 }
 var file_par_accountability_v1_explanations_proto_depIdxs = []int32{
-	2,  // 0: par.accountability.v1.Cause.kind:type_name -> par.accountability.v1.CauseKind
-	6,  // 1: par.accountability.v1.Shortcoming.causes:type_name -> par.accountability.v1.Cause
-	4,  // 2: par.accountability.v1.ExplanationContent.documents:type_name -> par.accountability.v1.IssuedDocument
-	5,  // 3: par.accountability.v1.ExplanationContent.work_assigned:type_name -> par.accountability.v1.WorkAssignment
-	7,  // 4: par.accountability.v1.ExplanationContent.shortcomings:type_name -> par.accountability.v1.Shortcoming
-	46, // 5: par.accountability.v1.ExplanationContent.roadmap:type_name -> par.accountability.v1.RoadmapAction
-	8,  // 6: par.accountability.v1.ExplanationPart.content:type_name -> par.accountability.v1.ExplanationContent
-	47, // 7: par.accountability.v1.ExplanationPart.update_time:type_name -> google.protobuf.Timestamp
-	2,  // 8: par.accountability.v1.DeterminedCause.cause:type_name -> par.accountability.v1.CauseKind
-	0,  // 9: par.accountability.v1.Explanation.kind:type_name -> par.accountability.v1.ExplanationKind
-	1,  // 10: par.accountability.v1.Explanation.status:type_name -> par.accountability.v1.ExplanationStatus
-	8,  // 11: par.accountability.v1.Explanation.content:type_name -> par.accountability.v1.ExplanationContent
-	9,  // 12: par.accountability.v1.Explanation.parts:type_name -> par.accountability.v1.ExplanationPart
-	10, // 13: par.accountability.v1.Explanation.determined_causes:type_name -> par.accountability.v1.DeterminedCause
-	47, // 14: par.accountability.v1.Explanation.submit_time:type_name -> google.protobuf.Timestamp
-	47, // 15: par.accountability.v1.Explanation.conclude_time:type_name -> google.protobuf.Timestamp
-	47, // 16: par.accountability.v1.Explanation.publish_time:type_name -> google.protobuf.Timestamp
-	47, // 17: par.accountability.v1.Explanation.create_time:type_name -> google.protobuf.Timestamp
-	47, // 18: par.accountability.v1.Explanation.update_time:type_name -> google.protobuf.Timestamp
-	11, // 19: par.accountability.v1.Explanation.remediation:type_name -> par.accountability.v1.RemediationTask
-	12, // 20: par.accountability.v1.RequestExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	12, // 21: par.accountability.v1.GetExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	1,  // 22: par.accountability.v1.ListExplanationsRequest.status:type_name -> par.accountability.v1.ExplanationStatus
-	12, // 23: par.accountability.v1.ListExplanationsResponse.explanations:type_name -> par.accountability.v1.Explanation
-	8,  // 24: par.accountability.v1.SaveExplanationDraftRequest.content:type_name -> par.accountability.v1.ExplanationContent
-	12, // 25: par.accountability.v1.SaveExplanationDraftResponse.explanation:type_name -> par.accountability.v1.Explanation
-	8,  // 26: par.accountability.v1.SaveExplanationPartRequest.content:type_name -> par.accountability.v1.ExplanationContent
-	12, // 27: par.accountability.v1.SaveExplanationPartResponse.explanation:type_name -> par.accountability.v1.Explanation
-	12, // 28: par.accountability.v1.SubmitExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	12, // 29: par.accountability.v1.ReturnExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	10, // 30: par.accountability.v1.ConcludeExplanationRequest.determined_causes:type_name -> par.accountability.v1.DeterminedCause
-	12, // 31: par.accountability.v1.ConcludeExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	12, // 32: par.accountability.v1.PublishExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	12, // 33: par.accountability.v1.RunExplanationTriggersResponse.opened:type_name -> par.accountability.v1.Explanation
-	47, // 34: par.accountability.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
-	33, // 35: par.accountability.v1.ListAuditRecordsResponse.records:type_name -> par.accountability.v1.AuditRecord
-	36, // 36: par.accountability.v1.AccountabilityReport.changes:type_name -> par.accountability.v1.ScoreChange
-	12, // 37: par.accountability.v1.AccountabilityReport.explanations:type_name -> par.accountability.v1.Explanation
-	48, // 38: par.accountability.v1.AccountabilityReport.evaluations:type_name -> par.accountability.v1.HeadEvaluation
-	49, // 39: par.accountability.v1.AccountabilityReport.proposals:type_name -> par.accountability.v1.SanctionProposal
-	50, // 40: par.accountability.v1.AccountabilityReport.district_reports:type_name -> par.accountability.v1.DistrictReport
-	37, // 41: par.accountability.v1.GetAccountabilityReportResponse.report:type_name -> par.accountability.v1.AccountabilityReport
-	3,  // 42: par.accountability.v1.ExportAccountabilityReportRequest.format:type_name -> par.accountability.v1.ReportFormat
-	51, // 43: par.accountability.v1.ExportAccountabilityReportResponse.file:type_name -> par.accountability.v1.ExportedFile
-	12, // 44: par.accountability.v1.ListPublishedExplanationsResponse.explanations:type_name -> par.accountability.v1.Explanation
-	12, // 45: par.accountability.v1.GetPublishedExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
-	13, // 46: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
-	15, // 47: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
-	17, // 48: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
-	19, // 49: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
-	21, // 50: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
-	23, // 51: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
-	25, // 52: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
-	27, // 53: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
-	29, // 54: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
-	31, // 55: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
-	38, // 56: par.accountability.v1.ExplanationService.GetAccountabilityReport:input_type -> par.accountability.v1.GetAccountabilityReportRequest
-	40, // 57: par.accountability.v1.ExplanationService.ExportAccountabilityReport:input_type -> par.accountability.v1.ExportAccountabilityReportRequest
-	34, // 58: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
-	42, // 59: par.accountability.v1.ExplanationService.ListPublishedExplanations:input_type -> par.accountability.v1.ListPublishedExplanationsRequest
-	44, // 60: par.accountability.v1.ExplanationService.GetPublishedExplanation:input_type -> par.accountability.v1.GetPublishedExplanationRequest
-	14, // 61: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
-	16, // 62: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
-	18, // 63: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
-	20, // 64: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
-	22, // 65: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
-	24, // 66: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
-	26, // 67: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
-	28, // 68: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
-	30, // 69: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
-	32, // 70: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
-	39, // 71: par.accountability.v1.ExplanationService.GetAccountabilityReport:output_type -> par.accountability.v1.GetAccountabilityReportResponse
-	41, // 72: par.accountability.v1.ExplanationService.ExportAccountabilityReport:output_type -> par.accountability.v1.ExportAccountabilityReportResponse
-	35, // 73: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
-	43, // 74: par.accountability.v1.ExplanationService.ListPublishedExplanations:output_type -> par.accountability.v1.ListPublishedExplanationsResponse
-	45, // 75: par.accountability.v1.ExplanationService.GetPublishedExplanation:output_type -> par.accountability.v1.GetPublishedExplanationResponse
-	61, // [61:76] is the sub-list for method output_type
-	46, // [46:61] is the sub-list for method input_type
-	46, // [46:46] is the sub-list for extension type_name
-	46, // [46:46] is the sub-list for extension extendee
-	0,  // [0:46] is the sub-list for field type_name
+	3,  // 0: par.accountability.v1.Cause.kind:type_name -> par.accountability.v1.CauseKind
+	7,  // 1: par.accountability.v1.Shortcoming.causes:type_name -> par.accountability.v1.Cause
+	5,  // 2: par.accountability.v1.ExplanationContent.documents:type_name -> par.accountability.v1.IssuedDocument
+	6,  // 3: par.accountability.v1.ExplanationContent.work_assigned:type_name -> par.accountability.v1.WorkAssignment
+	8,  // 4: par.accountability.v1.ExplanationContent.shortcomings:type_name -> par.accountability.v1.Shortcoming
+	47, // 5: par.accountability.v1.ExplanationContent.roadmap:type_name -> par.accountability.v1.RoadmapAction
+	9,  // 6: par.accountability.v1.ExplanationPart.content:type_name -> par.accountability.v1.ExplanationContent
+	48, // 7: par.accountability.v1.ExplanationPart.update_time:type_name -> google.protobuf.Timestamp
+	3,  // 8: par.accountability.v1.DeterminedCause.cause:type_name -> par.accountability.v1.CauseKind
+	1,  // 9: par.accountability.v1.Explanation.kind:type_name -> par.accountability.v1.ExplanationKind
+	2,  // 10: par.accountability.v1.Explanation.status:type_name -> par.accountability.v1.ExplanationStatus
+	9,  // 11: par.accountability.v1.Explanation.content:type_name -> par.accountability.v1.ExplanationContent
+	10, // 12: par.accountability.v1.Explanation.parts:type_name -> par.accountability.v1.ExplanationPart
+	11, // 13: par.accountability.v1.Explanation.determined_causes:type_name -> par.accountability.v1.DeterminedCause
+	48, // 14: par.accountability.v1.Explanation.submit_time:type_name -> google.protobuf.Timestamp
+	48, // 15: par.accountability.v1.Explanation.conclude_time:type_name -> google.protobuf.Timestamp
+	48, // 16: par.accountability.v1.Explanation.publish_time:type_name -> google.protobuf.Timestamp
+	48, // 17: par.accountability.v1.Explanation.create_time:type_name -> google.protobuf.Timestamp
+	48, // 18: par.accountability.v1.Explanation.update_time:type_name -> google.protobuf.Timestamp
+	12, // 19: par.accountability.v1.Explanation.remediation:type_name -> par.accountability.v1.RemediationTask
+	0,  // 20: par.accountability.v1.Explanation.scope:type_name -> par.accountability.v1.ExplanationScope
+	13, // 21: par.accountability.v1.RequestExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	13, // 22: par.accountability.v1.GetExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	2,  // 23: par.accountability.v1.ListExplanationsRequest.status:type_name -> par.accountability.v1.ExplanationStatus
+	13, // 24: par.accountability.v1.ListExplanationsResponse.explanations:type_name -> par.accountability.v1.Explanation
+	9,  // 25: par.accountability.v1.SaveExplanationDraftRequest.content:type_name -> par.accountability.v1.ExplanationContent
+	13, // 26: par.accountability.v1.SaveExplanationDraftResponse.explanation:type_name -> par.accountability.v1.Explanation
+	9,  // 27: par.accountability.v1.SaveExplanationPartRequest.content:type_name -> par.accountability.v1.ExplanationContent
+	13, // 28: par.accountability.v1.SaveExplanationPartResponse.explanation:type_name -> par.accountability.v1.Explanation
+	13, // 29: par.accountability.v1.SubmitExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	13, // 30: par.accountability.v1.ReturnExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	11, // 31: par.accountability.v1.ConcludeExplanationRequest.determined_causes:type_name -> par.accountability.v1.DeterminedCause
+	13, // 32: par.accountability.v1.ConcludeExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	13, // 33: par.accountability.v1.PublishExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	13, // 34: par.accountability.v1.RunExplanationTriggersResponse.opened:type_name -> par.accountability.v1.Explanation
+	48, // 35: par.accountability.v1.AuditRecord.time:type_name -> google.protobuf.Timestamp
+	34, // 36: par.accountability.v1.ListAuditRecordsResponse.records:type_name -> par.accountability.v1.AuditRecord
+	37, // 37: par.accountability.v1.AccountabilityReport.changes:type_name -> par.accountability.v1.ScoreChange
+	13, // 38: par.accountability.v1.AccountabilityReport.explanations:type_name -> par.accountability.v1.Explanation
+	49, // 39: par.accountability.v1.AccountabilityReport.evaluations:type_name -> par.accountability.v1.HeadEvaluation
+	50, // 40: par.accountability.v1.AccountabilityReport.proposals:type_name -> par.accountability.v1.SanctionProposal
+	51, // 41: par.accountability.v1.AccountabilityReport.district_reports:type_name -> par.accountability.v1.DistrictReport
+	38, // 42: par.accountability.v1.GetAccountabilityReportResponse.report:type_name -> par.accountability.v1.AccountabilityReport
+	4,  // 43: par.accountability.v1.ExportAccountabilityReportRequest.format:type_name -> par.accountability.v1.ReportFormat
+	52, // 44: par.accountability.v1.ExportAccountabilityReportResponse.file:type_name -> par.accountability.v1.ExportedFile
+	13, // 45: par.accountability.v1.ListPublishedExplanationsResponse.explanations:type_name -> par.accountability.v1.Explanation
+	13, // 46: par.accountability.v1.GetPublishedExplanationResponse.explanation:type_name -> par.accountability.v1.Explanation
+	14, // 47: par.accountability.v1.ExplanationService.RequestExplanation:input_type -> par.accountability.v1.RequestExplanationRequest
+	16, // 48: par.accountability.v1.ExplanationService.GetExplanation:input_type -> par.accountability.v1.GetExplanationRequest
+	18, // 49: par.accountability.v1.ExplanationService.ListExplanations:input_type -> par.accountability.v1.ListExplanationsRequest
+	20, // 50: par.accountability.v1.ExplanationService.SaveExplanationDraft:input_type -> par.accountability.v1.SaveExplanationDraftRequest
+	22, // 51: par.accountability.v1.ExplanationService.SaveExplanationPart:input_type -> par.accountability.v1.SaveExplanationPartRequest
+	24, // 52: par.accountability.v1.ExplanationService.SubmitExplanation:input_type -> par.accountability.v1.SubmitExplanationRequest
+	26, // 53: par.accountability.v1.ExplanationService.ReturnExplanation:input_type -> par.accountability.v1.ReturnExplanationRequest
+	28, // 54: par.accountability.v1.ExplanationService.ConcludeExplanation:input_type -> par.accountability.v1.ConcludeExplanationRequest
+	30, // 55: par.accountability.v1.ExplanationService.PublishExplanation:input_type -> par.accountability.v1.PublishExplanationRequest
+	32, // 56: par.accountability.v1.ExplanationService.RunExplanationTriggers:input_type -> par.accountability.v1.RunExplanationTriggersRequest
+	39, // 57: par.accountability.v1.ExplanationService.GetAccountabilityReport:input_type -> par.accountability.v1.GetAccountabilityReportRequest
+	41, // 58: par.accountability.v1.ExplanationService.ExportAccountabilityReport:input_type -> par.accountability.v1.ExportAccountabilityReportRequest
+	35, // 59: par.accountability.v1.ExplanationService.ListAuditRecords:input_type -> par.accountability.v1.ListAuditRecordsRequest
+	43, // 60: par.accountability.v1.ExplanationService.ListPublishedExplanations:input_type -> par.accountability.v1.ListPublishedExplanationsRequest
+	45, // 61: par.accountability.v1.ExplanationService.GetPublishedExplanation:input_type -> par.accountability.v1.GetPublishedExplanationRequest
+	15, // 62: par.accountability.v1.ExplanationService.RequestExplanation:output_type -> par.accountability.v1.RequestExplanationResponse
+	17, // 63: par.accountability.v1.ExplanationService.GetExplanation:output_type -> par.accountability.v1.GetExplanationResponse
+	19, // 64: par.accountability.v1.ExplanationService.ListExplanations:output_type -> par.accountability.v1.ListExplanationsResponse
+	21, // 65: par.accountability.v1.ExplanationService.SaveExplanationDraft:output_type -> par.accountability.v1.SaveExplanationDraftResponse
+	23, // 66: par.accountability.v1.ExplanationService.SaveExplanationPart:output_type -> par.accountability.v1.SaveExplanationPartResponse
+	25, // 67: par.accountability.v1.ExplanationService.SubmitExplanation:output_type -> par.accountability.v1.SubmitExplanationResponse
+	27, // 68: par.accountability.v1.ExplanationService.ReturnExplanation:output_type -> par.accountability.v1.ReturnExplanationResponse
+	29, // 69: par.accountability.v1.ExplanationService.ConcludeExplanation:output_type -> par.accountability.v1.ConcludeExplanationResponse
+	31, // 70: par.accountability.v1.ExplanationService.PublishExplanation:output_type -> par.accountability.v1.PublishExplanationResponse
+	33, // 71: par.accountability.v1.ExplanationService.RunExplanationTriggers:output_type -> par.accountability.v1.RunExplanationTriggersResponse
+	40, // 72: par.accountability.v1.ExplanationService.GetAccountabilityReport:output_type -> par.accountability.v1.GetAccountabilityReportResponse
+	42, // 73: par.accountability.v1.ExplanationService.ExportAccountabilityReport:output_type -> par.accountability.v1.ExportAccountabilityReportResponse
+	36, // 74: par.accountability.v1.ExplanationService.ListAuditRecords:output_type -> par.accountability.v1.ListAuditRecordsResponse
+	44, // 75: par.accountability.v1.ExplanationService.ListPublishedExplanations:output_type -> par.accountability.v1.ListPublishedExplanationsResponse
+	46, // 76: par.accountability.v1.ExplanationService.GetPublishedExplanation:output_type -> par.accountability.v1.GetPublishedExplanationResponse
+	62, // [62:77] is the sub-list for method output_type
+	47, // [47:62] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_par_accountability_v1_explanations_proto_init() }
@@ -3717,7 +3800,7 @@ func file_par_accountability_v1_explanations_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_par_accountability_v1_explanations_proto_rawDesc), len(file_par_accountability_v1_explanations_proto_rawDesc)),
-			NumEnums:      4,
+			NumEnums:      5,
 			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
