@@ -629,9 +629,11 @@ func (s *Explanations) Conclude(ctx context.Context, actor Actor, id, etag strin
 		func(e *explanation.Explanation) error { return e.Conclude(causes, conclusion, s.clock()) })
 }
 
-// Publish makes a concluded explanation public (Art. 12.2); secretariat only.
-func (s *Explanations) Publish(ctx context.Context, actor Actor, id string) (explanation.Explanation, error) {
-	return s.change(ctx, id, "", Change{Action: "published", Actor: actor, Reason: explanation.BasisPublic},
+// Publish makes a concluded explanation public (Art. 12.2); secretariat only. etag, when
+// given, is the explanation's as the secretariat read it: what is made public is what it
+// read.
+func (s *Explanations) Publish(ctx context.Context, actor Actor, id, etag string) (explanation.Explanation, error) {
+	return s.change(ctx, id, etag, Change{Action: "published", Actor: actor, Reason: explanation.BasisPublic},
 		func(explanation.Explanation) bool { return actor.Has(roleSecretariat) },
 		func(e *explanation.Explanation) error { return e.Publish(s.clock()) })
 }

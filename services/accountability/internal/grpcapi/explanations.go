@@ -186,7 +186,7 @@ func (s *ExplanationServer) PublishExplanation(ctx context.Context, req *account
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}
-	e, err := s.svc.Publish(ctx, a, req.GetId())
+	e, err := s.svc.Publish(ctx, a, req.GetId(), req.GetEtag())
 	if err != nil {
 		return nil, toStatus(ctx, s.log, err)
 	}

@@ -179,4 +179,42 @@ func TestConcurrentEdits(t *testing.T) {
 			t.Errorf("status after the refused submit: %v", got)
 		}
 	})
+	// The secretariat's steps take the etag too (AIP-154: optional; stale is ABORTED): a
+	// reviewer who concludes or publishes what another reviewer has changed since is refused.
+	t.Run("review on a stale read", func(t *testing.T) {
+		content := &accountabilityv1.ExplanationContent{Shortcomings: []*accountabilityv1.Shortcoming{{NodeCode: "8", Description: "Điểm giảm",
+			Causes: []*accountabilityv1.Cause{{Kind: accountabilityv1.CauseKind_CAUSE_KIND_SUBJECTIVE, Description: "Chậm giải quyết hồ sơ"}}}}}
+		if _, err := h.explanations.SaveExplanationDraft(ctx(t, head), &accountabilityv1.SaveExplanationDraftRequest{Id: id, Content: content}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.explanations.SubmitExplanation(ctx(t, head), &accountabilityv1.SubmitExplanationRequest{Id: id}); err != nil {
+			t.Fatal(err) // no etag: no check
+		}
+		seen := get().GetEtag()
+		if _, err := h.explanations.ReturnExplanation(ctx(t, secretariat), &accountabilityv1.ReturnExplanationRequest{Id: id, Etag: seen, Comment: "Bổ sung số liệu"}); err != nil {
+			t.Fatal(err)
+		}
+		causes := []*accountabilityv1.DeterminedCause{{NodeCode: "8", Cause: accountabilityv1.CauseKind_CAUSE_KIND_SUBJECTIVE}}
+		_, err := h.explanations.ConcludeExplanation(ctx(t, secretariat), &accountabilityv1.ConcludeExplanationRequest{Id: id, Etag: seen, Conclusion: "Kết luận", DeterminedCauses: causes})
+		if status.Code(err) != codes.Aborted {
+			t.Errorf("conclude on the etag read before the return: %v, want ABORTED", err)
+		}
+		if _, err := h.explanations.SubmitExplanation(ctx(t, head), &accountabilityv1.SubmitExplanationRequest{Id: id}); err != nil {
+			t.Fatal(err)
+		}
+		seen = get().GetEtag()
+		if _, err := h.explanations.ConcludeExplanation(ctx(t, secretariat), &accountabilityv1.ConcludeExplanationRequest{Id: id, Etag: seen, Conclusion: "Kết luận", DeterminedCauses: causes}); err != nil {
+			t.Fatalf("conclude on the current etag: %v", err)
+		}
+		_, err = h.explanations.PublishExplanation(ctx(t, secretariat), &accountabilityv1.PublishExplanationRequest{Id: id, Etag: seen})
+		if status.Code(err) != codes.Aborted {
+			t.Errorf("publish on the etag read before the conclusion: %v, want ABORTED", err)
+		}
+		if e := get(); e.GetPublishTime() != nil {
+			t.Error("published after the refused call")
+		}
+		if _, err := h.explanations.PublishExplanation(ctx(t, secretariat), &accountabilityv1.PublishExplanationRequest{Id: id, Etag: get().GetEtag()}); err != nil {
+			t.Errorf("publish on the current etag: %v", err)
+		}
+	})
 }

@@ -2197,7 +2197,11 @@ func (x *ConcludeExplanationResponse) GetExplanation() *Explanation {
 type PublishExplanationRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Id.
-	Id            string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The etag of the explanation as the caller read it (AIP-154), so that what is made public
+	// is what the secretariat read. When given and no longer current, the call fails with
+	// ABORTED and changes nothing; empty: no check.
+	Etag          string `protobuf:"bytes,50,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2235,6 +2239,13 @@ func (*PublishExplanationRequest) Descriptor() ([]byte, []int) {
 func (x *PublishExplanationRequest) GetId() string {
 	if x != nil {
 		return x.Id
+	}
+	return ""
+}
+
+func (x *PublishExplanationRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
 	}
 	return ""
 }
@@ -3506,9 +3517,10 @@ const file_par_accountability_v1_explanations_proto_rawDesc = "" +
 	"\x11assigning_unit_id\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\x0fassigningUnitId\x12\x1b\n" +
 	"\x04etag\x182 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"c\n" +
 	"\x1bConcludeExplanationResponse\x12D\n" +
-	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"5\n" +
+	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"R\n" +
 	"\x19PublishExplanationRequest\x12\x18\n" +
-	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\"b\n" +
+	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x12\x1b\n" +
+	"\x04etag\x182 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"b\n" +
 	"\x1aPublishExplanationResponse\x12D\n" +
 	"\vexplanation\x18\x01 \x01(\v2\".par.accountability.v1.ExplanationR\vexplanation\"t\n" +
 	"\x1dRunExplanationTriggersRequest\x122\n" +
