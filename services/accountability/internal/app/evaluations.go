@@ -258,7 +258,7 @@ func (s *Explanations) evaluateHeads(ctx context.Context, tx EvaluationTx, f *un
 		if err != nil {
 			return nil, err
 		}
-		head := f.heads[u.UnitID]
+		head := f.head(u.UnitID)
 		out = append(out, evaluation.HeadEvaluation{
 			ID: uuid.NewString(), ProvinceUnitID: province, Year: year, UnitID: u.UnitID, UnitKind: u.Kind,
 			HeadUserID: head.UserID, HeadName: head.Name, Result: res, Input: in, PolicyVersion: policy.Version, CreateTime: now,

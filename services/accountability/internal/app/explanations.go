@@ -190,7 +190,7 @@ func (s *Explanations) ApplyPublishedResult(ctx context.Context, tx Tx, r explan
 	if err := tx.SaveResult(ctx, r); err != nil {
 		return TriggerOutcome{}, fmt.Errorf("save result %d/%s/%s: %w", r.Year, r.SubjectKind, r.UnitID, err)
 	}
-	return s.trigger(ctx, tx, r)
+	return s.trigger(ctx, tx, liveLookup{s.heads}, r)
 }
 
 // RunTriggers re-runs the Art. 14.1 and 15.7 triggers on the stored results of a year: the
@@ -202,50 +202,71 @@ func (s *Explanations) RunTriggers(ctx context.Context, actor Actor, provinceUni
 	}
 	province := strings.ToLower(provinceUnitID)
 	var out TriggerOutcome
-	err := s.store.InTx(ctx, func(tx Tx) error {
-		// The Ministry may publish the provincial index after the province published its
-		// units' indexes: each part runs on what is stored.
-		r, err := tx.Result(ctx, year, "province", province)
-		switch {
-		case errors.Is(err, explanation.ErrNotFound):
-		case err != nil:
-			return err
-		default:
-			if out, err = s.trigger(ctx, tx, r); err != nil {
+	// The units' provinces and the heads on the days of publication come from the directory
+	// before the transaction: a first run finds what it needs, rolls back, and runs again.
+	err := s.withFacts(ctx, "", func(f *unitFacts) error {
+		out = TriggerOutcome{}
+		return s.store.InTx(ctx, func(tx Tx) error {
+			look := &factLookup{f: f, isDry: true}
+			if err := s.runTriggers(ctx, tx, look, province, year, &TriggerOutcome{}); err != nil {
 				return err
 			}
+			if err := look.err(); err != nil {
+				return err
+			}
+			look = &factLookup{f: f}
+			if err := s.runTriggers(ctx, tx, look, province, year, &out); err != nil {
+				return err
+			}
+			return look.err() // a result committed between the two runs
+		})
+	})
+	return out, err
+}
+
+// runTriggers is RunTriggers within its transaction.
+func (s *Explanations) runTriggers(ctx context.Context, tx Tx, look triggerLookup, province string, year int, out *TriggerOutcome) error {
+	// The Ministry may publish the provincial index after the province published its
+	// units' indexes: each part runs on what is stored.
+	r, err := tx.Result(ctx, year, "province", province)
+	switch {
+	case errors.Is(err, explanation.ErrNotFound):
+	case err != nil:
+		return err
+	default:
+		if *out, err = s.trigger(ctx, tx, look, r); err != nil {
+			return err
 		}
-		units, err := tx.UnitResults(ctx, year)
+	}
+	units, err := tx.UnitResults(ctx, year)
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		if !explanation.OwnIndexCovered(u.Kind) {
+			continue
+		}
+		r, err := tx.Result(ctx, year, u.Kind, u.UnitID)
 		if err != nil {
 			return err
 		}
-		for _, u := range units {
-			if !explanation.OwnIndexCovered(u.Kind) {
-				continue
-			}
-			r, err := tx.Result(ctx, year, u.Kind, u.UnitID)
-			if err != nil {
-				return err
-			}
-			more, err := s.ownIndexTrigger(ctx, tx, r, province)
-			if err != nil {
-				return err
-			}
-			out.Opened = append(out.Opened, more.Opened...)
-			out.Unassigned = append(out.Unassigned, more.Unassigned...)
+		more, err := s.ownIndexTrigger(ctx, tx, look, r, province)
+		if err != nil {
+			return err
 		}
-		return nil
-	})
-	return out, err
+		out.Opened = append(out.Opened, more.Opened...)
+		out.Unassigned = append(out.Unassigned, more.Unassigned...)
+	}
+	return nil
 }
 
 // trigger opens the requests a published result calls for: on the provincial index, one
 // per fallen node to the head of the owning unit of the matrix (Art. 14.1, 15.1–15.6), with
 // the cooperating units invited; on a unit's own index, one per fallen node to the head of
 // that unit (Art. 15.7).
-func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.PublishedResult) (TriggerOutcome, error) {
+func (s *Explanations) trigger(ctx context.Context, tx Tx, look triggerLookup, r explanation.PublishedResult) (TriggerOutcome, error) {
 	if r.SubjectKind != "province" {
-		return s.ownIndexTrigger(ctx, tx, r, "")
+		return s.ownIndexTrigger(ctx, tx, look, r, "")
 	}
 	var out TriggerOutcome
 	falls := explanation.Falls(r.Year, r.Nodes)
@@ -282,7 +303,7 @@ func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.Publish
 		if m.Year != r.Year {
 			basis += fmt.Sprintf(" (ma trận trách nhiệm năm %d)", m.Year)
 		}
-		e, inserted, err := s.openScoreFell(ctx, tx, r, r.UnitID, f, a.OwnerUnitID, a.CooperatingUnitIDs, basis)
+		e, inserted, err := s.openScoreFell(ctx, tx, look, r, r.UnitID, f, a.OwnerUnitID, a.CooperatingUnitIDs, basis)
 		if err != nil {
 			return out, err
 		}
@@ -297,7 +318,7 @@ func (s *Explanations) trigger(ctx context.Context, tx Tx, r explanation.Publish
 // request per fallen node of a unit's own index (department, district, … as published by
 // the province) to the head of that unit. province is the unit's province when the caller
 // knows it, "" to ask the directory.
-func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, r explanation.PublishedResult, province string) (TriggerOutcome, error) {
+func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, look triggerLookup, r explanation.PublishedResult, province string) (TriggerOutcome, error) {
 	var out TriggerOutcome
 	if !explanation.OwnIndexCovered(r.SubjectKind) {
 		return out, nil
@@ -307,7 +328,7 @@ func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, r explanation
 		return out, nil
 	}
 	if province == "" {
-		p, err := s.heads.ProvinceOf(ctx, r.UnitID)
+		p, err := look.provinceOf(ctx, r.UnitID)
 		if errors.Is(err, ErrUnknownUnit) {
 			s.log.WarnContext(ctx, "own index fell for a unit the directory does not know", slog.String("unit", r.UnitID), slog.Int("year", r.Year))
 			return out, nil
@@ -316,7 +337,7 @@ func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, r explanation
 			return out, fmt.Errorf("province of %s: %w", r.UnitID, err)
 		}
 		province = p
-	} else if p, err := s.heads.ProvinceOf(ctx, r.UnitID); err != nil || p != province {
+	} else if p, err := look.provinceOf(ctx, r.UnitID); err != nil || p != province {
 		// A re-run for one province passes over the other provinces' units.
 		if err != nil && !errors.Is(err, ErrUnknownUnit) {
 			return out, fmt.Errorf("province of %s: %w", r.UnitID, err)
@@ -339,7 +360,7 @@ func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, r explanation
 	}
 	basis := explanation.BasisScoreFell + "; phạm vi: " + explanation.BasisOwnIndex
 	for _, f := range falls {
-		e, inserted, err := s.openScoreFell(ctx, tx, r, province, f, r.UnitID, nil, basis)
+		e, inserted, err := s.openScoreFell(ctx, tx, look, r, province, f, r.UnitID, nil, basis)
 		if err != nil {
 			return out, err
 		}
@@ -352,11 +373,14 @@ func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, r explanation
 
 // openScoreFell opens the request for one fallen node of r to the head of unit on the day
 // of publication (Art. 2.4: the acting head when there was one); false when it was open.
-func (s *Explanations) openScoreFell(ctx context.Context, tx Tx, r explanation.PublishedResult, province string, f explanation.Fall, unit string, coop []string, basis string) (explanation.Explanation, bool, error) {
+func (s *Explanations) openScoreFell(ctx context.Context, tx Tx, look triggerLookup, r explanation.PublishedResult, province string, f explanation.Fall, unit string, coop []string, basis string) (explanation.Explanation, bool, error) {
 	published := vntime.DateOf(r.PublishTime)
-	head, err := s.heads.HeadOnDate(ctx, unit, published.ISO())
+	head, err := look.headOn(ctx, unit, published.ISO())
 	if err != nil && !errors.Is(err, ErrUnknownUnit) {
 		return explanation.Explanation{}, false, fmt.Errorf("head of %s on %s: %w", unit, published.ISO(), err)
+	}
+	if look.dry() {
+		return explanation.Explanation{}, false, nil
 	}
 	title := f.Node.Name
 	if title == "" {

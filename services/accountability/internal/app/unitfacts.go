@@ -16,8 +16,8 @@ import (
 type unitFacts struct {
 	parent   map[string]string // unit id → parent id, "" for a root
 	missing  map[string]bool   // ids the directory does not know
-	headDate string            // ISO local date the heads below were asked for
-	heads    map[string]Head   // unit id → who answered for it on headDate
+	headDate string            // ISO local date heads are asked for when a use case names none
+	heads    map[string]Head   // headKey(unit, date) → who answered for the unit that day
 	// asked is set once the directory has been asked: a unit met unresolved after that
 	// arrived while the facts were being gathered.
 	asked bool
@@ -95,16 +95,23 @@ func (f *unitFacts) settle(must []string, units []UnitIndex) ([]UnitIndex, error
 	return out, nil
 }
 
-// lackingHeads returns those of ids whose head was not asked for.
+// headKey names a unit's head on a date in unitFacts.heads and unresolvedError.heads.
+func headKey(unit, date string) string { return unit + "@" + date }
+
+// lackingHeads returns the keys of those of ids whose head on the facts' date was not asked for.
 func (f *unitFacts) lackingHeads(ids ...string) []string {
 	var out []string
 	for _, id := range ids {
-		if _, ok := f.heads[id]; !ok && !slices.Contains(out, id) {
-			out = append(out, id)
+		k := headKey(id, f.headDate)
+		if _, ok := f.heads[k]; !ok && !slices.Contains(out, k) {
+			out = append(out, k)
 		}
 	}
 	return out
 }
+
+// head returns who answered for the unit on the facts' date.
+func (f *unitFacts) head(unit string) Head { return f.heads[headKey(unit, f.headDate)] }
 
 // parentOf returns the unit's parent ("" for a root), or ErrUnknownUnit.
 func (f *unitFacts) parentOf(id string) (string, error) {
@@ -167,17 +174,84 @@ func (s *Explanations) resolve(ctx context.Context, f *unitFacts, ids []string) 
 	return nil
 }
 
-// resolveHeads asks the directory who answered for each unit on the facts' date (Art. 2.4:
-// the acting head counts). A unit the directory does not know has no head to name.
-func (s *Explanations) resolveHeads(ctx context.Context, f *unitFacts, ids []string) error {
-	for _, id := range f.lackingHeads(ids...) {
-		h, err := s.heads.HeadOnDate(ctx, id, f.headDate)
-		if err != nil && !errors.Is(err, ErrUnknownUnit) {
-			return fmt.Errorf("head of %s on %s: %w", id, f.headDate, err)
+// resolveHeads asks the directory who answered for each unit on each date (keys of
+// headKey; Art. 2.4: the acting head counts). A unit the directory does not know has no
+// head to name.
+func (s *Explanations) resolveHeads(ctx context.Context, f *unitFacts, keys []string) error {
+	for _, k := range keys {
+		if _, ok := f.heads[k]; ok {
+			continue
 		}
-		f.heads[id] = h
+		unit, date, _ := strings.Cut(k, "@")
+		h, err := s.heads.HeadOnDate(ctx, unit, date)
+		if err != nil && !errors.Is(err, ErrUnknownUnit) {
+			return fmt.Errorf("head of %s on %s: %w", unit, date, err)
+		}
+		f.heads[k] = h
 	}
 	return nil
+}
+
+// triggerLookup answers the directory questions of the explanation triggers (Art. 14.1,
+// 15.7): which province a unit is of, and who headed it on the day of publication.
+type triggerLookup interface {
+	provinceOf(ctx context.Context, unit string) (string, error)
+	headOn(ctx context.Context, unit, date string) (Head, error)
+	// dry says the run only finds out what it needs: it opens no request.
+	dry() bool
+}
+
+// liveLookup asks the directory there and then: the results consumer's path, which runs
+// inside the consumer's transaction.
+type liveLookup struct{ dir HeadDirectory }
+
+func (l liveLookup) provinceOf(ctx context.Context, unit string) (string, error) {
+	return l.dir.ProvinceOf(ctx, unit)
+}
+
+func (l liveLookup) headOn(ctx context.Context, unit, date string) (Head, error) {
+	return l.dir.HeadOnDate(ctx, unit, date)
+}
+
+func (liveLookup) dry() bool { return false }
+
+// factLookup answers from facts gathered before the transaction. A dry run notes what they
+// lack, answered as unknown (no province, no head), so that one run finds all it lacks and
+// opens nothing (the audit record rides on the first event a call writes, which must be in
+// the transaction that commits); err then reports it, the transaction rolls back and
+// withFacts runs it again on complete facts.
+type factLookup struct {
+	f     *unitFacts
+	need  unresolvedError
+	isDry bool
+}
+
+func (l *factLookup) dry() bool { return l.isDry }
+
+func (l *factLookup) provinceOf(_ context.Context, unit string) (string, error) {
+	p, err := l.f.provinceOf(unit)
+	var u *unresolvedError
+	if errors.As(err, &u) {
+		l.need.units = append(l.need.units, u.units...)
+		return "", fmt.Errorf("unit %s not resolved yet: %w", unit, ErrUnknownUnit)
+	}
+	return p, err
+}
+
+func (l *factLookup) headOn(_ context.Context, unit, date string) (Head, error) {
+	h, ok := l.f.heads[headKey(unit, date)]
+	if !ok {
+		l.need.heads = append(l.need.heads, headKey(unit, date))
+	}
+	return h, nil
+}
+
+// err is the unresolvedError of what the run lacked, or nil.
+func (l *factLookup) err() error {
+	if len(l.need.units) == 0 && len(l.need.heads) == 0 {
+		return nil
+	}
+	return &unresolvedError{units: l.need.units, heads: l.need.heads}
 }
 
 // withFacts runs fn, a use case whose transaction needs directory facts, with the facts

@@ -14,8 +14,8 @@ import (
 	"github.com/parindex/platform/services/kit/auth"
 )
 
-// TestDirectoryCallsOutsideTransactions: evaluating, publishing, listing and deciding ask the
-// directory about units in bulk, level by level of the unit tree, and before the database
+// TestDirectoryCallsOutsideTransactions: evaluating, publishing, listing, deciding and
+// re-running the explanation triggers ask the directory about units in bulk, level by level of the unit tree, and before the database
 // transaction opens — never while a transaction of the request is waiting for the directory.
 // Every directory call looks at the service's database: a session idle inside a transaction
 // after a statement of its own (not the outbox relay's, which holds its transaction while it
@@ -42,6 +42,15 @@ func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 	for _, id := range ids {
 		// Below 60: not completed, so publishing proposes criticism (Art. 19.2.a).
 		publishResult(t, h.js, uuid.NewString(), unitIndex(2024, id, "commune", "55.00"))
+	}
+	// Falls on the provincial index (fields 3 and 8, Art. 14.1) and on Justice's and Vũ
+	// Thư's own indexes (Art. 15.7), for the triggers to re-run.
+	publishResult(t, h.js, uuid.NewString(), provincial2024())
+	dir.units[vuThu] = true
+	publishResult(t, h.js, uuid.NewString(), unitIndex2024("department", justice, "2"))
+	publishResult(t, h.js, uuid.NewString(), unitIndex2024("district", vuThu, "1"))
+	if n := len(waitExplanations(t, h, secretariat, 2024, 4)); n != 4 {
+		t.Fatalf("%d explanation requests, want 4", n)
 	}
 	// Wait until every commune index is consumed.
 	deadline := time.Now().Add(callTimeout)
@@ -103,6 +112,10 @@ func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 			_, err := eval.ListSanctionProposals(ctx(t, vuThuHead), &accountabilityv1.ListSanctionProposalsRequest{ProvinceUnitId: province, Year: 2024})
 			return err
 		}, map[string]int{"BatchGetUnits": 3}},
+		{"run triggers", func() error {
+			_, err := h.explanations.RunExplanationTriggers(ctx(t, secretariat), &accountabilityv1.RunExplanationTriggersRequest{ProvinceUnitId: province, Year: 2024})
+			return err
+		}, map[string]int{"BatchGetUnits": 3, "GetHeadOnDate": 4}},
 		{"decide", func() error {
 			res, err := eval.ListSanctionProposals(ctx(t, vuThuHead), &accountabilityv1.ListSanctionProposalsRequest{ProvinceUnitId: province, Year: 2024})
 			if err != nil {
