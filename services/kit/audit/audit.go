@@ -12,6 +12,7 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,13 +59,16 @@ func IsMutation(fullMethod string) bool {
 
 func isUpper(b byte) bool { return b >= 'A' && b <= 'Z' }
 
-// ServerOptions returns the server option installing the audit interceptor, for
-// grpcserver.Options.ServerOptions. It is installed as the server's outermost interceptor
-// (grpc.UnaryInterceptor runs before every chained one), so calls that authentication or
-// validation refuse are recorded too; the actor of a call refused by validation comes from
-// grpcserver.CallPrincipal.
+// ServerOptions returns the server options installing the audit interceptors, for
+// grpcserver.Options.ServerOptions. They are installed as the server's outermost
+// interceptors (grpc.UnaryInterceptor and grpc.StreamInterceptor run before every chained
+// one), so calls that authentication or validation refuse are recorded too; the actor of a
+// call refused by validation comes from grpcserver.CallPrincipal.
 func ServerOptions(db pg.Beginner, producer string, log *slog.Logger) []grpc.ServerOption {
-	return []grpc.ServerOption{grpc.UnaryInterceptor(UnaryServerInterceptor(db, producer, log))}
+	return []grpc.ServerOption{
+		grpc.UnaryInterceptor(UnaryServerInterceptor(db, producer, log)),
+		grpc.StreamInterceptor(StreamServerInterceptor(db, producer, log)),
+	}
 }
 
 // UnaryServerInterceptor records every mutating call, whatever its outcome (a refusal is
@@ -89,42 +93,124 @@ func UnaryServerInterceptor(db pg.Beginner, producer string, log *slog.Logger) g
 		if !IsMutation(info.FullMethod) {
 			return handler(ctx, req)
 		}
-		ctx, caller := grpcserver.WithCallPrincipal(ctx)
-		id, _ := uuid.NewV7()
-		companion := &outbox.Companion{ID: id.String(), Subject: Subject(producer)}
-		companion.Build = func(actx context.Context, trigger proto.Message) proto.Message {
-			rec := Record(actx, producer, info.FullMethod, req, nil, nil)
-			rec.Id = companion.ID
-			if rec.Resource == "" && trigger != nil {
-				// A creation request names no id yet; its event does.
-				rec.Resource = resource(trigger.ProtoReflect())
-			}
-			return &auditv1.AuditRecorded{Record: rec}
-		}
-		resp, err := handler(outbox.WithCompanion(ctx, companion), req)
+		return record(ctx, db, producer, log, info.FullMethod, func() any { return req }, func(ctx context.Context) (any, error) {
+			return handler(ctx, req)
+		})
+	}
+}
 
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
-		defer cancel()
-		if err == nil && companion.Attached() && committed(wctx, db, companion) {
-			return resp, err
+// StreamServerInterceptor records every mutating streaming call (an upload sent in
+// chunks) as UnaryServerInterceptor records unary ones, in the transaction of the call's
+// first event when it wrote one. The request recorded is the first message the client
+// sent (the one that says what the upload is about; later ones carry content), the
+// response the last message the server sent.
+func StreamServerInterceptor(db pg.Beginner, producer string, log *slog.Logger) grpc.StreamServerInterceptor {
+	if log == nil {
+		log = slog.Default()
+	}
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		if !IsMutation(info.FullMethod) {
+			return handler(srv, ss)
 		}
-		if _, ok := auth.FromContext(wctx); !ok {
-			if p, ok := caller.Principal(); ok {
-				wctx = auth.WithPrincipal(wctx, p)
-			}
+		as := &auditedStream{ServerStream: ss}
+		_, err := record(ss.Context(), db, producer, log, info.FullMethod, as.request, func(ctx context.Context) (any, error) {
+			as.ctx = ctx
+			err := handler(srv, as)
+			return as.response(), err
+		})
+		return err
+	}
+}
+
+// auditedStream gives the handler the call's context (with the audit companion) and keeps
+// the first message received and the last sent for the record. A stream's messages are
+// received and sent on the handler's goroutine, the record built on it or after it
+// returned; the mutex covers a handler that hands the stream to another goroutine.
+type auditedStream struct {
+	grpc.ServerStream
+	ctx context.Context
+
+	mu         sync.Mutex
+	first, out any
+}
+
+func (s *auditedStream) Context() context.Context { return s.ctx }
+
+func (s *auditedStream) RecvMsg(m any) error {
+	err := s.ServerStream.RecvMsg(m)
+	if err == nil {
+		s.mu.Lock()
+		if s.first == nil {
+			s.first = m
 		}
-		companion.Build = func(actx context.Context, _ proto.Message) proto.Message {
-			rec := Record(actx, producer, info.FullMethod, req, resp, err)
-			rec.Id = companion.ID
-			return &auditv1.AuditRecorded{Record: rec}
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *auditedStream) SendMsg(m any) error {
+	err := s.ServerStream.SendMsg(m)
+	if err == nil {
+		s.mu.Lock()
+		s.out = m
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *auditedStream) request() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
+}
+
+func (s *auditedStream) response() any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out
+}
+
+// record runs call (a mutating call of fullMethod) with its audit record as the outbox
+// companion of ctx, and writes the record afterwards when the call's own transaction did
+// not (see UnaryServerInterceptor). req returns the call's request as known when the
+// record is built.
+func record(ctx context.Context, db pg.Beginner, producer string, log *slog.Logger, fullMethod string,
+	req func() any, call func(ctx context.Context) (any, error)) (any, error) {
+	ctx, caller := grpcserver.WithCallPrincipal(ctx)
+	id, _ := uuid.NewV7()
+	companion := &outbox.Companion{ID: id.String(), Subject: Subject(producer)}
+	companion.Build = func(actx context.Context, trigger proto.Message) proto.Message {
+		rec := Record(actx, producer, fullMethod, req(), nil, nil)
+		rec.Id = companion.ID
+		if rec.Resource == "" && trigger != nil {
+			// A creation request names no id yet; its event does.
+			rec.Resource = resource(trigger.ProtoReflect())
 		}
-		if werr := pg.InTx(wctx, db, func(tx pgx.Tx) error {
-			return outbox.WriteCompanion(wctx, tx, companion, nil)
-		}); werr != nil {
-			log.ErrorContext(ctx, "audit record not written", slog.String("grpc.method", info.FullMethod), slog.Any("error", werr))
-		}
+		return &auditv1.AuditRecorded{Record: rec}
+	}
+	resp, err := call(outbox.WithCompanion(ctx, companion))
+
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	if err == nil && companion.Attached() && committed(wctx, db, companion) {
 		return resp, err
 	}
+	if _, ok := auth.FromContext(wctx); !ok {
+		if p, ok := caller.Principal(); ok {
+			wctx = auth.WithPrincipal(wctx, p)
+		}
+	}
+	companion.Build = func(actx context.Context, _ proto.Message) proto.Message {
+		rec := Record(actx, producer, fullMethod, req(), resp, err)
+		rec.Id = companion.ID
+		return &auditv1.AuditRecorded{Record: rec}
+	}
+	if werr := pg.InTx(wctx, db, func(tx pgx.Tx) error {
+		return outbox.WriteCompanion(wctx, tx, companion, nil)
+	}); werr != nil {
+		log.ErrorContext(ctx, "audit record not written", slog.String("grpc.method", fullMethod), slog.Any("error", werr))
+	}
+	return resp, err
 }
 
 // committed reports whether the record written with the call's change is in the outbox.

@@ -7,19 +7,24 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	auditv1 "github.com/parindex/platform/proto/gen/go/par/audit/v1"
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
 	"github.com/parindex/platform/services/kit/apierr"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/tasktracking/internal/postgres"
 	"github.com/parindex/platform/services/tasktracking/internal/server"
 )
 
@@ -417,5 +422,77 @@ func TestReportingObligations(t *testing.T) {
 	period(2021, 2026)
 	if got := count(snvStaff, &tasktrackingv1.ListDueReportsRequest{PageSize: 500}); got != 48 {
 		t.Errorf("after extending again: %d due reports, want 48 (none planned twice)", got)
+	}
+}
+
+// TestEvidenceUploadAudited: an evidence upload, a client stream, is recorded in the audit
+// log like unary mutations (issue 7): the upload's record in the transaction that stores the
+// evidence and writes its EvidenceUploaded event, and a refused upload with its outcome.
+func TestEvidenceUploadAudited(t *testing.T) {
+	f := newFixtureWith(t, func(*server.Config) {})
+	iv1 := f.occurrences(t, 1)[0].GetId() // STP leads IV.1
+	as := func(p auth.Principal) context.Context { return f.as(t.Context(), t, p) }
+	e, err := upload(as(stpStaff), f.reports, iv1, "Bao-cao.pdf", pdf, 7000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := upload(as(stcStaff), f.reports, iv1, "x.pdf", pdf, 1<<20); status.Code(err) != codes.NotFound {
+		t.Fatalf("upload by another unit = %v, want NotFound", err)
+	}
+
+	pool, err := pgxpool.New(t.Context(), f.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	rows, err := pool.Query(t.Context(), `SELECT subject, payload, xmin::text FROM outbox_events
+		WHERE subject IN ($1, $2) ORDER BY seq`, audit.Subject(server.Service), postgres.SubjectEvidenceUploaded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type written struct {
+		record *auditv1.AuditRecord
+		xmin   string
+	}
+	var (
+		records  []written
+		uploaded []string // transactions of the EvidenceUploaded events
+	)
+	for rows.Next() {
+		var (
+			subject, xmin string
+			payload       []byte
+		)
+		if err := rows.Scan(&subject, &payload, &xmin); err != nil {
+			t.Fatal(err)
+		}
+		if subject == postgres.SubjectEvidenceUploaded {
+			uploaded = append(uploaded, xmin)
+			continue
+		}
+		var ev auditv1.AuditRecorded
+		if err := proto.Unmarshal(payload, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasSuffix(ev.GetRecord().GetMethod(), "/UploadEvidence") {
+			records = append(records, written{ev.GetRecord(), xmin})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(records) != 2 || len(uploaded) != 1 {
+		t.Fatalf("%d audit records of UploadEvidence and %d EvidenceUploaded events, want 2 and 1", len(records), len(uploaded))
+	}
+	ok, refused := records[0], records[1]
+	if r := ok.record; r.GetOutcome() != "OK" || r.GetActorSubject() != stpStaff.Subject || r.GetUnitId() != unitSTP ||
+		r.GetAction() != "UploadEvidence" || !strings.HasSuffix(r.GetResource(), "/"+e.GetId()) {
+		t.Errorf("record of the upload: %v", r)
+	}
+	if ok.xmin != uploaded[0] {
+		t.Errorf("audit record in transaction %s, the evidence's event in %s: not one transaction", ok.xmin, uploaded[0])
+	}
+	if r := refused.record; r.GetOutcome() != "NOT_FOUND" || r.GetActorSubject() != stcStaff.Subject {
+		t.Errorf("record of the refused upload: %v", r)
 	}
 }

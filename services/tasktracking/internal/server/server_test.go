@@ -70,6 +70,8 @@ type env struct {
 	dir     *fakeDirectory
 	js      jetstream.JetStream
 	logs    *syncBuffer
+	// dbURL is the service's database, for tests that look at what it wrote.
+	dbURL string
 }
 
 // syncBuffer collects log output written from several goroutines.
@@ -124,8 +126,9 @@ func startWith(t testing.TB, configure func(*server.Config)) *env {
 		unitUBND: "UBND tỉnh", unitSNV: "Sở Nội vụ", unitSTP: "Sở Tư pháp", unitSTC: "Sở Tài chính",
 	})
 	natsURL := natstest.Start(t)
+	dbURL := pgtest.URL(t, postgres.Migrations())
 	cfg := server.Config{
-		DatabaseURL:       pgtest.URL(t, postgres.Migrations()),
+		DatabaseURL:       dbURL,
 		NATSURL:           natsURL,
 		AuthPublicKeyFile: keyFile,
 		AuthIssuer:        authtest.Issuer,
@@ -169,7 +172,7 @@ func startWith(t testing.TB, configure func(*server.Config)) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), conn: conn, reports: tasktrackingv1.NewProgressReportServiceClient(conn), signer: signer, dir: dir, js: js, logs: logs}
+	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), conn: conn, reports: tasktrackingv1.NewProgressReportServiceClient(conn), signer: signer, dir: dir, js: js, logs: logs, dbURL: dbURL}
 }
 
 // as returns ctx carrying a token for p.
