@@ -39,8 +39,8 @@ var tqResults = map[int]string{
 // Affairs in office when the results are published (directory tenure; a new head appointed
 // before the 2025 results receives that year's request); the heads explain, the secretariat
 // determines a subjective cause; a results event delivered again opens nothing new; the 2025
-// evaluation names the head in office on 31/12/2025 and decides by Art. 17.1, and the
-// proposals follow Art. 18 and 19.1.
+// evaluation names the head in office on 31/12/2025 and decides by Art. 17.1, the
+// proposals follow Art. 18 and 19.1, and the report of Art. 20.2 gathers them.
 func TestOwnedItemFallsYearAfterYear(t *testing.T) {
 	p := startPlatform(t)
 	log := discard
@@ -258,6 +258,55 @@ func TestOwnedItemFallsYearAfterYear(t *testing.T) {
 	}
 	if diff := cmp.Diff(wantKinds, kinds); diff != "" {
 		t.Errorf("proposals 2025 (-want +got):\n%s", diff)
+	}
+
+	// The Department of Home Affairs' report of Art. 20.2: due 30 days after publication,
+	// the rises and falls per field with their owners, the explanations, the evaluations and
+	// the proposals.
+	var rep struct {
+		Report struct {
+			PublishDate   string `json:"publish_date"`
+			Deadline      string `json:"deadline"`
+			Total         string `json:"total"`
+			PreviousTotal string `json:"previous_total"`
+			Changes       []struct {
+				Code          string `json:"code"`
+				PreviousScore string `json:"previous_score"`
+				Score         string `json:"score"`
+				Delta         string `json:"delta"`
+				Direction     string `json:"direction"`
+				OwnerUnitID   string `json:"owner_unit_id"`
+			} `json:"changes"`
+			Explanations []explanation    `json:"explanations"`
+			Evaluations  []map[string]any `json:"evaluations"`
+			Proposals    []map[string]any `json:"proposals"`
+		} `json:"report"`
+	}
+	if st := p.do(t, http.MethodGet, "/v1/provinces/"+province+"/accountability-reports/2025", p.token, nil, nil, &rep); st != http.StatusOK {
+		t.Fatalf("report: HTTP %d", st)
+	}
+	r := rep.Report
+	published, err := time.Parse(time.DateOnly, r.PublishDate)
+	if err != nil || r.Deadline != published.AddDate(0, 0, 30).Format(time.DateOnly) || r.Total != "86.00" || r.PreviousTotal != "85.00" {
+		t.Errorf("report: published %s, deadline %s, total %s after %s", r.PublishDate, r.Deadline, r.Total, r.PreviousTotal)
+	}
+	changes := map[string]string{}
+	for _, c := range r.Changes {
+		if c.Score != "" {
+			changes[c.Code] = fmt.Sprintf("%s→%s %s %s %v", c.PreviousScore, c.Score, c.Delta, c.Direction, c.OwnerUnitID == map[string]string{"2": stp, "3": vp, "5": snv}[c.Code])
+		}
+	}
+	wantChanges := map[string]string{
+		"2": "8.50→9.00 +0.50 tăng true",
+		"3": "12.00→12.00 +0.00 giữ nguyên true",
+		"5": "13.00→12.50 -0.50 giảm true",
+		"6": "5.00→5.00 +0.00 giữ nguyên false", // owned by Finance, not checked here
+	}
+	if diff := cmp.Diff(wantChanges, changes); diff != "" {
+		t.Errorf("report changes (-want +got):\n%s", diff)
+	}
+	if len(r.Explanations) != 1 || r.Explanations[0].NodeCode != "5" || len(r.Evaluations) != 3 || len(r.Proposals) != 4 {
+		t.Errorf("report: %d explanations %+v, %d evaluations, %d proposals", len(r.Explanations), r.Explanations, len(r.Evaluations), len(r.Proposals))
 	}
 }
 
