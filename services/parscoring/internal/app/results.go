@@ -24,6 +24,10 @@ type ResultsStore interface {
 	// SnapshotByYear returns the latest version of the snapshot of a year and kind (with its
 	// subjects when asked), or results.ErrNotFound.
 	SnapshotByYear(ctx context.Context, year int, kind string, withSubjects bool) (*results.Snapshot, error)
+	// PreviousFigures returns the latest version of a year's snapshot of a kind with, of its
+	// subjects, only what results.Snapshot.ApplyPrevious reads (unit, code, total, rank,
+	// scores, ranks), or results.ErrNotFound.
+	PreviousFigures(ctx context.Context, year int, kind string) (*results.Snapshot, error)
 	// SnapshotByID returns one version, superseded or not, or results.ErrNotFound.
 	SnapshotByID(ctx context.Context, id string, withSubjects bool) (*results.Snapshot, error)
 	// UnitResults returns a unit's rows with their snapshots in the latest version of each
@@ -92,7 +96,7 @@ func (r *Results) criteriaSet(ctx context.Context, id string) (methodology.Crite
 
 // freeze adds the previous year's figures, an id and the publication time, and stores.
 func (r *Results) freeze(ctx context.Context, snap *results.Snapshot) (*results.Snapshot, error) {
-	prev, err := r.store.SnapshotByYear(ctx, snap.Year-1, snap.SubjectKind, true)
+	prev, err := r.store.PreviousFigures(ctx, snap.Year-1, snap.SubjectKind)
 	switch {
 	case errors.Is(err, results.ErrNotFound):
 		prev = nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/parindex/platform/services/kit/outbox"
@@ -70,13 +71,23 @@ func (s *Store) PublishSnapshot(ctx context.Context, snap *results.Snapshot) err
 			return fmt.Errorf("insert result snapshot: %w", err)
 		}
 
+		// Ids go to COPY as 16 bytes: as text, pgx first fails to encode each one (an error
+		// value built per row) before falling back to parsing it.
+		snapID, err := uuid.Parse(snap.ID)
+		if err != nil {
+			return fmt.Errorf("snapshot id %q: %w", snap.ID, err)
+		}
 		rows := make([][]any, len(snap.Subjects))
 		for k, sub := range snap.Subjects {
-			var unit *string
+			var unit *uuid.UUID
 			if sub.UnitID != "" {
-				unit = &sub.UnitID
+				u, err := uuid.Parse(sub.UnitID)
+				if err != nil {
+					return fmt.Errorf("unit id %q: %w", sub.UnitID, err)
+				}
+				unit = &u
 			}
-			rows[k] = []any{snap.ID, k, unit, sub.Code, sub.Name, sub.PeerGroup, int64(sub.Total), sub.Rank, sub.RankOf,
+			rows[k] = []any{snapID, k, unit, sub.Code, sub.Name, sub.PeerGroup, int64(sub.Total), sub.Rank, sub.RankOf,
 				sub.Grade, int64(sub.PrevTotal), sub.PrevRank, pointsArray(sub.Scores), sub.Ranks, pointsArray(sub.PrevScores), sub.PrevRanks}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"result_subject"}, subjectColumns, pgx.CopyFromRows(rows)); err != nil {
@@ -84,7 +95,7 @@ func (s *Store) PublishSnapshot(ctx context.Context, snap *results.Snapshot) err
 		}
 		peers := make([][]any, len(snap.Peers))
 		for i, p := range snap.Peers {
-			peers[i] = []any{snap.ID, p.PeerGroup, p.Sums, p.Counts}
+			peers[i] = []any{snapID, p.PeerGroup, p.Sums, p.Counts}
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"result_peer"}, []string{"snapshot_id", "peer_group", "sums", "counts"}, pgx.CopyFromRows(peers)); err != nil {
 			return fmt.Errorf("insert peer sums: %w", err)
@@ -214,6 +225,34 @@ func (s *Store) peers(ctx context.Context, snapshotID string) ([]results.PeerSta
 func (s *Store) SnapshotByYear(ctx context.Context, year int, kind string, withSubjects bool) (*results.Snapshot, error) {
 	return s.snapshot(ctx, withSubjects, `SELECT `+snapshotColumns+` FROM result_snapshot snap
 		WHERE year = $1 AND subject_kind = $2 ORDER BY version DESC LIMIT 1`, year, kind)
+}
+
+// PreviousFigures implements app.ResultsStore: the subjects without the columns publishing
+// does not compare with (names, last year's own previous figures), which are half of what a
+// 10,000-unit snapshot reads.
+func (s *Store) PreviousFigures(ctx context.Context, year int, kind string) (*results.Snapshot, error) {
+	snap, err := s.snapshot(ctx, false, `SELECT `+snapshotColumns+` FROM result_snapshot snap
+		WHERE year = $1 AND subject_kind = $2 ORDER BY version DESC LIMIT 1`, year, kind)
+	if err != nil {
+		return nil, err
+	}
+	rows, _ := s.pool.Query(ctx, `SELECT coalesce(unit_id::text, ''), code, total, rank, scores, ranks
+		FROM result_subject WHERE snapshot_id = $1 ORDER BY ordinal`, snap.ID)
+	var (
+		sub    results.Subject
+		total  int64
+		scores []int64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&sub.UnitID, &sub.Code, &total, &sub.Rank, &scores, &sub.Ranks}, func() error {
+		sub.Total, sub.Scores = methodology.Points(total), toPoints(scores)
+		snap.Subjects = append(snap.Subjects, sub)
+		sub.Ranks = nil // scanned into afresh: the appended subject keeps its own
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("select previous figures: %w", err)
+	}
+	return snap, nil
 }
 
 // SnapshotByID implements app.ResultsStore: one version, superseded or not.

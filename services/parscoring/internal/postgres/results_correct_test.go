@@ -60,3 +60,17 @@ func TestCorrectionsKeepVersionsFrozen(t *testing.T) {
 		t.Error("a superseded version's rows were updated")
 	}
 }
+
+// The per-node arrays of result_subject are compressed with lz4 where the server has it
+// (migration 006): pglz took half of a large publication's COPY.
+func TestResultSubjectArraysUseLZ4(t *testing.T) {
+	pool := pgtestPool(t)
+	var got []string
+	if err := pool.QueryRow(t.Context(), `SELECT array_agg(attcompression::text ORDER BY attname) FROM pg_attribute
+		WHERE attrelid = 'result_subject'::regclass AND attname IN ('scores', 'ranks', 'prev_scores', 'prev_ranks')`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4 || got[0] != "l" || got[1] != "l" || got[2] != "l" || got[3] != "l" {
+		t.Errorf("compression of the arrays = %q, want lz4 (l) for all four", got)
+	}
+}
