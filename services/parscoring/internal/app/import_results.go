@@ -66,7 +66,7 @@ func (r *Results) Import(ctx context.Context, cmd ImportCommand) (ImportOutcome,
 		out.Problems = problems
 		return out, nil
 	}
-	if out.Snapshot, err = r.freeze(ctx, &snap); err != nil {
+	if out.Snapshot, err = r.freeze(ctx, &snap, nil); err != nil {
 		return ImportOutcome{}, fmt.Errorf("import results: %w", err)
 	}
 	return out, nil

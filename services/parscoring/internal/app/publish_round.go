@@ -44,10 +44,13 @@ func (r *Results) PublishRound(ctx context.Context, roundID, decision string, gr
 		sort.Slice(in.Scores, func(i, j int) bool { return in.Scores[i].Code < in.Scores[j].Code })
 		subjects[k] = in
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	prev := r.previousMeanwhile(ctx, fs.Round.Year-1, fs.Set.SubjectKind)
 	snap, err := results.Compute(fs.Set, subjects, grades)
 	if err != nil {
 		return nil, fmt.Errorf("publish round %s: %w", roundID, err)
 	}
 	snap.Year, snap.Decision = fs.Round.Year, decision
-	return r.freeze(ctx, &snap)
+	return r.freeze(ctx, &snap, prev)
 }

@@ -40,7 +40,8 @@ type ResultsStore interface {
 	ListSnapshots(ctx context.Context, year int, kind string, includeSuperseded bool) ([]*results.Snapshot, error)
 }
 
-// UnitResult is one unit's figures in one snapshot (the snapshot without other subjects).
+// UnitResult is one unit's figures in one snapshot (the snapshot without other subjects,
+// and with the sums of the unit's own peer group only).
 type UnitResult struct {
 	Snapshot *results.Snapshot
 	Subject  results.Subject
@@ -77,12 +78,34 @@ func (r *Results) Publish(ctx context.Context, cmd PublishCommand) (*results.Sna
 	if err != nil {
 		return nil, fmt.Errorf("publish results: %w", err)
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	prev := r.previousMeanwhile(ctx, cmd.Year-1, set.SubjectKind)
 	snap, err := results.Compute(set, cmd.Subjects, cmd.Grades)
 	if err != nil {
 		return nil, fmt.Errorf("publish results: %w", err)
 	}
 	snap.Year, snap.Decision = cmd.Year, cmd.Decision
-	return r.freeze(ctx, &snap)
+	return r.freeze(ctx, &snap, prev)
+}
+
+// previousFigures returns the previous year's figures to compare with; nil when none.
+type previousFigures func() (*results.Snapshot, error)
+
+// previousMeanwhile starts reading the figures of year and kind, to compare a publication
+// with, while the caller computes it: for 10,000 units each takes a fifth of a second,
+// and the read waits on the database, not on this process. Cancel ctx to drop the read.
+func (r *Results) previousMeanwhile(ctx context.Context, year int, kind string) previousFigures {
+	type read struct {
+		snap *results.Snapshot
+		err  error
+	}
+	done := make(chan read, 1)
+	go func() {
+		snap, err := r.store.PreviousFigures(ctx, year, kind)
+		done <- read{snap, err}
+	}()
+	return func() (*results.Snapshot, error) { got := <-done; return got.snap, got.err }
 }
 
 // criteriaSet loads a set, reporting an unknown one as a field problem of the request.
@@ -94,9 +117,13 @@ func (r *Results) criteriaSet(ctx context.Context, id string) (methodology.Crite
 	return set, err
 }
 
-// freeze adds the previous year's figures, an id and the publication time, and stores.
-func (r *Results) freeze(ctx context.Context, snap *results.Snapshot) (*results.Snapshot, error) {
-	prev, err := r.store.PreviousFigures(ctx, snap.Year-1, snap.SubjectKind)
+// freeze adds the previous year's figures (from previous when read already, else read
+// now), an id and the publication time, and stores.
+func (r *Results) freeze(ctx context.Context, snap *results.Snapshot, previous previousFigures) (*results.Snapshot, error) {
+	if previous == nil {
+		previous = func() (*results.Snapshot, error) { return r.store.PreviousFigures(ctx, snap.Year-1, snap.SubjectKind) }
+	}
+	prev, err := previous()
 	switch {
 	case errors.Is(err, results.ErrNotFound):
 		prev = nil
@@ -135,7 +162,7 @@ func (r *Results) Correct(ctx context.Context, snapshotID string, c results.Corr
 	if err != nil {
 		return nil, fmt.Errorf("correct results %s: %w", snapshotID, err)
 	}
-	return r.freeze(ctx, &snap)
+	return r.freeze(ctx, &snap, nil)
 }
 
 // ScorecardIn returns a unit's results in one given snapshot of a year (e.g. a version a

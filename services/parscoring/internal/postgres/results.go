@@ -284,12 +284,11 @@ func (s *Store) snapshot(ctx context.Context, withSubjects bool, query string, a
 
 // UnitResults implements app.ResultsStore: the unit's subject rows with their snapshots
 // (without other subjects) in the latest version of each year's results, oldest year first;
-// year 0 means every year. Two queries: the rows joined with their snapshots, then the peer
-// sums of those snapshots.
+// year 0 means every year.
 func (s *Store) UnitResults(ctx context.Context, unitID string, year int) ([]app.UnitResult, error) {
 	return s.unitResults(ctx, `
-		SELECT `+snapshotColumns+`, `+subjectSelect+`
-		FROM result_subject sub JOIN result_snapshot snap ON snap.id = sub.snapshot_id
+		SELECT `+snapshotColumns+`, `+subjectSelect+`, `+unitPeerSelect+`
+		FROM result_subject sub JOIN result_snapshot snap ON snap.id = sub.snapshot_id `+unitPeerJoin+`
 		WHERE sub.unit_id = $1 AND ($2::integer = 0 OR snap.year = $2)
 		  AND NOT EXISTS (SELECT 1 FROM result_snapshot nx WHERE nx.supersedes_id = snap.id)
 		ORDER BY snap.year, snap.published_at`, unitID, year)
@@ -299,8 +298,8 @@ func (s *Store) UnitResults(ctx context.Context, unitID string, year int) ([]app
 // results.ErrNotFound.
 func (s *Store) UnitResultIn(ctx context.Context, snapshotID, unitID string) (app.UnitResult, error) {
 	out, err := s.unitResults(ctx, `
-		SELECT `+snapshotColumns+`, `+subjectSelect+`
-		FROM result_subject sub JOIN result_snapshot snap ON snap.id = sub.snapshot_id
+		SELECT `+snapshotColumns+`, `+subjectSelect+`, `+unitPeerSelect+`
+		FROM result_subject sub JOIN result_snapshot snap ON snap.id = sub.snapshot_id `+unitPeerJoin+`
 		WHERE sub.snapshot_id = $1 AND sub.unit_id = $2`, snapshotID, unitID)
 	if err != nil {
 		return app.UnitResult{}, err
@@ -311,8 +310,15 @@ func (s *Store) UnitResultIn(ctx context.Context, snapshotID, unitID string) (ap
 	return out[0], nil
 }
 
-// unitResults reads rows of snapshotColumns and subjectSelect, then the peer sums of their
-// snapshots.
+// A unit's result needs only its own peer group's sums (its scorecard's means and gaps):
+// joined to its row, a scorecard is one query, not a second one for the peer sums.
+const (
+	unitPeerJoin   = `LEFT JOIN result_peer peer ON peer.snapshot_id = snap.id AND peer.peer_group = sub.peer_group`
+	unitPeerSelect = `peer.sums, peer.counts`
+)
+
+// unitResults reads rows of snapshotColumns, subjectSelect and unitPeerSelect; each
+// snapshot carries the subject's own peer group's sums only.
 func (s *Store) unitResults(ctx context.Context, query string, args ...any) ([]app.UnitResult, error) {
 	rows, _ := s.pool.Query(ctx, query, args...)
 	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (app.UnitResult, error) {
@@ -321,26 +327,6 @@ func (s *Store) unitResults(ctx context.Context, query string, args ...any) ([]a
 	})
 	if err != nil {
 		return nil, fmt.Errorf("select unit results: %w", err)
-	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, len(out))
-	byID := make(map[string]*results.Snapshot, len(out))
-	for i, ur := range out {
-		ids[i], byID[ur.Snapshot.ID] = ur.Snapshot.ID, ur.Snapshot
-	}
-	prow, _ := s.pool.Query(ctx, `SELECT snapshot_id::text, peer_group, sums, counts FROM result_peer WHERE snapshot_id = ANY($1::uuid[]) ORDER BY peer_group`, ids)
-	var (
-		id string
-		p  results.PeerStats
-	)
-	_, err = pgx.ForEachRow(prow, []any{&id, &p.PeerGroup, &p.Sums, &p.Counts}, func() error {
-		byID[id].Peers = append(byID[id].Peers, p)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("select peer sums: %w", err)
 	}
 	return out, nil
 }
@@ -352,14 +338,20 @@ func scanSnapshotSubject(row pgx.CollectableRow) (*results.Snapshot, results.Sub
 		total, prevTotal int64
 		scores, prevs    []int64
 	)
+	var peer results.PeerStats
 	dest := append(r.dest(), &sub.UnitID, &sub.Code, &sub.Name, &sub.PeerGroup, &total, &sub.Rank, &sub.RankOf, &sub.Grade,
-		&prevTotal, &sub.PrevRank, &scores, &sub.Ranks, &prevs, &sub.PrevRanks)
+		&prevTotal, &sub.PrevRank, &scores, &sub.Ranks, &prevs, &sub.PrevRanks, &peer.Sums, &peer.Counts)
 	if err := row.Scan(dest...); err != nil {
 		return nil, results.Subject{}, err
 	}
 	sub.Total, sub.PrevTotal = methodology.Points(total), methodology.Points(prevTotal)
 	sub.Scores, sub.PrevScores = toPoints(scores), toPoints(prevs)
-	return r.finish(), sub, nil
+	snap := r.finish()
+	if peer.Sums != nil {
+		peer.PeerGroup = sub.PeerGroup
+		snap.Peers = []results.PeerStats{peer}
+	}
+	return snap, sub, nil
 }
 
 // ListSnapshots implements app.ResultsStore: the latest versions, and the superseded ones
