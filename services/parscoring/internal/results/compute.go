@@ -85,23 +85,24 @@ func Compute(set methodology.CriteriaSet, subjects []SubjectInput, grades []Grad
 		}
 		clear(given)
 		for j, sc := range in.Scores {
-			field := fmt.Sprintf("subjects[%d].scores[%d]", k, j)
+			// Formatted only for a problem: a million scores are published at once.
+			field := func(name string) string { return fmt.Sprintf("subjects[%d].scores[%d].%s", k, j, name) }
 			i, ok := index[sc.Code]
 			switch {
 			case !ok:
-				add(field+".code", fmt.Sprintf("bộ tiêu chí không có mục %q", sc.Code))
+				add(field("code"), fmt.Sprintf("bộ tiêu chí không có mục %q", sc.Code))
 				continue
 			case !isLeaf[i]:
-				add(field+".code", fmt.Sprintf("mục %q có mục con: chỉ chấm điểm ở mục lá, điểm mục cha là tổng", sc.Code))
+				add(field("code"), fmt.Sprintf("mục %q có mục con: chỉ chấm điểm ở mục lá, điểm mục cha là tổng", sc.Code))
 				continue
 			case given[i]:
-				add(field+".code", fmt.Sprintf("mục %q được chấm hai lần", sc.Code))
+				add(field("code"), fmt.Sprintf("mục %q được chấm hai lần", sc.Code))
 				continue
 			}
 			given[i] = true
 			max := set.Nodes[i].MaxPoints
 			if (max > 0 && (sc.Score < 0 || sc.Score > max)) || (max < 0 && (sc.Score > 0 || sc.Score < max)) {
-				add(field+".score", fmt.Sprintf("điểm %s của mục %s nằm ngoài khoảng cho phép (tối đa %s)", sc.Score, sc.Code, max))
+				add(field("score"), fmt.Sprintf("điểm %s của mục %s nằm ngoài khoảng cho phép (tối đa %s)", sc.Score, sc.Code, max))
 				continue
 			}
 			sub.Scores[i] = sc.Score
