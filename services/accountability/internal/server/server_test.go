@@ -4,18 +4,14 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -28,9 +24,9 @@ import (
 	"github.com/parindex/platform/services/kit/apierr"
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/auth/authtest"
-	"github.com/parindex/platform/services/kit/natsx/natstest"
 	"github.com/parindex/platform/services/kit/outbox"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
+	"github.com/parindex/platform/services/kit/svctest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -181,58 +177,15 @@ type harness struct {
 
 func start(t *testing.T, directoryAddr string, opts ...func(*server.Config)) *harness {
 	t.Helper()
-	signer, _ := authtest.NewIssuer(t)
-	keyFile := filepath.Join(t.TempDir(), "issuer.pub.pem")
-	if err := os.WriteFile(keyFile, signer.PublicKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	natsURL := natstest.Start(t)
-	cfg := server.Config{
-		DatabaseURL:       pgtest.URL(t, postgres.Migrations()),
-		NatsURL:           natsURL,
-		AuthPublicKeyFile: keyFile,
-		AuthIssuer:        authtest.Issuer,
-		AuthAudience:      authtest.Audience,
-		DirectoryAddr:     directoryAddr,
-	}
+	inf := svctest.New(t, postgres.Migrations())
+	cfg := server.Config{Base: inf.Base}
+	cfg.DirectoryAddr = directoryAddr
 	for _, o := range opts {
 		o(&cfg)
 	}
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	log := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelError}))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, cfg, log, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(callTimeout):
-			t.Error("Run did not return after its context ended")
-		}
-	})
-
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	nc, err := nats.Connect(natsURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), explanations: accountabilityv1.NewExplanationServiceClient(conn), conn: conn, js: js, signer: signer, databaseURL: cfg.DatabaseURL}
+	conn, _ := svctest.Serve(t, server.Run, cfg, log)
+	return &harness{client: accountabilityv1.NewAccountabilityServiceClient(conn), explanations: accountabilityv1.NewExplanationServiceClient(conn), conn: conn, js: inf.JetStream(t), signer: inf.Signer, databaseURL: cfg.DatabaseURL}
 }
 
 // token mints a token with the given roles.

@@ -7,26 +7,19 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	notificationv1 "github.com/parindex/platform/proto/gen/go/par/notification/v1"
-	"github.com/parindex/platform/services/kit/audit"
-	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/consumer"
-	"github.com/parindex/platform/services/kit/grpcclient"
-	"github.com/parindex/platform/services/kit/grpcserver"
-	"github.com/parindex/platform/services/kit/natsx"
-	"github.com/parindex/platform/services/kit/pg"
+	"github.com/parindex/platform/services/kit/svcrun"
 	"github.com/parindex/platform/services/notification/internal/app"
 	"github.com/parindex/platform/services/notification/internal/directory"
 	"github.com/parindex/platform/services/notification/internal/email"
@@ -44,23 +37,10 @@ const Service = "notification"
 // Config is what Run needs from the environment (kit/config tags); cmd/notification adds the
 // listen address, logging and tracing settings.
 type Config struct {
-	// DatabaseURL is the service's own database.
-	DatabaseURL string `env:"DATABASE_URL" required:"true" secret:"true"`
-	// NATSURL is the JetStream server.
-	NATSURL string `env:"NATS_URL" default:"nats://127.0.0.1:4222"`
-	// AuthJWKSURL is the identity provider's JWKS; or AuthPublicKeyFile, a local PEM key.
-	AuthJWKSURL       string `env:"AUTH_JWKS_URL"`
-	AuthPublicKeyFile string `env:"AUTH_PUBLIC_KEY_FILE"`
-	// AuthIssuer and AuthAudience are the expected iss and aud of tokens.
-	AuthIssuer   string `env:"AUTH_ISSUER" default:"par-dev"`
-	AuthAudience string `env:"AUTH_AUDIENCE" default:"par-platform"`
-	// TokenCacheTTL is how long a verified bearer token is accepted without checking its
-	// signature again (never past its expiry); 0 checks every call.
-	TokenCacheTTL time.Duration `env:"TOKEN_CACHE_TTL" default:"1m"`
-	// DirectoryAddr is the directory's gRPC address, which resolves recipients.
-	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
-	// ServiceToken is the service's own token for the directory calls of its consumers.
-	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
+	svcrun.Base
+	// Caller: the directory, which resolves recipients; consumers call it with the
+	// service's own token.
+	svcrun.Caller
 	// DirectoryCacheTTL is how long directory answers are reused.
 	DirectoryCacheTTL time.Duration `env:"NOTIFY_DIRECTORY_CACHE_TTL" default:"1m"`
 	// PortalBaseURL prefixes the portal links of e-mails.
@@ -116,40 +96,19 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		return fmt.Errorf("NOTIFY_DIGEST_HOUR %d: want 0–23", cfg.DigestHour)
 	}
 
-	// Database: pool with query tracing, then kit's tables and ours.
-	pool, err := pg.Open(ctx, cfg.DatabaseURL)
+	// The consumers create the producers' streams if they start first; notification
+	// publishes none of its own.
+	p, err := svcrun.Start(ctx, cfg.Base, svcrun.Options{Service: Service, Migrations: postgres.Migrations()}, log, lis)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	if err := pg.Migrate(ctx, pool, postgres.Migrations()); err != nil {
-		return err
-	}
+	defer p.Close()
+	pool := p.Pool
 
-	// NATS: the consumers create the producers' streams if they start first.
-	nc, js, err := natsx.Connect(ctx, cfg.NATSURL, Service)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-
-	// Authentication of incoming calls.
-	verifier, err := auth.NewVerifier(auth.Config{
-		JWKSURL: cfg.AuthJWKSURL, PublicKeyPEMFile: cfg.AuthPublicKeyFile,
-		Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience,
-	})
-	if err != nil {
-		return fmt.Errorf("auth: %w", err)
-	}
-	// Clients send the same token call after call; its signature is checked once.
-	verifier = auth.NewCachingVerifier(verifier, cfg.TokenCacheTTL, nil)
-
-	// The directory resolves recipients; consumers call it with the service's own token.
-	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
+	dirConn, err := p.DialDirectory(cfg.Caller)
 	if err != nil {
 		return fmt.Errorf("directory: %w", err)
 	}
-	defer func() { _ = dirConn.Close() }()
 	dir := directory.New(dirConn, cfg.DirectoryCacheTTL)
 
 	// Use cases, consumers and API.
@@ -159,22 +118,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	handler := events.NewHandler(svc, func(tx pgx.Tx) app.TxStore { return postgres.New(tx) })
 	signals := postgres.NewInboxSignals(pool, log)
 	api := grpcapi.New(svc, log).WithInboxSignals(signals, cfg.WatchPoll)
-	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Service, log)})
-	notificationv1.RegisterNotificationServiceServer(srv, api)
+	notificationv1.RegisterNotificationServiceServer(p.Server, api)
 
 	// Run the consumers, the workers and the server until ctx ends; if one fails, stop the
 	// others.
-	runners := []func(context.Context) error{
-		func(ctx context.Context) error { return signals.Run(ctx, time.Second) },
-		func(ctx context.Context) error {
-			if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {
-				return fmt.Errorf("grpc: %w", err)
-			}
-			return nil
-		},
-	}
-	for _, c := range handler.Consumers(pool, js, log) {
-		runners = append(runners, func(ctx context.Context) error { return consumer.Run(ctx, c) })
+	p.Go("inbox signals", func(ctx context.Context) error { return signals.Run(ctx, time.Second) })
+	for _, c := range handler.Consumers(pool, p.JS, log) {
+		p.Go("consumer "+c.Durable, func(ctx context.Context) error { return consumer.Run(ctx, c) })
 	}
 	store := postgres.New(pool)
 	webhookCfg := app.DispatcherConfig{
@@ -182,7 +132,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		MaxAttempts: cfg.WebhookMaxAttempts, BackoffBase: cfg.DeliveryBackoffBase, BackoffMax: cfg.DeliveryBackoffMax, Poll: cfg.DeliveryPoll,
 		ResendUnknown: app.UnknownPolicy(notice.ChannelWebhook),
 	}
-	runners = append(runners, func(ctx context.Context) error {
+	p.Go("webhook dispatch", func(ctx context.Context) error {
 		return app.Dispatch(ctx, store, webhook.New(store, &http.Client{}, time.Now), webhookCfg, log, time.Now)
 	})
 	if cfg.SMTPAddr != "" {
@@ -195,32 +145,19 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		mailCfg := webhookCfg
 		mailCfg.Channel, mailCfg.Concurrency, mailCfg.PerRecipient = notice.ChannelEmail, 4, 1
 		mailCfg.ResendUnknown = app.UnknownPolicy(notice.ChannelEmail)
-		runners = append(runners, func(ctx context.Context) error {
+		p.Go("e-mail dispatch", func(ctx context.Context) error {
 			return app.Dispatch(ctx, store, sender, mailCfg, log, time.Now)
 		})
 	} else {
 		log.WarnContext(ctx, "SMTP_ADDR is empty: e-mails stay queued until a relay is configured")
 	}
-	runners = append(runners, func(ctx context.Context) error {
+	p.Go("escalations", func(ctx context.Context) error {
 		return svc.RunEscalations(ctx, postgres.Escalator{Pool: pool}, cfg.EscalateEvery)
-	}, func(ctx context.Context) error {
+	})
+	p.Go("digests", func(ctx context.Context) error {
 		return svc.RunDigests(ctx, postgres.Digester{Pool: pool}, cfg.DigestHour, cfg.EscalateEvery)
 	})
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg   sync.WaitGroup
-		errs = make([]error, len(runners))
-	)
-	for i, run := range runners {
-		wg.Go(func() {
-			defer cancel()
-			errs[i] = run(ctx)
-		})
-	}
-	log.InfoContext(ctx, "serving", "addr", lis.Addr().String())
-	wg.Wait()
-	return errors.Join(errs...)
+	return p.Run(ctx)
 }
 
 // withDefaults fills settings left zero (a Config built in code rather than loaded from the

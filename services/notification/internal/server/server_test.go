@@ -1,17 +1,12 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,9 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -33,10 +26,10 @@ import (
 	"github.com/parindex/platform/services/kit/auth/authtest"
 	"github.com/parindex/platform/services/kit/logx"
 	"github.com/parindex/platform/services/kit/natsx"
-	"github.com/parindex/platform/services/kit/natsx/natstest"
 	"github.com/parindex/platform/services/kit/otelx"
 	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
+	"github.com/parindex/platform/services/kit/svctest"
 	"github.com/parindex/platform/services/notification/internal/directory/directorytest"
 	"github.com/parindex/platform/services/notification/internal/postgres"
 	"github.com/parindex/platform/services/notification/internal/server"
@@ -52,39 +45,6 @@ func TestMain(m *testing.M) {
 	pgtest.Main(m)
 }
 
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// records returns the JSON log records whose msg is msg.
-func (b *syncBuffer) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.SplitSeq(b.buf.String(), "\n") {
-		if line == "" {
-			continue
-		}
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		if rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
-}
-
 // env is the infrastructure a notification service runs on: one database, one JetStream
 // server and one token issuer, which survive restarts of the service.
 type env struct {
@@ -97,24 +57,15 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	signer, _ := authtest.NewIssuer(t)
-	keyFile := filepath.Join(t.TempDir(), "auth.pub.pem")
-	if err := os.WriteFile(keyFile, signer.PublicKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	natsURL := natstest.Start(t)
+	inf := svctest.New(t, postgres.Migrations())
 	dir, dirAddr := directorytest.Start(t)
 	cfg := server.Config{
-		DirectoryAddr:     dirAddr,
-		PortalBaseURL:     "https://par.example.gov.vn",
-		EscalateAfter:     time.Hour,
-		DatabaseURL:       pgtest.URL(t, postgres.Migrations()),
-		NATSURL:           natsURL,
-		AuthPublicKeyFile: keyFile,
-		AuthIssuer:        authtest.Issuer,
-		AuthAudience:      authtest.Audience,
+		Base:          inf.Base,
+		PortalBaseURL: "https://par.example.gov.vn",
+		EscalateAfter: time.Hour,
 	}
-	nc, js, err := natsx.Connect(t.Context(), natsURL, "test-publisher")
+	cfg.DirectoryAddr = dirAddr
+	nc, js, err := natsx.Connect(t.Context(), cfg.NatsURL, "test-publisher")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +79,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	return &env{cfg: cfg, signer: signer, js: js, pool: pool, dir: dir}
+	return &env{cfg: cfg, signer: inf.Signer, js: js, pool: pool, dir: dir}
 }
 
 // running is one run of the service.
@@ -141,31 +92,7 @@ type running struct {
 // test ends.
 func (e *env) start(t *testing.T, w io.Writer) *running {
 	t.Helper()
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, e.cfg, logx.NewWithWriter(w, server.Service, slog.LevelDebug), lis) }()
-	stop := sync.OnceFunc(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server.Run: %v", err)
-			}
-		case <-time.After(45 * time.Second):
-			t.Error("server.Run did not return 45 s after its context ended")
-		}
-	})
-	t.Cleanup(stop)
-
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
+	conn, stop := svctest.Serve(t, server.Run, e.cfg, logx.NewWithWriter(w, server.Service, slog.LevelDebug))
 	return &running{client: notificationv1.NewNotificationServiceClient(conn), stop: stop}
 }
 
@@ -245,7 +172,7 @@ func waitItems(t *testing.T, ctx context.Context, client notificationv1.Notifica
 // gRPC, with the publisher's trace id on the consumer's log line.
 func TestTaskAssignedReachesInboxes(t *testing.T) {
 	e := newEnv(t)
-	logs := &syncBuffer{}
+	logs := &svctest.Logs{}
 	svc := e.start(t, logs)
 	lead, coop1, coop2, other := uuid.NewString(), uuid.NewString(), uuid.NewString(), uuid.NewString()
 	leadUser := auth.Principal{UserID: uuid.NewString(), UnitID: lead, Roles: []string{auth.RoleUnitStaff}}
@@ -319,7 +246,7 @@ func TestTaskAssignedReachesInboxes(t *testing.T) {
 		t.Errorf("after reading: %v", unread)
 	}
 
-	recs := logs.records(t, "event notified")
+	recs := logs.Records(t, "event notified")
 	if len(recs) != 1 || recs[0]["trace_id"] != traceID || recs[0]["event_id"] != eventID {
 		t.Errorf("log records %v, want one for event %s with trace_id %s", recs, eventID, traceID)
 	}

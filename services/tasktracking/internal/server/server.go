@@ -5,28 +5,20 @@ package server
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	tasktrackingv1 "github.com/parindex/platform/proto/gen/go/par/tasktracking/v1"
-	"github.com/parindex/platform/services/kit/audit"
-	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/blob"
 	"github.com/parindex/platform/services/kit/consumer"
-	"github.com/parindex/platform/services/kit/grpcclient"
-	"github.com/parindex/platform/services/kit/grpcserver"
-	"github.com/parindex/platform/services/kit/natsx"
-	"github.com/parindex/platform/services/kit/outbox"
-	"github.com/parindex/platform/services/kit/pg"
+	"github.com/parindex/platform/services/kit/svcrun"
 	"github.com/parindex/platform/services/tasktracking/internal/app"
 	"github.com/parindex/platform/services/tasktracking/internal/directory"
 	"github.com/parindex/platform/services/tasktracking/internal/events"
@@ -41,26 +33,12 @@ const Service = "tasktracking"
 // Config is what Run needs from the environment (kit/config tags); cmd/tasktracking adds the
 // listen address, logging and tracing settings.
 type Config struct {
-	// DatabaseURL is the service's own database.
-	DatabaseURL string `env:"DATABASE_URL" required:"true" secret:"true"`
-	// NATSURL is the JetStream server.
-	NATSURL string `env:"NATS_URL" default:"nats://127.0.0.1:4222"`
-	// AuthJWKSURL is the identity provider's JWKS; or AuthPublicKeyFile, a local PEM key.
-	AuthJWKSURL       string `env:"AUTH_JWKS_URL"`
-	AuthPublicKeyFile string `env:"AUTH_PUBLIC_KEY_FILE"`
-	// AuthIssuer and AuthAudience are the expected iss and aud of tokens.
-	AuthIssuer   string `env:"AUTH_ISSUER" default:"par-dev"`
-	AuthAudience string `env:"AUTH_AUDIENCE" default:"par-platform"`
-	// ServiceToken is the service's own token, for calls made outside a request.
-	ServiceToken string `env:"SERVICE_TOKEN" secret:"true"`
-	// DirectoryAddr is the directory's gRPC address, where units are resolved.
-	DirectoryAddr string `env:"DIRECTORY_ADDR" default:"127.0.0.1:9101"`
+	svcrun.Base
+	// Caller: the directory, where units are resolved.
+	svcrun.Caller
 	// DirectoryCacheTTL is how long a unit the directory found is taken as existing without
 	// asking again; 0 asks every time (tests that construct the Config directly).
 	DirectoryCacheTTL time.Duration `env:"DIRECTORY_CACHE_TTL" default:"1m"`
-	// TokenCacheTTL is how long a verified bearer token is accepted without checking its
-	// signature again (never past its expiry); 0 checks every call.
-	TokenCacheTTL time.Duration `env:"TOKEN_CACHE_TTL" default:"1m"`
 	// MaxExtensions is how many extensions an occurrence may be granted.
 	MaxExtensions int `env:"MAX_EXTENSIONS" default:"2"`
 	// SchedulerInterval is how often the deadline scheduler makes a pass (it also makes
@@ -88,50 +66,20 @@ type Config struct {
 // Run serves the service on lis until ctx ends, then stops gracefully: the gRPC server
 // finishes the calls in flight, the relay stops between batches, and connections close.
 // It returns an error when the service cannot start or fails while running.
-func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (err error) {
-	defer func() {
-		if err != nil {
-			_ = lis.Close() // Serve never took it over
-		}
-	}()
-
-	// Database: pool with query tracing, then kit's tables and ours.
-	pool, err := pg.Open(ctx, cfg.DatabaseURL)
+func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) error {
+	p, err := svcrun.Start(ctx, cfg.Base, svcrun.Options{
+		Service: Service, Migrations: postgres.Migrations(), Publishes: true, MaxRecvMsgSize: maxRecvMsgSize,
+	}, log, lis)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
-	if err := pg.Migrate(ctx, pool, postgres.Migrations()); err != nil {
-		return err
-	}
-
-	// NATS: our stream exists before the relay publishes to it.
-	nc, js, err := natsx.Connect(ctx, cfg.NATSURL, Service)
-	if err != nil {
-		return err
-	}
-	defer nc.Close()
-	if _, err := natsx.EnsureStream(ctx, js, Service); err != nil {
-		return err
-	}
-
-	// Authentication of incoming calls.
-	verifier, err := auth.NewVerifier(auth.Config{
-		JWKSURL: cfg.AuthJWKSURL, PublicKeyPEMFile: cfg.AuthPublicKeyFile,
-		Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience,
-	})
-	if err != nil {
-		return fmt.Errorf("auth: %w", err)
-	}
-	// Clients send the same token call after call; its signature is checked once.
-	verifier = auth.NewCachingVerifier(verifier, cfg.TokenCacheTTL, nil)
+	defer p.Close()
 
 	// Directory: calls forward the caller's token, so the directory applies its rights.
-	dirConn, err := grpcclient.Dial(cfg.DirectoryAddr, auth.PerRPCCredentials{ServiceToken: cfg.ServiceToken})
+	dirConn, err := p.DialDirectory(cfg.Caller)
 	if err != nil {
 		return err
 	}
-	defer dirConn.Close()
 
 	// Use cases and API.
 	if cfg.MaxExtensions < 0 {
@@ -145,7 +93,7 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 	if err != nil {
 		return fmt.Errorf("DUE_SOON_LEAD_TIMES: %w", err)
 	}
-	store := postgres.New(pool)
+	store := postgres.New(p.Pool)
 	dirClient := directory.New(dirConn).WithCache(cfg.DirectoryCacheTTL, nil)
 	svc := app.New(store, dirClient, log, clock, newID).WithMaxExtensions(cfg.MaxExtensions)
 	api := grpcapi.New(svc, log)
@@ -159,67 +107,32 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 		return fmt.Errorf("BLOB_DIR: %w", err)
 	}
 	reports := grpcapi.NewReportServer(api, app.NewReports(svc, store, blobs, cfg.MaxEvidenceBytes))
-	srv, hs := grpcserver.New(grpcserver.Options{Service: Service, Log: log, Verifier: verifier, ServerOptions: audit.ServerOptions(pool, Service, log), MaxRecvMsgSize: maxRecvMsgSize})
-	tasktrackingv1.RegisterTaskTrackingServiceServer(srv, api)
-	tasktrackingv1.RegisterTargetServiceServer(srv, grpcapi.NewTargets(api, app.NewTargets(store, dirClient, clock, newID)))
-	tasktrackingv1.RegisterStatisticsServiceServer(srv, grpcapi.NewStatistics(api, app.NewStatistics(store, dirClient, clock)))
-	tasktrackingv1.RegisterProgressReportServiceServer(srv, reports)
+	tasktrackingv1.RegisterTaskTrackingServiceServer(p.Server, api)
+	tasktrackingv1.RegisterTargetServiceServer(p.Server, grpcapi.NewTargets(api, app.NewTargets(store, dirClient, clock, newID)))
+	tasktrackingv1.RegisterStatisticsServiceServer(p.Server, grpcapi.NewStatistics(api, app.NewStatistics(store, dirClient, clock)))
+	tasktrackingv1.RegisterProgressReportServiceServer(p.Server, reports)
 
-	// Run the relay, the scheduler and the server until ctx ends; if one fails, stop the others.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg   sync.WaitGroup
-		errs = make([]error, 5)
-	)
-	wg.Go(func() {
-		defer cancel()
-		relay := &outbox.Relay{Pool: pool, JS: js, Log: log}
-		if err := relay.Run(ctx); err != nil {
-			errs[0] = fmt.Errorf("outbox relay: %w", err)
-		}
-	})
 	// The deadline scheduler's state is in the database, so every replica may run one.
 	if cfg.SchedulerInterval > 0 {
-		sched := app.NewScheduler(store, log, clock, cfg.SchedulerInterval, leads).WithDueReports(store)
-		wg.Go(func() {
-			defer cancel()
-			if err := sched.Run(ctx); err != nil {
-				errs[2] = fmt.Errorf("deadline scheduler: %w", err)
-			}
-		})
+		p.Go("deadline scheduler", app.NewScheduler(store, log, clock, cfg.SchedulerInterval, leads).WithDueReports(store).Run)
 	} else {
 		log.InfoContext(ctx, "deadline scheduler off in this process (SCHEDULER_INTERVAL=0)")
 	}
 	// Contents of uploads whose evidence row never committed (issue 3 item 4).
 	if cfg.BlobSweepInterval > 0 {
 		// Write times of files are wall-clock times, whatever clock the domain runs on.
-		sweep := app.NewBlobSweep(blobs, store, log, time.Now, cfg.BlobSweepGrace, cfg.BlobSweepInterval)
-		wg.Go(func() {
-			defer cancel()
-			if err := sweep.Run(ctx); err != nil {
-				errs[4] = fmt.Errorf("blob sweep: %w", err)
-			}
-		})
+		p.Go("blob sweep", app.NewBlobSweep(blobs, store, log, time.Now, cfg.BlobSweepGrace, cfg.BlobSweepInterval).Run)
 	}
 	// Remediation tasks from accountability's committed roadmaps (issue 3 item 9).
 	remediation := events.NewRemediation(svc, func(tx pgx.Tx) app.RemediationWriter { return postgres.NewRemediationWriter(tx) })
-	wg.Go(func() {
-		defer cancel()
+	p.Go("remediation consumer", func(ctx context.Context) error {
 		// A stop requested while the consumer was still starting is not a failure.
-		if err := consumer.Run(ctx, remediation.Consumer(pool, js, log)); err != nil && ctx.Err() == nil {
-			errs[3] = fmt.Errorf("remediation consumer: %w", err)
+		if err := consumer.Run(ctx, remediation.Consumer(p.Pool, p.JS, log)); err != nil && ctx.Err() == nil {
+			return err
 		}
+		return nil
 	})
-	wg.Go(func() {
-		defer cancel()
-		if err := grpcserver.Serve(ctx, srv, hs, lis); err != nil {
-			errs[1] = fmt.Errorf("grpc: %w", err)
-		}
-	})
-	log.InfoContext(ctx, "serving", "addr", lis.Addr().String())
-	wg.Wait()
-	return errors.Join(errs...)
+	return p.Run(ctx)
 }
 
 // maxRecvMsgSize lets ImportDocumentTasks receive its largest file (5 MiB, the contract's

@@ -1,18 +1,13 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +17,6 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -34,10 +28,9 @@ import (
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/auth/authtest"
 	"github.com/parindex/platform/services/kit/logx"
-	"github.com/parindex/platform/services/kit/natsx"
-	"github.com/parindex/platform/services/kit/natsx/natstest"
 	"github.com/parindex/platform/services/kit/otelx"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
+	"github.com/parindex/platform/services/kit/svctest"
 	"github.com/parindex/platform/services/tasktracking/internal/postgres"
 	"github.com/parindex/platform/services/tasktracking/internal/server"
 )
@@ -69,42 +62,9 @@ type env struct {
 	signer  *auth.Signer
 	dir     *fakeDirectory
 	js      jetstream.JetStream
-	logs    *syncBuffer
+	logs    *svctest.Logs
 	// dbURL is the service's database, for tests that look at what it wrote.
 	dbURL string
-}
-
-// syncBuffer collects log output written from several goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-// records returns the JSON log records whose msg is msg.
-func (b *syncBuffer) records(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	var out []map[string]any
-	for line := range strings.SplitSeq(b.buf.String(), "\n") {
-		if line == "" {
-			continue
-		}
-		var rec map[string]any
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("log line is not JSON: %q", line)
-		}
-		if rec["msg"] == msg {
-			out = append(out, rec)
-		}
-	}
-	return out
 }
 
 // start runs the service in-process on a fresh database, a fresh JetStream server and a fake
@@ -117,62 +77,18 @@ func start(t *testing.T) *env {
 // startWith is start with a change to the configuration (clock, limits) before Run.
 func startWith(t testing.TB, configure func(*server.Config)) *env {
 	t.Helper()
-	signer, _ := authtest.NewIssuer(t)
-	keyFile := filepath.Join(t.TempDir(), "auth.pub.pem")
-	if err := os.WriteFile(keyFile, signer.PublicKeyPEM(), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	inf := svctest.New(t, postgres.Migrations())
 	dir, dirAddr := startFakeDirectory(t, map[string]string{
 		unitUBND: "UBND tỉnh", unitSNV: "Sở Nội vụ", unitSTP: "Sở Tư pháp", unitSTC: "Sở Tài chính",
 	})
-	natsURL := natstest.Start(t)
-	dbURL := pgtest.URL(t, postgres.Migrations())
-	cfg := server.Config{
-		DatabaseURL:       dbURL,
-		NATSURL:           natsURL,
-		AuthPublicKeyFile: keyFile,
-		AuthIssuer:        authtest.Issuer,
-		AuthAudience:      authtest.Audience,
-		DirectoryAddr:     dirAddr,
-		BlobDir:           t.TempDir(),
-	}
+	cfg := server.Config{Base: inf.Base, BlobDir: t.TempDir()}
+	cfg.DirectoryAddr = dirAddr
 	if configure != nil {
 		configure(&cfg)
 	}
-	logs := &syncBuffer{}
-	log := logx.NewWithWriter(logs, server.Service, slog.LevelDebug)
-
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- server.Run(ctx, cfg, log, lis) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("server.Run: %v", err)
-			}
-		case <-time.After(30 * time.Second):
-			t.Error("server.Run did not return 30 s after its context ended")
-		}
-	})
-
-	conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-
-	nc, js, err := natsx.Connect(t.Context(), natsURL, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), conn: conn, reports: tasktrackingv1.NewProgressReportServiceClient(conn), signer: signer, dir: dir, js: js, logs: logs, dbURL: dbURL}
+	logs := &svctest.Logs{}
+	conn, _ := svctest.Serve(t, server.Run, cfg, logx.NewWithWriter(logs, server.Service, slog.LevelDebug))
+	return &env{client: tasktrackingv1.NewTaskTrackingServiceClient(conn), conn: conn, reports: tasktrackingv1.NewProgressReportServiceClient(conn), signer: inf.Signer, dir: dir, js: inf.JetStream(t), logs: logs, dbURL: inf.Base.DatabaseURL}
 }
 
 // as returns ctx carrying a token for p.
@@ -438,7 +354,7 @@ func TestCreateDocumentPublishesTaskAssigned(t *testing.T) {
 		t.Errorf("event ids not distinct: %v", ids)
 	}
 
-	recs := e.logs.records(t, "document created")
+	recs := e.logs.Records(t, "document created")
 	if len(recs) != 1 || recs[0]["trace_id"] != traceID || recs[0]["document_id"] != doc.GetId() {
 		t.Errorf("log records %v, want one with trace_id %s", recs, traceID)
 	}
