@@ -1,11 +1,13 @@
 // Package directory is the domain of the directory service: the unit tree whose levels and
 // kinds are data, head tenures (who headed a unit on a given day, 002 Art. 2) and users.
-// It protects the invariants and imports nothing of the platform but the shared date type.
+// It protects the invariants and imports nothing of the platform but the shared date type
+// and kit/domainerr's error types, which have no dependencies.
 package directory
 
 import (
 	"errors"
-	"strings"
+
+	"github.com/parindex/platform/services/kit/domainerr"
 )
 
 // Sentinels classify domain errors; transports choose status codes from them alone.
@@ -17,21 +19,6 @@ var (
 	// ErrFailedPrecondition means the change is well formed but the current state forbids it.
 	ErrFailedPrecondition = errors.New("failed precondition")
 )
-
-// Error is a classified domain error with the Vietnamese sentence a person reads.
-// errors.Is(err, ErrNotFound) (and the other sentinels) sees through it.
-type Error struct {
-	// Kind is one of the sentinels above.
-	Kind error
-	// Message is shown to people, so it is Vietnamese and names no internals.
-	Message string
-}
-
-// Error returns the message.
-func (e *Error) Error() string { return e.Message }
-
-// Unwrap returns the sentinel so errors.Is classifies the error.
-func (e *Error) Unwrap() error { return e.Kind }
 
 // Errors returned by the store and the use cases.
 var (
@@ -56,52 +43,16 @@ var (
 	ErrTenureOverlap = &Error{Kind: ErrFailedPrecondition, Message: "Nhiệm kỳ trùng thời gian với một nhiệm kỳ khác của đơn vị"}
 )
 
-// ValidationError says what is wrong with one field of a request.
-type ValidationError struct {
-	// Field is the field's name in the contract (snake_case), e.g. "parent_id".
-	Field string
-	// Reason is a Vietnamese sentence for the person who filled the field in.
-	Reason string
-}
+// Error is a classified domain error with the Vietnamese sentence a person reads.
+// errors.Is(err, ErrNotFound) (and the other sentinels) sees through it.
+type Error = domainerr.Error
 
-// Error returns "field: reason".
-func (e ValidationError) Error() string { return e.Field + ": " + e.Reason }
-
-// ValidationErrors reports every problem of a request at once, so a form can mark all of
-// its wrong fields in one round trip.
-type ValidationErrors []ValidationError
-
-// Error joins the problems.
-func (es ValidationErrors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
-// add appends a problem.
-func (es *ValidationErrors) add(field, reason string) {
-	*es = append(*es, ValidationError{Field: field, Reason: reason})
-}
-
-// err returns nil when there is no problem, so callers can `return v.err()`.
-func (es ValidationErrors) err() error {
-	if len(es) == 0 {
-		return nil
-	}
-	return es
-}
+// ValidationError says what is wrong with one field of a request; ValidationErrors
+// reports every problem of a request at once (kit/domainerr).
+type (
+	ValidationError  = domainerr.ValidationError
+	ValidationErrors = domainerr.ValidationErrors
+)
 
 // AsValidation returns the field problems carried by err, if it is a validation error.
-func AsValidation(err error) (ValidationErrors, bool) {
-	var many ValidationErrors
-	if errors.As(err, &many) {
-		return many, true
-	}
-	var one ValidationError
-	if errors.As(err, &one) {
-		return ValidationErrors{one}, true
-	}
-	return nil, false
-}
+func AsValidation(err error) (ValidationErrors, bool) { return domainerr.AsValidation(err) }

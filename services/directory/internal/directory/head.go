@@ -46,17 +46,17 @@ func (t HeadTenure) Validate() error {
 	var v ValidationErrors
 	checkName(&v, "person_name", t.PersonName, maxPersonNameLen, "Họ tên người đứng đầu")
 	if utf8.RuneCountInString(t.Title) > maxTitleLen {
-		v.add("title", fmt.Sprintf("Chức danh dài tối đa %d ký tự", maxTitleLen))
+		v.Add("title", fmt.Sprintf("Chức danh dài tối đa %d ký tự", maxTitleLen))
 	}
 	if utf8.RuneCountInString(t.Note) > maxNoteLen {
-		v.add("note", fmt.Sprintf("Ghi chú dài tối đa %d ký tự", maxNoteLen))
+		v.Add("note", fmt.Sprintf("Ghi chú dài tối đa %d ký tự", maxNoteLen))
 	}
 	if t.Start.IsZero() {
-		v.add("start_date", "Ngày bắt đầu là bắt buộc")
+		v.Add("start_date", "Ngày bắt đầu là bắt buộc")
 	} else if !t.End.IsZero() && t.End.Before(t.Start) {
-		v.add("end_date", fmt.Sprintf("Ngày kết thúc không được trước ngày bắt đầu (%s)", formatDate(t.Start)))
+		v.Add("end_date", fmt.Sprintf("Ngày kết thúc không được trước ngày bắt đầu (%s)", formatDate(t.Start)))
 	}
-	return v.err()
+	return v.Err()
 }
 
 // IsOpen reports whether the tenure has no last day yet.

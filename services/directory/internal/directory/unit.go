@@ -42,9 +42,9 @@ func (l Level) Validate() error {
 	checkDataCode(&v, "code", l.Code, "Mã cấp hành chính")
 	checkName(&v, "name", l.Name, maxLevelNameLen, "Tên cấp hành chính")
 	if l.Rank < 1 || l.Rank > maxRank {
-		v.add("rank", fmt.Sprintf("Thứ bậc phải từ 1 đến %d", maxRank))
+		v.Add("rank", fmt.Sprintf("Thứ bậc phải từ 1 đến %d", maxRank))
 	}
-	return v.err()
+	return v.Err()
 }
 
 // Kind is what a unit is (sở, huyện, xã, ...); units of one kind form a ranking peer group.
@@ -60,7 +60,7 @@ func (k Kind) Validate() error {
 	var v ValidationErrors
 	checkDataCode(&v, "code", k.Code, "Mã loại đơn vị")
 	checkName(&v, "name", k.Name, maxLevelNameLen, "Tên loại đơn vị")
-	return v.err()
+	return v.Err()
 }
 
 // Unit is an agency or local government in the tree (tỉnh → sở / huyện → xã).
@@ -93,29 +93,29 @@ func (u Unit) Validate() error {
 	var v ValidationErrors
 	switch {
 	case u.Code == "":
-		v.add("code", "Mã đơn vị là bắt buộc")
+		v.Add("code", "Mã đơn vị là bắt buộc")
 	case len(u.Code) > maxCodeLen:
-		v.add("code", fmt.Sprintf("Mã đơn vị dài tối đa %d ký tự", maxCodeLen))
+		v.Add("code", fmt.Sprintf("Mã đơn vị dài tối đa %d ký tự", maxCodeLen))
 	case !unitCodePattern.MatchString(u.Code):
-		v.add("code", "Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và các dấu . _ -, bắt đầu bằng chữ hoặc số")
+		v.Add("code", "Mã đơn vị chỉ gồm chữ cái không dấu, chữ số và các dấu . _ -, bắt đầu bằng chữ hoặc số")
 	}
 	checkName(&v, "name", u.Name, maxUnitNameLen, "Tên đơn vị")
 	if utf8.RuneCountInString(u.ShortName) > maxShortNameLen {
-		v.add("short_name", fmt.Sprintf("Tên viết tắt dài tối đa %d ký tự", maxShortNameLen))
+		v.Add("short_name", fmt.Sprintf("Tên viết tắt dài tối đa %d ký tự", maxShortNameLen))
 	}
 	if u.Kind == "" {
-		v.add("kind", "Loại đơn vị là bắt buộc")
+		v.Add("kind", "Loại đơn vị là bắt buộc")
 	}
 	if u.Level == "" {
-		v.add("level", "Cấp hành chính là bắt buộc")
+		v.Add("level", "Cấp hành chính là bắt buộc")
 	}
 	if u.ID != "" && u.ParentID == u.ID {
-		v.add("parent_id", "Đơn vị không thể là đơn vị cấp trên của chính nó")
+		v.Add("parent_id", "Đơn vị không thể là đơn vị cấp trên của chính nó")
 	}
 	if !u.ValidFrom.IsZero() && !u.ValidTo.IsZero() && u.ValidTo.Before(u.ValidFrom) {
-		v.add("valid_to", fmt.Sprintf("Ngày kết thúc hoạt động không được trước ngày bắt đầu (%s)", formatDate(u.ValidFrom)))
+		v.Add("valid_to", fmt.Sprintf("Ngày kết thúc hoạt động không được trước ngày bắt đầu (%s)", formatDate(u.ValidFrom)))
 	}
-	return v.err()
+	return v.Err()
 }
 
 // UnitPatch holds the fields an update changes; nil means "keep". Code and id are not
@@ -170,20 +170,20 @@ func (p Placement) Check(u Unit) error {
 	var v ValidationErrors
 	if p.Parent != nil {
 		if p.Level.Rank < p.ParentLevel.Rank {
-			v.add("level", fmt.Sprintf("Cấp hành chính %q (thứ bậc %d) cao hơn cấp của đơn vị cấp trên %q (thứ bậc %d)",
+			v.Add("level", fmt.Sprintf("Cấp hành chính %q (thứ bậc %d) cao hơn cấp của đơn vị cấp trên %q (thứ bậc %d)",
 				p.Level.Name, p.Level.Rank, p.ParentLevel.Name, p.ParentLevel.Rank))
 		}
 		if u.ID != "" && slices.Contains(p.ParentAncestry, u.ID) {
-			v.add("parent_id", "Không thể chuyển đơn vị vào dưới chính nó hoặc một đơn vị trực thuộc nó")
+			v.Add("parent_id", "Không thể chuyển đơn vị vào dưới chính nó hoặc một đơn vị trực thuộc nó")
 		}
 	}
 	for _, rank := range p.ChildRanks {
 		if rank < p.Level.Rank {
-			v.add("level", fmt.Sprintf("Đơn vị có đơn vị trực thuộc ở cấp cao hơn %q", p.Level.Name))
+			v.Add("level", fmt.Sprintf("Đơn vị có đơn vị trực thuộc ở cấp cao hơn %q", p.Level.Name))
 			break
 		}
 	}
-	return v.err()
+	return v.Err()
 }
 
 // checkDataCode checks a level or kind code: lower-case ASCII, since it travels in URLs,
@@ -191,11 +191,11 @@ func (p Placement) Check(u Unit) error {
 func checkDataCode(v *ValidationErrors, field, code, what string) {
 	switch {
 	case code == "":
-		v.add(field, what+" là bắt buộc")
+		v.Add(field, what+" là bắt buộc")
 	case len(code) > maxCodeLen:
-		v.add(field, fmt.Sprintf("%s dài tối đa %d ký tự", what, maxCodeLen))
+		v.Add(field, fmt.Sprintf("%s dài tối đa %d ký tự", what, maxCodeLen))
 	case !dataCodePattern.MatchString(code):
-		v.add(field, what+" chỉ gồm chữ thường không dấu, chữ số và dấu _, bắt đầu bằng chữ")
+		v.Add(field, what+" chỉ gồm chữ thường không dấu, chữ số và dấu _, bắt đầu bằng chữ")
 	}
 }
 
@@ -203,9 +203,9 @@ func checkDataCode(v *ValidationErrors, field, code, what string) {
 func checkName(v *ValidationErrors, field, name string, maxLen int, what string) {
 	switch {
 	case name == "":
-		v.add(field, what+" là bắt buộc")
+		v.Add(field, what+" là bắt buộc")
 	case utf8.RuneCountInString(name) > maxLen:
-		v.add(field, fmt.Sprintf("%s dài tối đa %d ký tự", what, maxLen))
+		v.Add(field, fmt.Sprintf("%s dài tối đa %d ký tự", what, maxLen))
 	}
 }
 

@@ -58,39 +58,39 @@ func (u User) Validate() error {
 	var v ValidationErrors
 	switch {
 	case u.Subject == "":
-		v.add("subject", "Tài khoản (subject) là bắt buộc")
+		v.Add("subject", "Tài khoản (subject) là bắt buộc")
 	case len(u.Subject) > maxSubjectLen:
-		v.add("subject", fmt.Sprintf("Tài khoản (subject) dài tối đa %d ký tự", maxSubjectLen))
+		v.Add("subject", fmt.Sprintf("Tài khoản (subject) dài tối đa %d ký tự", maxSubjectLen))
 	}
 	checkName(&v, "display_name", u.DisplayName, maxDisplayNameLen, "Tên hiển thị")
 	if u.Email != "" {
 		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email {
-			v.add("email", "Địa chỉ thư điện tử không hợp lệ")
+			v.Add("email", "Địa chỉ thư điện tử không hợp lệ")
 		}
 	}
 	if u.UnitID == "" {
-		v.add("unit_id", "Đơn vị công tác là bắt buộc")
+		v.Add("unit_id", "Đơn vị công tác là bắt buộc")
 	}
 	switch {
 	case len(u.Roles) == 0:
-		v.add("roles", "Người dùng cần ít nhất một vai trò")
+		v.Add("roles", "Người dùng cần ít nhất một vai trò")
 	case len(u.Roles) > maxRoles:
-		v.add("roles", fmt.Sprintf("Tối đa %d vai trò", maxRoles))
+		v.Add("roles", fmt.Sprintf("Tối đa %d vai trò", maxRoles))
 	default:
 		seen := make(map[Role]bool, len(u.Roles))
 		for _, r := range u.Roles {
 			if !r.Valid() {
-				v.add("roles", fmt.Sprintf("Vai trò %q không hợp lệ", r))
+				v.Add("roles", fmt.Sprintf("Vai trò %q không hợp lệ", r))
 				break
 			}
 			if seen[r] {
-				v.add("roles", fmt.Sprintf("Vai trò %q bị lặp", r))
+				v.Add("roles", fmt.Sprintf("Vai trò %q bị lặp", r))
 				break
 			}
 			seen[r] = true
 		}
 	}
-	return v.err()
+	return v.Err()
 }
 
 // UserPatch holds the fields an update changes; nil means "keep". The subject is not here:
