@@ -16,51 +16,32 @@ import (
 	"google.golang.org/grpc/status"
 
 	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
+	"github.com/parindex/platform/services/kit/ttlcache"
 	"github.com/parindex/platform/services/kit/vntime"
 	"github.com/parindex/platform/services/notification/internal/app"
 )
 
 // Client implements app.Directory.
 type Client struct {
-	dir directoryv1.DirectoryServiceClient
-	ttl time.Duration
-
-	mu    sync.Mutex
-	cache map[string]entry
+	dir   directoryv1.DirectoryServiceClient
+	cache *ttlcache.Cache[string, entry]
 }
 
 type entry struct {
-	users   []app.User
-	userID  string
-	expires time.Time
+	users  []app.User
+	userID string
 }
 
 var _ app.Directory = (*Client)(nil)
 
 // New returns a Client on conn, caching answers for ttl (0: no caching).
 func New(conn grpc.ClientConnInterface, ttl time.Duration) *Client {
-	return &Client{dir: directoryv1.NewDirectoryServiceClient(conn), ttl: ttl, cache: map[string]entry{}}
+	return &Client{dir: directoryv1.NewDirectoryServiceClient(conn), cache: ttlcache.New[string, entry](ttl, 0, nil)}
 }
 
-func (c *Client) cached(key string) (entry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.cache[key]
-	if !ok || time.Now().After(e.expires) {
-		return entry{}, false
-	}
-	return e, true
-}
+func (c *Client) cached(key string) (entry, bool) { return c.cache.Get(key) }
 
-func (c *Client) store(key string, e entry) {
-	if c.ttl <= 0 {
-		return
-	}
-	e.expires = time.Now().Add(c.ttl)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.cache[key] = e
-}
+func (c *Client) store(key string, e entry) { c.cache.Put(key, e) }
 
 // listUsers pages through ListUsers.
 func (c *Client) listUsers(ctx context.Context, req *directoryv1.ListUsersRequest) ([]app.User, error) {

@@ -4,7 +4,6 @@ package directory
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"google.golang.org/grpc"
@@ -12,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
+	"github.com/parindex/platform/services/kit/ttlcache"
 	"github.com/parindex/platform/services/tasktracking/internal/app"
 )
 
@@ -34,11 +34,7 @@ const callTimeout = 10 * time.Second
 type Client struct {
 	units directoryv1.DirectoryServiceClient
 
-	ttl time.Duration
-	now func() time.Time
-
-	mu    sync.Mutex
-	known map[string]time.Time // unit id → until when it is known to exist
+	known *ttlcache.Cache[string, struct{}] // ids of units known to exist
 }
 
 var _ app.Directory = (*Client)(nil)
@@ -46,23 +42,15 @@ var _ app.Directory = (*Client)(nil)
 // DefaultCacheTTL is how long New remembers a unit found.
 const DefaultCacheTTL = time.Minute
 
-// maxKnown bounds the cache; a province has a few thousand units.
-const maxKnown = 100_000
-
 // New returns a Client on conn that remembers units found for DefaultCacheTTL.
 func New(conn grpc.ClientConnInterface) *Client {
-	return &Client{units: directoryv1.NewDirectoryServiceClient(conn), ttl: DefaultCacheTTL, now: time.Now, known: map[string]time.Time{}}
+	return &Client{units: directoryv1.NewDirectoryServiceClient(conn), known: ttlcache.New[string, struct{}](DefaultCacheTTL, 0, nil)}
 }
 
 // WithCache makes c remember units found for ttl by the clock now (nil: the system clock);
 // a ttl of 0 asks the directory every time.
 func (c *Client) WithCache(ttl time.Duration, now func() time.Time) *Client {
-	if now == nil {
-		now = time.Now
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.ttl, c.now, c.known = ttl, now, map[string]time.Time{}
+	c.known = ttlcache.New[string, struct{}](ttl, 0, now)
 	return c
 }
 
@@ -96,9 +84,6 @@ func (c *Client) MissingUnits(ctx context.Context, ids []string) ([]string, erro
 
 // unknown returns those of ids not remembered as existing, each once.
 func (c *Client) unknown(ids []string) []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	now := c.now()
 	var ask []string
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -106,7 +91,7 @@ func (c *Client) unknown(ids []string) []string {
 			continue
 		}
 		seen[id] = true
-		if until, ok := c.known[id]; !ok || !now.Before(until) {
+		if _, ok := c.known.Get(id); !ok {
 			ask = append(ask, id)
 		}
 	}
@@ -115,25 +100,11 @@ func (c *Client) unknown(ids []string) []string {
 
 // remember records units as existing for the cache's lifetime.
 func (c *Client) remember(units []*directoryv1.Unit) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.ttl <= 0 {
-		return
-	}
-	now := c.now()
-	if len(c.known)+len(units) > maxKnown {
-		for id, until := range c.known {
-			if !now.Before(until) {
-				delete(c.known, id)
-			}
-		}
-		if len(c.known)+len(units) > maxKnown {
-			clear(c.known)
-		}
-	}
+	found := make(map[string]struct{}, len(units))
 	for _, u := range units {
-		c.known[u.GetId()] = now.Add(c.ttl)
+		found[u.GetId()] = struct{}{}
 	}
+	c.known.PutAll(found)
 }
 
 // maxPageSize is ListUnits' limit on units per page.
