@@ -64,9 +64,16 @@ func Open(ctx context.Context, url string) (*pgxpool.Pool, error) {
 // dead_letters), which Migrate applies before a service's. pgtest hashes them
 // to name its template databases.
 func KitMigrations() fs.FS {
-	sub, err := fs.Sub(kitMigrations, "migrations")
+	return Sub(kitMigrations, "migrations")
+}
+
+// Sub returns the folder dir of an embedded file system, where a package keeps its
+// migrations (//go:embed migrations/*.sql), for Migrate and pgtest. It panics when dir is
+// not there, which the embed pattern of the caller rules out.
+func Sub(embedded fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(embedded, dir)
 	if err != nil {
-		panic(err) // the embed pattern above guarantees the directory
+		panic(err)
 	}
 	return sub
 }

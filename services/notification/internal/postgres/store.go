@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/parindex/platform/services/kit/page"
+	"github.com/parindex/platform/services/kit/pg"
 	"github.com/parindex/platform/services/notification/internal/app"
 	"github.com/parindex/platform/services/notification/internal/inbox"
 )
@@ -26,11 +27,7 @@ var migrations embed.FS
 
 // Migrations returns the service's tern migrations, for pg.Migrate and pgtest.
 func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embed pattern above guarantees the directory
-	}
-	return sub
+	return pg.Sub(migrations, "migrations")
 }
 
 // DB is what the store runs queries on: a *pgxpool.Pool, or the pgx.Tx a consumer hands

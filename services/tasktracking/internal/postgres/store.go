@@ -33,11 +33,7 @@ var migrations embed.FS
 
 // Migrations returns the service's tern migrations, for pg.Migrate and pgtest.
 func Migrations() fs.FS {
-	sub, err := fs.Sub(migrations, "migrations")
-	if err != nil {
-		panic(err) // the embed pattern above guarantees the directory
-	}
-	return sub
+	return pg.Sub(migrations, "migrations")
 }
 
 // Store implements app.Store on a pgx pool.
