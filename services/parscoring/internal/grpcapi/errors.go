@@ -9,30 +9,19 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/parindex/platform/services/kit/apierr"
-	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/page"
 	"github.com/parindex/platform/services/parscoring/internal/methodology"
 )
 
-// Authorisation failures, mapped by toStatus like every other error.
+// Authorisation failures (kit/apierr), mapped by toStatus like every other error.
 var (
-	errUnauthenticated  = errors.New("cần đăng nhập")
-	errPermissionDenied = errors.New("bạn không có quyền thực hiện thao tác này")
+	errUnauthenticated  = apierr.ErrUnauthenticated
+	errPermissionDenied = apierr.ErrPermissionDenied
 )
 
 // authorize requires an authenticated principal holding one of roles (any role when
-// roles is empty). The interceptor has authenticated the call already; checking again
-// here keeps a handler safe if it is ever served without it.
-func authorize(ctx context.Context, roles ...string) (auth.Principal, error) {
-	p, ok := auth.FromContext(ctx)
-	if !ok {
-		return auth.Principal{}, errUnauthenticated
-	}
-	if len(roles) > 0 && !p.HasRole(roles...) {
-		return auth.Principal{}, errPermissionDenied
-	}
-	return p, nil
-}
+// roles is empty).
+var authorize = apierr.Authorize
 
 // toStatus is the one place gRPC codes are chosen. fieldPrefix locates the domain's field
 // paths in the request (e.g. "criteria_set." for CreateCriteriaSet). Errors without a
@@ -51,18 +40,11 @@ func toStatus(ctx context.Context, log *slog.Logger, err error, fieldPrefix stri
 		return apierr.InvalidArgument("", vs...)
 	case errors.As(err, &badToken):
 		return apierr.InvalidArgument("", apierr.FieldViolation{Field: page.TokenField, Description: "mã trang không hợp lệ, hãy tải lại từ trang đầu"})
-	case errors.Is(err, errUnauthenticated):
-		return status.Error(codes.Unauthenticated, errUnauthenticated.Error())
-	case errors.Is(err, errPermissionDenied):
-		return status.Error(codes.PermissionDenied, errPermissionDenied.Error())
 	case errors.Is(err, methodology.ErrNotFound):
 		return status.Error(codes.NotFound, methodology.ErrNotFound.Error())
 	case errors.Is(err, methodology.ErrAlreadyExists):
 		return status.Error(codes.AlreadyExists, methodology.ErrAlreadyExists.Error())
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		// The caller gave up or ran out of time: not our failure, nothing to log.
-		return status.FromContextError(err).Err()
 	default:
-		return apierr.Internal(ctx, log, err)
+		return apierr.Unexpected(ctx, log, err)
 	}
 }
