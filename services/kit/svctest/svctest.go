@@ -26,6 +26,7 @@ import (
 
 	"github.com/parindex/platform/services/kit/auth"
 	"github.com/parindex/platform/services/kit/auth/authtest"
+	"github.com/parindex/platform/services/kit/natsx"
 	"github.com/parindex/platform/services/kit/natsx/natstest"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
 	"github.com/parindex/platform/services/kit/svcrun"
@@ -165,4 +166,24 @@ func (b *Logs) Records(t testing.TB, msg string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// EventTimeout bounds NextEvent's wait for the relay.
+const EventTimeout = 20 * time.Second
+
+// NextEvent returns the first message on subject in producer's stream, waiting up to
+// EventTimeout for the relay; none fails the test.
+func NextEvent(t testing.TB, js jetstream.JetStream, producer, subject string) jetstream.Msg {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), EventTimeout)
+	defer cancel()
+	cons, err := js.OrderedConsumer(ctx, natsx.StreamName(producer), jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
+	if err != nil {
+		t.Fatalf("consumer: %v", err)
+	}
+	msg, err := cons.Next(jetstream.FetchMaxWait(EventTimeout))
+	if err != nil {
+		t.Fatalf("no event on %s: %v", subject, err)
+	}
+	return msg
 }

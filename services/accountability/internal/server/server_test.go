@@ -348,19 +348,9 @@ func TestDirectoryDown(t *testing.T) {
 	}
 }
 
-// nextEvent returns the first message on subject in the ACCOUNTABILITY stream, waiting up
-// to callTimeout for the relay.
+// nextEvent returns the first message on subject in the ACCOUNTABILITY stream, waiting for
+// the relay.
 func nextEvent(t *testing.T, js jetstream.JetStream, subject string) jetstream.Msg {
 	t.Helper()
-	c, cancel := context.WithTimeout(t.Context(), callTimeout)
-	defer cancel()
-	cons, err := js.OrderedConsumer(c, "ACCOUNTABILITY", jetstream.OrderedConsumerConfig{FilterSubjects: []string{subject}})
-	if err != nil {
-		t.Fatalf("consumer: %v", err)
-	}
-	msg, err := cons.Next(jetstream.FetchMaxWait(callTimeout))
-	if err != nil {
-		t.Fatalf("no event on %s: %v", subject, err)
-	}
-	return msg
+	return svctest.NextEvent(t, js, "accountability", subject)
 }
