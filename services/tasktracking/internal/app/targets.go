@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/parindex/platform/services/kit/vntext"
+	"github.com/parindex/platform/services/tasktracking/internal/importer"
 	"github.com/parindex/platform/services/tasktracking/internal/tracking"
 )
 
@@ -23,6 +24,9 @@ type TargetStore interface {
 	RecordMeasurement(ctx context.Context, m tracking.Measurement) error
 	// LatestMeasurements returns each unit's latest measurement of a target for a year.
 	LatestMeasurements(ctx context.Context, targetID string, year int) ([]tracking.Measurement, error)
+	// Document returns a document (its issuer places a tier scope), or
+	// tracking.ErrDocumentNotFound.
+	Document(ctx context.Context, id string) (tracking.Document, error)
 }
 
 // Targets runs the use cases of targets (chỉ tiêu).
@@ -81,15 +85,15 @@ func (s *Targets) RecordMeasurement(ctx context.Context, m tracking.Measurement)
 	if err != nil {
 		return tracking.Measurement{}, false, fmt.Errorf("record measurement: %w", err)
 	}
-	units, err := s.units(ctx)
+	all, units, err := s.units(ctx, t)
 	if err != nil {
 		return tracking.Measurement{}, false, err
 	}
-	u, ok := units[m.UnitID]
-	if !ok {
+	if _, ok := all[m.UnitID]; !ok {
 		return tracking.Measurement{}, false, tracking.ValidationErrors{{Field: "unit_id", Reason: "Đơn vị không có trong danh mục đơn vị"}}
 	}
-	m, err = tracking.NewMeasurement(t, m, u.Kind, s.now().Truncate(time.Microsecond), s.newID)
+	// A unit of another province has no kind here: it is outside every tier scope.
+	m, err = tracking.NewMeasurement(t, m, units[m.UnitID].Kind, s.now().Truncate(time.Microsecond), s.newID)
 	if err != nil {
 		return tracking.Measurement{}, false, err
 	}
@@ -99,17 +103,29 @@ func (s *Targets) RecordMeasurement(ctx context.Context, m tracking.Measurement)
 	return m, t.Achieved(m.Value), nil
 }
 
-// units returns the directory's units by id.
-func (s *Targets) units(ctx context.Context) (map[string]Unit, error) {
+// units returns the directory's units by id: all of them, and those of the province of
+// t's document's issuer, which a tier scope ("every district", "every commune") is drawn
+// from: a target of Tuyên Quang's plan binds Tuyên Quang's districts, not another
+// province's (named units are named, wherever they are).
+func (s *Targets) units(ctx context.Context, t tracking.Target) (all, province map[string]Unit, err error) {
 	list, err := s.dir.Units(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list units: %w", err)
+		return nil, nil, fmt.Errorf("list units: %w", err)
 	}
-	out := make(map[string]Unit, len(list))
+	all = make(map[string]Unit, len(list))
 	for _, u := range list {
-		out[u.ID] = u
+		all[u.ID] = u
 	}
-	return out, nil
+	d, err := s.store.Document(ctx, t.DocumentID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("document of target %s: %w", t.ID, err)
+	}
+	_, scope := importer.ForIssuer(importerUnits(list), issuerID(list, d.IssuerUnitID))
+	province = make(map[string]Unit, len(scope.Units()))
+	for _, u := range scope.Units() {
+		province[u.ID] = all[u.ID]
+	}
+	return all, province, nil
 }
 
 // Achievement is one unit's standing against a target in a year.
@@ -131,7 +147,7 @@ type AchievementReport struct {
 }
 
 // Achievements lists every unit in the target's scope (named units, or the directory's
-// units of its tier) with its latest measurement of year (0: the target's last year).
+// units of its tier in the issuer's province) with its latest measurement of year (0: the target's last year).
 func (s *Targets) Achievements(ctx context.Context, targetID string, year int) (AchievementReport, error) {
 	t, err := s.store.Target(ctx, targetID)
 	if err != nil {
@@ -140,7 +156,7 @@ func (s *Targets) Achievements(ctx context.Context, targetID string, year int) (
 	if year == 0 {
 		year = t.EndYear
 	}
-	units, err := s.units(ctx)
+	all, units, err := s.units(ctx, t)
 	if err != nil {
 		return AchievementReport{}, err
 	}
@@ -154,7 +170,7 @@ func (s *Targets) Achievements(ctx context.Context, targetID string, year int) (
 	}
 	rep := AchievementReport{Target: t, Year: year}
 	add := func(id string) {
-		a := Achievement{UnitID: id, UnitName: cmp.Or(units[id].Name, id)}
+		a := Achievement{UnitID: id, UnitName: cmp.Or(all[id].Name, id)}
 		if m, ok := latest[id]; ok {
 			a.Measurement, a.Achieved, a.Gap = &m, t.Achieved(m.Value), m.Value-t.Value
 			rep.Measured++

@@ -100,6 +100,9 @@ func ForIssuer(units []Unit, issuerID string) (*Matcher, Scope) {
 	return NewMatcher(scope.units), scope
 }
 
+// Units returns the units of the scope, in directory order.
+func (s Scope) Units() []Unit { return s.units }
+
 // Expand returns the units a collective match stands for, in directory order:
 //
 //   - CollectiveDepartments ("các sở, ban, ngành"): every unit of kind department;

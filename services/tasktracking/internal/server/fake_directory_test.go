@@ -92,7 +92,13 @@ func startFakeDirectory(t testing.TB, units map[string]string) (*fakeDirectory, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeDirectory{units: map[string]string{}, list: demoUnits(t)}
+	// Another province with a department of the same kind as Tuyên Quang's: scopes drawn by
+	// kind ("every department") must stay within the issuer's province.
+	other := []*directoryv1.Unit{
+		{Id: demoUnitID("HG"), Code: "HG", Name: "Ủy ban nhân dân tỉnh Hà Giang", Kind: "province", Level: "province"},
+		{Id: demoUnitID("HG-SNV"), Code: "HG-SNV", Name: "Sở Nội vụ tỉnh Hà Giang", Kind: "department", Level: "province", ParentId: demoUnitID("HG")},
+	}
+	f := &fakeDirectory{units: map[string]string{}, list: append(demoUnits(t), other...)}
 	for id, name := range units {
 		f.units[id] = name
 	}

@@ -121,6 +121,7 @@ func TestTargets(t *testing.T) {
 		{"appraiser", auth.Principal{Subject: "appr", Roles: []string{auth.RoleAppraiser}}, stp, 2020, codes.PermissionDenied, ""},
 		{"outside the years", secretary, stp, 2021, codes.InvalidArgument, "year"},
 		{"not in scope", as(tq, auth.RoleUnitStaff), tq, 2020, codes.InvalidArgument, "unit_id"},
+		{"a department of another province", secretary, demoUnitID("HG-SNV"), 2020, codes.InvalidArgument, "unit_id"},
 		{"unknown unit", secretary, uuid.NewString(), 2020, codes.InvalidArgument, "unit_id"},
 	} {
 		_, err := record(tt.who, tt.unit, tt.year, 90)
@@ -146,7 +147,7 @@ func TestTargets(t *testing.T) {
 	for _, a := range ach.GetAchievements() {
 		rows = append(rows, row{a.GetUnitName(), a.GetMeasurement().GetValue(), a.GetMeasurement() != nil, a.GetAchieved()})
 	}
-	// The seven departments of the demo province, by name.
+	// The seven departments of the demo province, by name (not Hà Giang's).
 	want := []row{
 		{"Sở Kế hoạch và Đầu tư", 0, false, false},
 		{"Sở Khoa học và Công nghệ", 0, false, false},
