@@ -3,18 +3,25 @@ package server_test
 import (
 	"context"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
+	auditv1 "github.com/parindex/platform/proto/gen/go/par/audit/v1"
 	directoryv1 "github.com/parindex/platform/proto/gen/go/par/directory/v1"
 	notificationv1 "github.com/parindex/platform/proto/gen/go/par/notification/v1"
+	"github.com/parindex/platform/services/kit/audit"
 	"github.com/parindex/platform/services/kit/auth"
+	"github.com/parindex/platform/services/kit/natsx"
+	"github.com/parindex/platform/services/kit/svctest"
+	"github.com/parindex/platform/services/notification/internal/server"
 )
 
 // TestWatchMyInboxAndEscalation: a head watching their inbox sees the explanation request
@@ -110,6 +117,23 @@ func TestWatchMyInboxAndEscalation(t *testing.T) {
 	created, err := svc.client.CreateWebhookSubscription(secCtx, sub)
 	if err != nil || created.GetSubscription().GetSecret() != "" || created.GetSubscription().GetId() == "" {
 		t.Fatalf("CreateWebhookSubscription = %v, %v", created, err)
+	}
+	// The mutations' audit records leave through the outbox for the directory's audit log:
+	// the read marks above, then the subscription.
+	cons, err := e.js.OrderedConsumer(t.Context(), natsx.StreamName(server.Service), jetstream.OrderedConsumerConfig{FilterSubjects: []string{audit.Subject(server.Service)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for audited := false; !audited; {
+		msg, err := cons.Next(jetstream.FetchMaxWait(svctest.EventTimeout))
+		if err != nil {
+			t.Fatalf("no audit record of CreateWebhookSubscription on the stream: %v", err)
+		}
+		var rec auditv1.AuditRecorded
+		if err := proto.Unmarshal(msg.Data(), &rec); err != nil {
+			t.Fatal(err)
+		}
+		audited = strings.HasSuffix(rec.GetRecord().GetMethod(), "/CreateWebhookSubscription") && rec.GetRecord().GetOutcome() == "OK"
 	}
 	bad := proto.Clone(sub).(*notificationv1.CreateWebhookSubscriptionRequest)
 	bad.Subscription.Url = "http://dvc.example.gov.vn/hook"

@@ -98,7 +98,13 @@ func Run(ctx context.Context, cfg Config, log *slog.Logger, lis net.Listener) (e
 
 	// The consumers create the producers' streams if they start first; notification
 	// publishes none of its own.
-	p, err := svcrun.Start(ctx, cfg.Base, svcrun.Options{Service: Service, Migrations: postgres.Migrations()}, log, lis)
+	p, err := svcrun.Start(ctx, cfg.Base, svcrun.Options{
+		Service: Service, Migrations: postgres.Migrations(),
+		// Notification publishes no domain events, but its mutations (webhook subscriptions,
+		// preferences, read marks, replays) write audit records to its outbox (kit/audit):
+		// the relay carries them to the directory's audit log.
+		Publishes: true,
+	}, log, lis)
 	if err != nil {
 		return err
 	}
