@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/parindex/platform/services/accountability/internal/evaluation"
+	"github.com/parindex/platform/services/accountability/internal/explanation"
 	"github.com/parindex/platform/services/accountability/internal/responsibility"
 )
 
@@ -136,6 +138,21 @@ func TestGetResponsibilityMatrix(t *testing.T) {
 	for _, id := range []string{"nope", province} {
 		if _, err := svc.GetResponsibilityMatrix(t.Context(), id, 2024); !errors.Is(err, responsibility.ErrNotFound) {
 			t.Errorf("%s: err = %v, want ErrNotFound", id, err)
+		}
+	}
+}
+
+// TestTrendAtMaximumNeedsAKnownMaximum: Art. 17.1.a counts an owned item at its maximum;
+// an item whose maximum is unknown (sent as no figure, or as 0 by events written before
+// PAR scoring marked it) is never at it, whatever its score.
+func TestTrendAtMaximumNeedsAKnownMaximum(t *testing.T) {
+	for _, tc := range []struct {
+		max   string
+		atMax bool
+	}{{"5.00", true}, {"6.00", false}, {"0.00", false}, {"", false}} {
+		tr, atMax := trend(explanation.NodeFigure{Code: "6", Score: "5.00", PreviousScore: "5.00", MaxPoints: tc.max})
+		if tr != evaluation.TrendHeld || atMax != tc.atMax {
+			t.Errorf("max %q: trend %v, at maximum %v; want held, %v", tc.max, tr, atMax, tc.atMax)
 		}
 	}
 }

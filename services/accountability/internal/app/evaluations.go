@@ -107,7 +107,9 @@ func trend(n explanation.NodeFigure) (evaluation.Trend, bool) {
 	cur, ok1 := explanation.Cents(n.Score)
 	prev, ok2 := explanation.Cents(n.PreviousScore)
 	max, ok3 := explanation.Cents(n.MaxPoints)
-	atMax := ok1 && ok3 && cur >= max
+	// A maximum of 0 is an unknown one (every known maximum is non-zero; events written
+	// before PAR scoring marked unknown maxima sent 0): nothing is at it (Art. 17.1.a).
+	atMax := ok1 && ok3 && max != 0 && cur >= max
 	switch {
 	case !ok1 || !ok2:
 		return evaluation.TrendUnknown, atMax

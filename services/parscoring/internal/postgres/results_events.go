@@ -57,7 +57,7 @@ func resultEvents(snap *results.Snapshot) []outbox.Event {
 	maxes, prevMaxes := make([]methodology.Points, n), make([]methodology.Points, n)
 	for i, node := range snap.Nodes {
 		codes[i], parents[i], bonus[i] = node.Code, node.ParentCode, node.Bonus
-		maxes[i], prevMaxes[i] = node.MaxPoints, snap.PrevNodeMax(i)
+		maxes[i], prevMaxes[i] = knownMax(node.MaxPoints), knownMax(snap.PrevNodeMax(i))
 	}
 	maxCol, prevMaxCol := pointsColumn(maxes), pointsColumn(prevMaxes)
 	maxPoints := results.Format(snap.MaxPoints)
@@ -104,6 +104,18 @@ func pointsColumn(p []methodology.Points) []int64 {
 		return nil
 	}
 	return out
+}
+
+// knownMax is a node's maximum for NodeFigures, NoScore when it is not known. A criteria
+// set gives every node a non-zero maximum (negative for a penalty) except where the maximum
+// is unknown (an incomplete set, such as QĐ 876's fields whose maxima were not published,
+// used for imported results): sending that 0 would tell a consumer that any score is at the
+// maximum (002 Art. 17.1.a: "excellent" when an owned item is at its maximum).
+func knownMax(p methodology.Points) methodology.Points {
+	if p == 0 {
+		return results.NoScore
+	}
+	return p
 }
 
 // ranksColumn is a NodeFigures ranks column: nil when no node is ranked.
