@@ -12,6 +12,8 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
+	"github.com/parindex/platform/services/accountability/internal/app"
+	"github.com/parindex/platform/services/accountability/internal/explanation"
 	"github.com/parindex/platform/services/accountability/internal/responsibility"
 	"github.com/parindex/platform/services/kit/pg/pgtest"
 )
@@ -116,5 +118,52 @@ func TestPutGetReplace(t *testing.T) {
 	}}
 	if diff := cmp.Diff(want, events[2], protocmp.Transform()); diff != "" {
 		t.Errorf("last event (-want +got):\n%s", diff)
+	}
+}
+
+// TestSaveResultNodes: a result's nodes are written in one statement, in order, with "no
+// figure" kept as NULL; saving it again (a redelivery or a republication) replaces them
+// instead of adding any.
+func TestSaveResultNodes(t *testing.T) {
+	s := NewStore(pgtest.NewPool(t, Migrations()))
+	r := explanation.PublishedResult{SnapshotID: uuid.NewString(), Year: 2024, SubjectKind: "province", UnitID: uuid.NewString(),
+		Source: "appraised", PublishTime: time.Date(2025, 4, 1, 3, 0, 0, 0, time.UTC), Total: "80.50",
+		Nodes: []explanation.NodeFigure{
+			{Code: "1", Name: "Lĩnh vực 1", Score: "9,5", MaxPoints: "10.00", PreviousScore: "9.75"},
+			{Code: "1.1", ParentCode: "1", Score: "", MaxPoints: "", PreviousScore: "", Bonus: true},
+			{Code: "2", Score: "-0.50", MaxPoints: "2.00", PreviousScore: "1.00"},
+		}}
+	save := func(r explanation.PublishedResult) explanation.PublishedResult {
+		t.Helper()
+		if err := s.InTx(t.Context(), func(tx app.Tx) error { return tx.SaveResult(t.Context(), r) }); err != nil {
+			t.Fatalf("SaveResult: %v", err)
+		}
+		var got explanation.PublishedResult
+		if err := s.InTx(t.Context(), func(tx app.Tx) (err error) {
+			got, err = tx.Result(t.Context(), r.Year, r.SubjectKind, r.UnitID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	want := []explanation.NodeFigure{
+		{Code: "1", Name: "Lĩnh vực 1", Score: "9.50", MaxPoints: "10.00", PreviousScore: "9.75"},
+		{Code: "1.1", ParentCode: "1", Bonus: true},
+		{Code: "2", Score: "-0.50", MaxPoints: "2.00", PreviousScore: "1.00"},
+	}
+	if diff := cmp.Diff(want, save(r).Nodes); diff != "" {
+		t.Errorf("nodes (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(want, save(r).Nodes); diff != "" {
+		t.Errorf("nodes after redelivery (-want +got):\n%s", diff)
+	}
+	r.Nodes = r.Nodes[2:]
+	if diff := cmp.Diff(want[2:], save(r).Nodes); diff != "" {
+		t.Errorf("nodes after republication (-want +got):\n%s", diff)
+	}
+	r.Nodes = nil
+	if got := save(r).Nodes; len(got) != 0 {
+		t.Errorf("nodes after a republication without nodes: %v", got)
 	}
 }
