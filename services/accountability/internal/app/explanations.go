@@ -186,11 +186,38 @@ type TriggerOutcome struct {
 
 // ApplyPublishedResult stores a published result and runs the Art. 14.1 trigger on it,
 // within tx (the consumer's transaction, which also records the event as processed).
+//
+// The directory is asked before the first write of tx: dry runs of the trigger on the
+// event itself, reading only the matrix in force, find the provinces and heads it needs,
+// which are resolved between them; only then is the result stored and the trigger run for
+// real on those facts. A slow directory thus never holds the result's or the requests' row
+// locks. kit/consumer has no hook before its transaction, and records the event in
+// processed_events before calling the handler: that one row (the event's own id) is all the
+// transaction holds while the directory answers.
 func (s *Explanations) ApplyPublishedResult(ctx context.Context, tx Tx, r explanation.PublishedResult) (TriggerOutcome, error) {
+	var facts *unitFacts
+	err := s.withFacts(ctx, "", func(f *unitFacts) error {
+		facts = f
+		look := &factLookup{f: f, isDry: true}
+		if _, err := s.trigger(ctx, tx, look, r); err != nil {
+			return err
+		}
+		return look.err()
+	})
+	if err != nil {
+		return TriggerOutcome{}, err
+	}
 	if err := tx.SaveResult(ctx, r); err != nil {
 		return TriggerOutcome{}, fmt.Errorf("save result %d/%s/%s: %w", r.Year, r.SubjectKind, r.UnitID, err)
 	}
-	return s.trigger(ctx, tx, liveLookup{s.heads}, r)
+	look := &factLookup{f: facts}
+	out, err := s.trigger(ctx, tx, look, r)
+	if err != nil {
+		return out, err
+	}
+	// A matrix committed since the dry runs may name units not asked about: the
+	// transaction rolls back and the event is retried (an ErrDirectoryUnavailable).
+	return out, look.err()
 }
 
 // RunTriggers re-runs the Art. 14.1 and 15.7 triggers on the stored results of a year: the
@@ -280,8 +307,10 @@ func (s *Explanations) trigger(ctx context.Context, tx Tx, look triggerLookup, r
 		for _, f := range falls {
 			out.Unassigned = append(out.Unassigned, f.Node.Code)
 		}
-		s.log.WarnContext(ctx, "scores fell but the province has no responsibility matrix",
-			slog.String("province", r.UnitID), slog.Int("year", r.Year), slog.Int("falls", len(falls)))
+		if !look.dry() { // said once, by the run that counts
+			s.log.WarnContext(ctx, "scores fell but the province has no responsibility matrix",
+				slog.String("province", r.UnitID), slog.Int("year", r.Year), slog.Int("falls", len(falls)))
+		}
 		return out, nil
 	}
 	if err != nil {
@@ -330,7 +359,9 @@ func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, look triggerL
 	if province == "" {
 		p, err := look.provinceOf(ctx, r.UnitID)
 		if errors.Is(err, ErrUnknownUnit) {
-			s.log.WarnContext(ctx, "own index fell for a unit the directory does not know", slog.String("unit", r.UnitID), slog.Int("year", r.Year))
+			if !look.dry() { // a dry run also meets units not resolved yet
+				s.log.WarnContext(ctx, "own index fell for a unit the directory does not know", slog.String("unit", r.UnitID), slog.Int("year", r.Year))
+			}
 			return out, nil
 		}
 		if err != nil {
@@ -351,8 +382,10 @@ func (s *Explanations) ownIndexTrigger(ctx context.Context, tx Tx, look triggerL
 		for _, f := range falls {
 			out.Unassigned = append(out.Unassigned, f.Node.Code)
 		}
-		s.log.WarnContext(ctx, "own index fell but no matrix in force applies Art. 15.7",
-			slog.String("province", province), slog.String("unit", r.UnitID), slog.Int("year", r.Year), slog.Int("falls", len(falls)))
+		if !look.dry() {
+			s.log.WarnContext(ctx, "own index fell but no matrix in force applies Art. 15.7",
+				slog.String("province", province), slog.String("unit", r.UnitID), slog.Int("year", r.Year), slog.Int("falls", len(falls)))
+		}
 		return out, nil
 	}
 	if err != nil {

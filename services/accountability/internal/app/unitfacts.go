@@ -201,20 +201,6 @@ type triggerLookup interface {
 	dry() bool
 }
 
-// liveLookup asks the directory there and then: the results consumer's path, which runs
-// inside the consumer's transaction.
-type liveLookup struct{ dir HeadDirectory }
-
-func (l liveLookup) provinceOf(ctx context.Context, unit string) (string, error) {
-	return l.dir.ProvinceOf(ctx, unit)
-}
-
-func (l liveLookup) headOn(ctx context.Context, unit, date string) (Head, error) {
-	return l.dir.HeadOnDate(ctx, unit, date)
-}
-
-func (liveLookup) dry() bool { return false }
-
 // factLookup answers from facts gathered before the transaction. A dry run notes what they
 // lack, answered as unknown (no province, no head), so that one run finds all it lacks and
 // opens nothing (the audit record rides on the first event a call writes, which must be in

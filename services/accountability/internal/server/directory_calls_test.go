@@ -3,14 +3,18 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	accountabilityv1 "github.com/parindex/platform/proto/gen/go/par/accountability/v1"
+	parscoringv1 "github.com/parindex/platform/proto/gen/go/par/parscoring/v1"
 	"github.com/parindex/platform/services/kit/auth"
 )
 
@@ -21,7 +25,9 @@ import (
 // after a statement of its own (not the outbox relay's, which holds its transaction while it
 // publishes, nor one that has only just begun, as the relay and the consumer do between
 // their BEGIN and first statement) means the request called the directory from inside its
-// transaction.
+// transaction. The results consumer's handler runs inside kit/consumer's transaction, which
+// has already recorded the event: it must ask the directory before its own first write, and
+// a republication asks again but opens no second request.
 func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 	const communes = 6
 	dir := thaiBinhDirectory()
@@ -72,12 +78,26 @@ func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 	t.Cleanup(pool.Close)
 	var mu sync.Mutex
 	var inTx []string
+	// consuming is set while a step waits for the results consumer. kit/consumer records the
+	// event in processed_events in its transaction before the handler runs, so the handler
+	// can only ask the directory before its own first write: what is checked then is that no
+	// session waiting in a transaction holds a write lock on a table other than
+	// processed_events (published results, explanations, the outbox).
+	var consuming atomic.Bool
 	dir.mu.Lock()
 	dir.onCall = func(method string) {
 		var open string
-		err := pool.QueryRow(context.Background(), `SELECT coalesce(string_agg(query, ' | '), '') FROM pg_stat_activity
+		q := `SELECT coalesce(string_agg(query, ' | '), '') FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'
-				AND query NOT ILIKE '%outbox%' AND query NOT ILIKE '%advisory%' AND lower(query) <> 'begin'`).Scan(&open)
+				AND query NOT ILIKE '%outbox%' AND query NOT ILIKE '%advisory%' AND lower(query) <> 'begin'`
+		if consuming.Load() {
+			q = `SELECT coalesce(string_agg(DISTINCT c.relname || ' after ' || a.query, ' | '), '')
+				FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid JOIN pg_class c ON c.oid = l.relation
+				WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() AND a.state LIKE 'idle in transaction%'
+					AND l.mode = 'RowExclusiveLock' AND c.relname NOT LIKE 'processed_events%'
+					AND a.query NOT ILIKE '%outbox%'`
+		}
+		err := pool.QueryRow(context.Background(), q).Scan(&open)
 		mu.Lock()
 		defer mu.Unlock()
 		if err != nil {
@@ -127,12 +147,30 @@ func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 			_, err = eval.DecideSanctionProposal(ctx(t, vuThuHead), &accountabilityv1.DecideSanctionProposalRequest{Id: res.GetProposals()[0].GetId(), Approve: true, Note: "Phê bình"})
 			return err
 		}, map[string]int{"BatchGetUnits": 6}},
+		// The results consumer: the provincial index of 2025 (fields 3 and 8 fell: the heads of
+		// their two owners) and Vũ Thư's own index (its province, level by level, and its head).
+		{"consume provincial", func() error {
+			return consume(t, h, pool, uuid.NewString(), provincial2025())
+		}, map[string]int{"GetHeadOnDate": 2}},
+		{"consume own index", func() error {
+			ev := unitIndex2024("district", vuThu, "1")
+			ev.Year = 2025
+			return consume(t, h, pool, uuid.NewString(), ev)
+		}, map[string]int{"BatchGetUnits": 2, "GetHeadOnDate": 1}},
+		// A republication asks again but opens nothing.
+		{"consume republication", func() error {
+			return consume(t, h, pool, uuid.NewString(), provincial2025())
+		}, map[string]int{"GetHeadOnDate": 2}},
 	}
 	for _, st := range steps {
+		consuming.Store(strings.HasPrefix(st.name, "consume ")) // a step of the results consumer
 		if err := st.call(); err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
 		got := dir.counts()
+		if strings.HasPrefix(st.name, "consume ") && got["GetHeadOnDate"] == 0 {
+			t.Errorf("%s: the consumer asked for no head (calls %v): nothing was checked", st.name, got)
+		}
 		for m, n := range got {
 			if n > st.most[m] {
 				t.Errorf("%s: %d %s calls, want at most %d (calls %v)", st.name, n, m, st.most[m], got)
@@ -143,5 +181,37 @@ func TestDirectoryCallsOutsideTransactions(t *testing.T) {
 	defer mu.Unlock()
 	if len(inTx) > 0 {
 		t.Errorf("directory called while a transaction was open: %v", inTx)
+	}
+	// Exactly once: one request per node fallen in 2025, whatever was redelivered.
+	if n := len(waitExplanations(t, h, secretariat, 2025, 3)); n != 3 {
+		t.Errorf("%d explanation requests for 2025, want 3", n)
+	}
+}
+
+// provincial2025 is provincial2024 a year on (the 2024 matrix stays in force).
+func provincial2025() *parscoringv1.SubjectResultPublished {
+	ev := provincial2024()
+	ev.Year, ev.SnapshotId = 2025, "0190b000-0000-7000-8000-000000000025"
+	ev.PublishTime = timestamppb.New(time.Date(2026, 5, 10, 3, 0, 0, 0, time.UTC))
+	return ev
+}
+
+// consume publishes ev under id and waits until the results consumer committed it.
+func consume(t *testing.T, h *harness, pool *pgxpool.Pool, id string, ev *parscoringv1.SubjectResultPublished) error {
+	t.Helper()
+	publishResult(t, h.js, id, ev)
+	deadline := time.Now().Add(callTimeout)
+	for {
+		var done bool
+		if err := pool.QueryRow(t.Context(), `SELECT EXISTS (SELECT 1 FROM processed_events WHERE event_id = $1)`, id).Scan(&done); err != nil {
+			return err
+		}
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("event %s not consumed", id)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
