@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/parindex/platform/services/kit/tabular"
 )
 
@@ -66,11 +68,36 @@ func FuzzReadXLSX(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(b)
+	f.Add(percentWorkbook(f))
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, err := tabular.ReadXLSX(bytes.NewReader(data), tabular.Options{MaxRows: 50, MaxUnzipped: 1 << 20})
-		readWithinBounds(t, rows, err)
+		for _, raw := range []bool{false, true} {
+			rows, err := tabular.ReadXLSX(bytes.NewReader(data), tabular.Options{MaxRows: 50, MaxUnzipped: 1 << 20, RawValues: raw})
+			readWithinBounds(t, rows, err)
+		}
 	})
+}
+
+// percentWorkbook is a seed whose cells are formatted as percents, so that the fuzzer
+// mutates the styles RawValues looks up.
+func percentWorkbook(f *testing.F) []byte {
+	x := excelize.NewFile()
+	defer x.Close()
+	style, err := x.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.00%")})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := x.SetSheetRow("Sheet1", "A1", &[]any{"Chỉ số", 0.8532}); err != nil {
+		f.Fatal(err)
+	}
+	if err := x.SetCellStyle("Sheet1", "B1", "B1", style); err != nil {
+		f.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		f.Fatal(err)
+	}
+	return buf.Bytes()
 }
 
 // readWithinBounds fails unless a read either failed with ErrUnreadable or returned at most

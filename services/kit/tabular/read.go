@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -102,7 +104,9 @@ type Options struct {
 	// (encoding/csv's LazyQuotes).
 	LazyQuotes bool
 	// RawValues makes ReadXLSX return cells as stored rather than as formatted: a score
-	// formatted to one decimal keeps its second.
+	// formatted to one decimal keeps its second. A number formatted as a percent is the
+	// exception: it is stored as a fraction (0.8532) but means, and is shown as, 85.32%,
+	// so it is returned as the exact percent with its sign ("85.32%"), never "0.8532".
 	RawValues bool
 	// HiddenSheets makes ReadXLSX read the workbook's first sheet even when it is hidden;
 	// by default it reads the first sheet a person sees.
@@ -196,17 +200,7 @@ func ReadXLSX(r io.Reader, opt Options) ([][]string, error) {
 		return nil, &ReadError{Err: err}
 	}
 	defer func() { _ = f.Close() }()
-	sheet := ""
-	for _, name := range f.GetSheetList() {
-		if opt.HiddenSheets {
-			sheet = name
-			break
-		}
-		if visible, err := f.GetSheetVisible(name); err == nil && visible {
-			sheet = name
-			break
-		}
-	}
+	sheet := SheetToRead(f, opt)
 	if sheet == "" {
 		return nil, &ReadError{Err: ErrNoSheet}
 	}
@@ -241,5 +235,160 @@ func ReadXLSX(r io.Reader, opt Options) ([][]string, error) {
 	if err := it.Close(); err != nil {
 		return nil, &ReadError{Err: err}
 	}
+	if opt.RawValues {
+		if err := rawPercents(f, sheet, rows); err != nil {
+			return nil, &ReadError{Err: err}
+		}
+	}
 	return rows, nil
+}
+
+// SheetToRead returns the name of the sheet ReadXLSX reads from f with opt: the first
+// visible one, or the first one with Options.HiddenSheets; "" when there is none. A caller
+// that reads more of the workbook (merged ranges, say) uses it to look at the same sheet.
+func SheetToRead(f *excelize.File, opt Options) string {
+	for _, name := range f.GetSheetList() {
+		if opt.HiddenSheets {
+			return name
+		}
+		if visible, err := f.GetSheetVisible(name); err == nil && visible {
+			return name
+		}
+	}
+	return ""
+}
+
+// rawPercents rewrites the raw value of each number cell formatted as a percent to the
+// percent a person sees: 0.8532 becomes "85.32%".
+//
+// Why "85.32%" and not "85.32" or "0.8532": the stored fraction would be read as 0.8532
+// points by an import, and a bare "85.32" would lose the one thing that tells a consumer
+// the figure is a percent, not points. Consumers already read the "85,32%" people type
+// (parscoring's results import takes a '%' figure as points only where the maximum is
+// 100 and refuses it elsewhere), so the sign keeps the cell unambiguous. The digits are
+// the stored value's shortest decimal shifted two places, not value×100 in floating
+// point, so no float noise (85.32000000000001) and no rounding to the format's decimals
+// (a "0%" cell keeps 85.32, as raw values keep a score's second decimal).
+//
+// Excelize's row iterator does not give a cell's style, so only when the workbook has a
+// percent style at all are the number cells looked up, after the row bound was checked.
+func rawPercents(f *excelize.File, sheet string, rows [][]string) error {
+	percent := percentStyles(f)
+	if len(percent) == 0 {
+		return nil
+	}
+	for r, row := range rows {
+		for c, v := range row {
+			if v == "" {
+				continue
+			}
+			shifted, ok := percentDigits(v)
+			if !ok {
+				continue
+			}
+			cell, err := excelize.CoordinatesToCellName(c+1, r+1)
+			if err != nil {
+				return err
+			}
+			style, err := f.GetCellStyle(sheet, cell)
+			if err != nil {
+				return err
+			}
+			if !percent[style] {
+				continue
+			}
+			// A text cell that looks like a number is shown as typed, whatever its format.
+			if typ, err := f.GetCellType(sheet, cell); err != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
+				continue
+			}
+			row[c] = shifted + "%"
+		}
+	}
+	return nil
+}
+
+// percentStyles returns the cell style ids (indexes of cellXfs) whose number format is a
+// percent: the built-in 9 ("0%") and 10 ("0.00%"), or a custom format with a '%' that is
+// not literal text.
+func percentStyles(f *excelize.File) map[int]bool {
+	ss := f.Styles
+	if ss == nil || ss.CellXfs == nil {
+		return nil
+	}
+	custom := map[int]bool{}
+	if ss.NumFmts != nil {
+		for _, nf := range ss.NumFmts.NumFmt {
+			if nf != nil && percentFormat(nf.FormatCode) {
+				custom[nf.NumFmtID] = true
+			}
+		}
+	}
+	var styles map[int]bool
+	for i, xf := range ss.CellXfs.Xf {
+		if xf.NumFmtID == nil {
+			continue
+		}
+		if id := *xf.NumFmtID; id == 9 || id == 10 || custom[id] {
+			if styles == nil {
+				styles = map[int]bool{}
+			}
+			styles[i] = true
+		}
+	}
+	return styles
+}
+
+// percentFormat reports whether a number format code multiplies by 100: it has a '%'
+// outside quoted text ("0.00\" %\""), brackets ([Red], [$-42A]) and the character after
+// a backslash, '_' (a space as wide as it) or '*' (repeated to fill).
+func percentFormat(code string) bool {
+	for i := 0; i < len(code); i++ {
+		switch code[i] {
+		case '%':
+			return true
+		case '\\', '_', '*':
+			i++
+		case '"':
+			j := strings.IndexByte(code[i+1:], '"')
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		case '[':
+			j := strings.IndexByte(code[i+1:], ']')
+			if j < 0 {
+				return false
+			}
+			i += j + 1
+		}
+	}
+	return false
+}
+
+// percentDigits returns a stored number multiplied by 100 as an exact decimal: the
+// shortest decimal that reads back as the stored double (0.85319999999999996 → 0.8532)
+// with its point moved two places (85.32). ok is false when v is not a finite number.
+func percentDigits(v string) (string, bool) {
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || math.IsInf(x, 0) || math.IsNaN(x) {
+		return "", false
+	}
+	s := strconv.FormatFloat(x, 'f', -1, 64)
+	sign := ""
+	if rest, ok := strings.CutPrefix(s, "-"); ok {
+		sign, s = "-", rest
+	}
+	whole, frac, _ := strings.Cut(s, ".")
+	frac += strings.Repeat("0", max(0, 2-len(frac)))
+	whole = strings.TrimLeft(whole+frac[:2], "0")
+	if whole == "" {
+		whole = "0"
+	}
+	if frac = frac[2:]; frac != "" {
+		whole += "." + frac
+	}
+	if whole == "0" {
+		sign = ""
+	}
+	return sign + whole, true
 }

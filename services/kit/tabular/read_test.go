@@ -216,3 +216,75 @@ func TestReadXLSXNotAWorkbook(t *testing.T) {
 		t.Errorf("zip without a workbook: err = %v, want ErrUnreadable", err)
 	}
 }
+
+// The Ministry's index tables store 85.32% as 0.8532 in a cell formatted as a percent.
+// Raw values keep what the cell means, the exact percent with its sign; a literal "%" in
+// quotes, a text cell and an unformatted number stay as stored.
+func TestReadXLSXPercentCells(t *testing.T) {
+	f := excelize.NewFile()
+	defer f.Close()
+	builtin9, err := f.NewStyle(&excelize.Style{NumFmt: 9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	builtin10, err := f.NewStyle(&excelize.Style{NumFmt: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr("0.00%")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	literal, err := f.NewStyle(&excelize.Style{CustomNumFmt: ptr(`0.00" %"`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cells := []struct {
+		cell  string
+		value any
+		style int
+		raw   string
+	}{
+		{"A1", 0.8532, builtin9, "85.32%"},
+		{"B1", 0.8532, builtin10, "85.32%"},
+		{"C1", 0.8532, custom, "85.32%"},
+		{"D1", 1, custom, "100%"},
+		{"E1", 0.00005, custom, "0.005%"},
+		{"F1", -0.05, builtin10, "-5%"},
+		{"G1", 0.7, builtin9, "70%"},
+		{"H1", "0.5", custom, "0.5"},
+		{"I1", 0.8532, literal, "0.8532"},
+		{"J1", 14.25, 0, "14.25"},
+	}
+	for _, c := range cells {
+		if err := f.SetCellValue("Sheet1", c.cell, c.value); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStyle("Sheet1", c.cell, c.cell, c.style); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := tabular.ReadXLSX(bytes.NewReader(buf.Bytes()), tabular.Options{RawValues: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(cells))
+	for i, c := range cells {
+		want[i] = c.raw
+	}
+	if diff := cmp.Diff([][]string{want}, raw); diff != "" {
+		t.Errorf("raw values (-want +got):\n%s", diff)
+	}
+	shown, err := tabular.ReadXLSX(bytes.NewReader(buf.Bytes()), tabular.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Formatted values are what Excel shows, rounded to the format's decimals.
+	if diff := cmp.Diff([]string{"85%", "85.32%", "85.32%"}, shown[0][:3]); diff != "" {
+		t.Errorf("formatted values (-want +got):\n%s", diff)
+	}
+}
