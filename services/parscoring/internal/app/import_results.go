@@ -72,7 +72,7 @@ func (r *Results) Import(ctx context.Context, cmd ImportCommand) (ImportOutcome,
 	return out, nil
 }
 
-// readTable returns the cells of a CSV file or of the first sheet of an XLSX workbook, in
+// readTable returns the cells of a CSV file or of the first visible sheet of an XLSX workbook, in
 // NFC so that Vietnamese headers and codes typed with combining marks match.
 func readTable(format FileFormat, content []byte) ([][]string, error) {
 	var (
@@ -86,8 +86,11 @@ func readTable(format FileFormat, content []byte) ([][]string, error) {
 			return nil, fmt.Errorf("CSV: %w", tabular.Cause(err))
 		}
 	case FormatXLSX:
-		// Raw values: a score cell formatted to one decimal must not lose its second.
-		table, err = tabular.ReadXLSX(bytes.NewReader(content), tabular.Options{RawValues: true, HiddenSheets: true})
+		// Raw values: a score cell formatted to one decimal must not lose its second, and an
+		// index cell formatted as a percent (stored 0.8532) reads "85.32%", which
+		// results.parseFigure takes as 85.32 (as points only where the maximum is 100).
+		// The first visible sheet: a hidden sheet is not the table a person sees.
+		table, err = tabular.ReadXLSX(bytes.NewReader(content), xlsxOptions)
 		if errors.Is(err, tabular.ErrNoSheet) {
 			return nil, errors.New("XLSX: no sheet")
 		}
@@ -108,8 +111,11 @@ func readTable(format FileFormat, content []byte) ([][]string, error) {
 	return table, nil
 }
 
-// fillMerged copies the value of each merged range of the sheet ReadXLSX read (the first)
-// into every cell of the range. The Ministry's tables merge a province's name down over its
+// xlsxOptions are the options of the XLSX read; fillMerged looks at the sheet they read.
+var xlsxOptions = tabular.Options{RawValues: true}
+
+// fillMerged copies the value of each merged range of the sheet ReadXLSX read (the first
+// visible one) into every cell of the range. The Ministry's tables merge a province's name down over its
 // field rows and a header down over two header rows; a reader sees the value in each cell,
 // so the import does too.
 func fillMerged(table [][]string, content []byte) error {
@@ -118,11 +124,11 @@ func fillMerged(table [][]string, content []byte) error {
 		return err
 	}
 	defer func() { _ = f.Close() }()
-	sheets := f.GetSheetList()
-	if len(sheets) == 0 {
+	sheet := tabular.SheetToRead(f, xlsxOptions)
+	if sheet == "" {
 		return nil
 	}
-	merged, err := f.GetMergeCells(sheets[0])
+	merged, err := f.GetMergeCells(sheet)
 	if err != nil {
 		return err
 	}

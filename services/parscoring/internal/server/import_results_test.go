@@ -277,6 +277,86 @@ func TestImportResultsReadsTheMinistryWorkbook(t *testing.T) {
 	if diff := cmp.Diff([]string{"8.00", "7.85", "12.00"}, scores); diff != "" || sc.GetNodes()[2].GetRank() != 5 {
 		t.Errorf("fields (-want +got):\n%s\nfield III: %v", diff, sc.GetNodes()[2])
 	}
+	got := provinceRanking2017(t, h, results)
+	// The national average is no province.
+	if diff := cmp.Diff([]string{"1:Quảng Ninh:90.10", "20:Tuyên Quang:80.01"}, got); diff != "" {
+		t.Errorf("ranking (-want +got):\n%s", diff)
+	}
+}
+
+// The Ministry publishes the index as percent-formatted cells (stored 0.8001, shown
+// "80,01%") and a workbook may keep a sheet hidden in front of the table. The import reads
+// the first visible sheet and the index as shown: checked against the points where both
+// are given, taken as the points where only the index is (the maximum is 100).
+func TestImportResultsReadsPercentCellsOnTheFirstVisibleSheet(t *testing.T) {
+	h, results, setID, tq := startImport(t)
+	f := excelize.NewFile()
+	defer f.Close()
+	const hidden, sh = "Sheet1", "Chỉ số PAR INDEX"
+	idx, err := f.NewSheet(sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetActiveSheet(idx) // excelize keeps the active sheet visible
+	// Read, the hidden sheet would be a file without the needed columns.
+	if err := f.SetCellValue(hidden, "A1", "dữ liệu làm việc"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetSheetVisible(hidden, false); err != nil {
+		t.Fatal(err)
+	}
+	style := func(s *excelize.Style) int {
+		id, err := f.NewStyle(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	custom := "0.00%"
+	rows := []struct {
+		values []any
+		style  int // of the index cell D
+	}{
+		{[]any{"Mã tỉnh", "Tỉnh, thành phố", "Điểm", "Chỉ số (%)", "Xếp hạng", "Tổng số"}, 0},
+		{[]any{"TQ", "Tuyên Quang", 80.01, 0.8001, 20, 63}, style(&excelize.Style{NumFmt: 10})},
+		// Shown "90%" by built-in format 9; the stored 90.10% is what was published.
+		{[]any{"QN", "Quảng Ninh", nil, 0.901, 1, 63}, style(&excelize.Style{NumFmt: 9})},
+		{[]any{"HN", "Hà Nội", nil, 0.8532, 5, 63}, style(&excelize.Style{CustomNumFmt: &custom})},
+	}
+	for i, r := range rows {
+		if err := f.SetSheetRow(sh, fmt.Sprintf("A%d", i+1), &r.values); err != nil {
+			t.Fatal(err)
+		}
+		if cell := fmt.Sprintf("D%d", i+1); r.style != 0 {
+			if err := f.SetCellStyle(sh, cell, cell, r.style); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	req := func(dry bool) *parscoringv1.ImportResultsRequest {
+		return &parscoringv1.ImportResultsRequest{Year: 2017, CriteriaSetId: setID, Decision: "thử nghiệm", UnitId: tq,
+			SubjectCode: "TQ", Format: parscoringv1.FileFormat_FILE_FORMAT_XLSX, Content: buf.Bytes(), DryRun: dry}
+	}
+	res, err := results.ImportResults(h.as(t, auth.RoleSecretariat), req(true))
+	if err != nil || len(res.GetProblems()) != 0 || res.GetRowCount() != 3 || res.GetSnapshot() != nil {
+		t.Fatalf("dry run: %v %v", res, err)
+	}
+	if res, err = results.ImportResults(h.as(t, auth.RoleSecretariat), req(false)); err != nil || len(res.GetProblems()) != 0 {
+		t.Fatalf("import: %v %v", res, err)
+	}
+	got := provinceRanking2017(t, h, results)
+	if diff := cmp.Diff([]string{"1:Quảng Ninh:90.10", "5:Hà Nội:85.32", "20:Tuyên Quang:80.01"}, got); diff != "" {
+		t.Errorf("ranking (-want +got):\n%s", diff)
+	}
+}
+
+// provinceRanking2017 lists the published 2017 province ranking as "rank:name:score".
+func provinceRanking2017(t *testing.T, h *harness, results parscoringv1.ResultsServiceClient) []string {
+	t.Helper()
 	rk, err := results.ListPublishedRankings(h.as(t), &parscoringv1.ListPublishedRankingsRequest{Year: 2017, SubjectKind: "province"})
 	if err != nil {
 		t.Fatal(err)
@@ -285,8 +365,5 @@ func TestImportResultsReadsTheMinistryWorkbook(t *testing.T) {
 	for _, e := range rk.GetEntries() {
 		got = append(got, fmt.Sprintf("%d:%s:%s", e.GetRank(), e.GetSubjectName(), e.GetScore()))
 	}
-	// The national average is no province.
-	if diff := cmp.Diff([]string{"1:Quảng Ninh:90.10", "20:Tuyên Quang:80.01"}, got); diff != "" {
-		t.Errorf("ranking (-want +got):\n%s", diff)
-	}
+	return got
 }
