@@ -1,7 +1,7 @@
 // Package explanation holds accountability explanations (giải trình) of seed 002 (QĐ
 // 3373/QĐ-UBND Thái Bình) Chapter III: who must explain what (Art. 14), the structured
 // content (Art. 16), and the review lifecycle up to the secretariat's conclusion with the
-// determined cause (Art. 12.3). It imports only the standard library.
+// determined cause (Art. 12.3). It imports only the standard library and kit/domainerr.
 package explanation
 
 import (
@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/parindex/platform/services/kit/domainerr"
 )
 
 // Legal bases cited by the rules of this package; every decision about a person carries one.
@@ -193,34 +195,13 @@ type Explanation struct {
 	UpdateTime         time.Time
 }
 
-// ValidationError is one problem with an input; Field is the API path.
-type ValidationError struct {
-	Field  string
-	Reason string
-}
-
-// ValidationErrors are all the problems of one input.
-type ValidationErrors []ValidationError
-
-// Error implements error.
-func (es ValidationErrors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Field + ": " + e.Reason
-	}
-	return "dữ liệu không hợp lệ: " + strings.Join(parts, "; ")
-}
-
-func (es *ValidationErrors) add(field, reason string) {
-	*es = append(*es, ValidationError{Field: field, Reason: reason})
-}
-
-func (es ValidationErrors) err() error {
-	if len(es) == 0 {
-		return nil
-	}
-	return es
-}
+// ValidationError is one problem with the input, ValidationErrors every problem of one
+// input reported together (kit/domainerr): Field is the API path, Reason a Vietnamese
+// sentence.
+type (
+	ValidationError  = domainerr.ValidationError
+	ValidationErrors = domainerr.ValidationErrors
+)
 
 // CheckContent checks content beyond its shape: roadmap actions need an owning unit and a
 // date (Art. 16.4: "lộ trình thời gian"), causes must be marked objective or subjective
@@ -230,22 +211,22 @@ func CheckContent(c Content, prefix string) error {
 	for i, s := range c.Shortcomings {
 		for j, cause := range s.Causes {
 			if cause.Kind != CauseObjective && cause.Kind != CauseSubjective {
-				v.add(fmt.Sprintf("%s.shortcomings[%d].causes[%d].kind", prefix, i, j), "nguyên nhân phải là khách quan hoặc chủ quan (Điều 16 khoản 3)")
+				v.Add(fmt.Sprintf("%s.shortcomings[%d].causes[%d].kind", prefix, i, j), "nguyên nhân phải là khách quan hoặc chủ quan (Điều 16 khoản 3)")
 			}
 		}
 	}
 	for i, a := range c.Roadmap {
 		if strings.TrimSpace(a.Content) == "" {
-			v.add(fmt.Sprintf("%s.roadmap[%d].content", prefix, i), "cần nội dung công việc")
+			v.Add(fmt.Sprintf("%s.roadmap[%d].content", prefix, i), "cần nội dung công việc")
 		}
 		if a.OwnerUnitID == "" {
-			v.add(fmt.Sprintf("%s.roadmap[%d].owner_unit_id", prefix, i), "cần đơn vị chủ trì thực hiện (Điều 16 khoản 4)")
+			v.Add(fmt.Sprintf("%s.roadmap[%d].owner_unit_id", prefix, i), "cần đơn vị chủ trì thực hiện (Điều 16 khoản 4)")
 		}
 		if _, err := time.Parse(time.DateOnly, a.DueDate); err != nil {
-			v.add(fmt.Sprintf("%s.roadmap[%d].due_date", prefix, i), "cần thời hạn dạng YYYY-MM-DD (Điều 16 khoản 4)")
+			v.Add(fmt.Sprintf("%s.roadmap[%d].due_date", prefix, i), "cần thời hạn dạng YYYY-MM-DD (Điều 16 khoản 4)")
 		}
 	}
-	return v.err()
+	return v.Err()
 }
 
 // SaveDraft replaces the owning unit's content; allowed while open or returned.
@@ -322,17 +303,17 @@ func (e *Explanation) Conclude(causes []DeterminedCause, conclusion string, now 
 	seen := map[string]bool{}
 	for i, c := range causes {
 		if c.Cause != CauseObjective && c.Cause != CauseSubjective {
-			v.add(fmt.Sprintf("determined_causes[%d].cause", i), "nguyên nhân phải là khách quan hoặc chủ quan")
+			v.Add(fmt.Sprintf("determined_causes[%d].cause", i), "nguyên nhân phải là khách quan hoặc chủ quan")
 		}
 		if seen[c.NodeCode] {
-			v.add(fmt.Sprintf("determined_causes[%d].node_code", i), "mỗi mục chỉ có một nguyên nhân được xác định")
+			v.Add(fmt.Sprintf("determined_causes[%d].node_code", i), "mỗi mục chỉ có một nguyên nhân được xác định")
 		}
 		seen[c.NodeCode] = true
 	}
 	if e.Kind == KindScoreFell && e.NodeCode != "" && !seen[e.NodeCode] {
-		v.add("determined_causes", fmt.Sprintf("cần xác định nguyên nhân (khách quan/chủ quan) cho mục %s (%s)", e.NodeCode, BasisCause))
+		v.Add("determined_causes", fmt.Sprintf("cần xác định nguyên nhân (khách quan/chủ quan) cho mục %s (%s)", e.NodeCode, BasisCause))
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return err
 	}
 	e.Status = StatusConcluded

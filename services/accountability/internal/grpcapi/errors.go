@@ -13,6 +13,7 @@ import (
 	"github.com/parindex/platform/services/accountability/internal/explanation"
 	"github.com/parindex/platform/services/accountability/internal/responsibility"
 	"github.com/parindex/platform/services/kit/apierr"
+	"github.com/parindex/platform/services/kit/domainerr"
 	"github.com/parindex/platform/services/kit/page"
 )
 
@@ -29,13 +30,13 @@ var authorize = apierr.Authorize
 // toStatus is the one place gRPC codes are chosen. Errors without a code of their own are
 // logged with their cause and reach the client as a masked Internal.
 func toStatus(ctx context.Context, log *slog.Logger, err error) error {
-	var invalid responsibility.ValidationErrors
-	var invalidExpl explanation.ValidationErrors
+	// The domain packages (explanation, responsibility) share kit/domainerr's type.
+	var invalid domainerr.ValidationErrors
 	var badToken *page.InvalidTokenError
 	switch {
-	case errors.As(err, &invalidExpl):
-		vs := make([]apierr.FieldViolation, len(invalidExpl))
-		for i, v := range invalidExpl {
+	case errors.As(err, &invalid):
+		vs := make([]apierr.FieldViolation, len(invalid))
+		for i, v := range invalid {
 			vs[i] = apierr.FieldViolation{Field: v.Field, Description: v.Reason}
 		}
 		return apierr.InvalidArgument("", vs...)
@@ -64,12 +65,6 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 		return status.Error(codes.FailedPrecondition, evaluation.ErrNothingToReport.Error())
 	case errors.Is(err, app.ErrForbidden):
 		return status.Error(codes.PermissionDenied, app.ErrForbidden.Error())
-	case errors.As(err, &invalid):
-		vs := make([]apierr.FieldViolation, len(invalid))
-		for i, v := range invalid {
-			vs[i] = apierr.FieldViolation{Field: v.Field, Description: v.Reason}
-		}
-		return apierr.InvalidArgument("", vs...)
 	case errors.Is(err, responsibility.ErrNotFound):
 		return status.Error(codes.NotFound, responsibility.ErrNotFound.Error())
 	case errors.Is(err, app.ErrDirectoryUnavailable):

@@ -83,50 +83,50 @@ func NewMatrix(draft Matrix) (Matrix, error) {
 
 	var v ValidationErrors
 	if !isUUID(m.ProvinceUnitID) {
-		v.add("province_unit_id", "cần mã định danh (UUID) của tỉnh")
+		v.Add("province_unit_id", "cần mã định danh (UUID) của tỉnh")
 	}
 	if m.Year < MinYear || m.Year > MaxYear {
-		v.add("year", fmt.Sprintf("năm phải từ %d đến %d", MinYear, MaxYear))
+		v.Add("year", fmt.Sprintf("năm phải từ %d đến %d", MinYear, MaxYear))
 	}
 	if len(m.Entries) == 0 {
-		v.add("entries", "ma trận cần ít nhất một mục")
+		v.Add("entries", "ma trận cần ít nhất một mục")
 	}
 	first := make(map[string]int, len(m.Entries))
 	for i, e := range m.Entries {
 		switch {
 		case e.NodeCode == "":
-			v.add(entryField(i, "node_code"), "cần mã mục của bộ chỉ số")
+			v.Add(entryField(i, "node_code"), "cần mã mục của bộ chỉ số")
 		case len(e.NodeCode) > MaxCodeLen || !codePattern.MatchString(e.NodeCode):
-			v.add(entryField(i, "node_code"), fmt.Sprintf("mã %q không hợp lệ: chỉ gồm chữ, số và dấu chấm, tối đa %d ký tự, ví dụ 3.1.2", e.NodeCode, MaxCodeLen))
+			v.Add(entryField(i, "node_code"), fmt.Sprintf("mã %q không hợp lệ: chỉ gồm chữ, số và dấu chấm, tối đa %d ký tự, ví dụ 3.1.2", e.NodeCode, MaxCodeLen))
 		default:
 			if j, dup := first[e.NodeCode]; dup {
-				v.add(entryField(i, "node_code"), fmt.Sprintf("mã %q trùng với entries[%d]", e.NodeCode, j))
+				v.Add(entryField(i, "node_code"), fmt.Sprintf("mã %q trùng với entries[%d]", e.NodeCode, j))
 			} else {
 				first[e.NodeCode] = i
 			}
 		}
 		if len([]rune(e.LegalBasis)) > 300 {
-			v.add(entryField(i, "legal_basis"), "căn cứ pháp lý tối đa 300 ký tự")
+			v.Add(entryField(i, "legal_basis"), "căn cứ pháp lý tối đa 300 ký tự")
 		}
 		if !isUUID(e.OwnerUnitID) {
-			v.add(entryField(i, "owner_unit_id"), "cần mã định danh (UUID) của đơn vị chủ trì")
+			v.Add(entryField(i, "owner_unit_id"), "cần mã định danh (UUID) của đơn vị chủ trì")
 		}
 		seen := make(map[string]int, len(e.CooperatingUnitIDs))
 		for j, id := range e.CooperatingUnitIDs {
 			field := fmt.Sprintf("entries[%d].cooperating_unit_ids[%d]", i, j)
 			switch k, dup := seen[id]; {
 			case !isUUID(id):
-				v.add(field, "mã định danh đơn vị phối hợp phải là UUID")
+				v.Add(field, "mã định danh đơn vị phối hợp phải là UUID")
 			case id == e.OwnerUnitID:
-				v.add(field, "đơn vị chủ trì không đồng thời là đơn vị phối hợp")
+				v.Add(field, "đơn vị chủ trì không đồng thời là đơn vị phối hợp")
 			case dup:
-				v.add(field, fmt.Sprintf("trùng với cooperating_unit_ids[%d]", k))
+				v.Add(field, fmt.Sprintf("trùng với cooperating_unit_ids[%d]", k))
 			default:
 				seen[id] = j
 			}
 		}
 	}
-	return m, v.err()
+	return m, v.Err()
 }
 
 // UnitIDs returns every unit id the matrix names (province, owners, cooperating units),
@@ -156,19 +156,19 @@ func (m Matrix) CheckUnitsExist(exists func(unitID string) bool) error {
 	var v ValidationErrors
 	reason := func(id string) string { return fmt.Sprintf("không có đơn vị %s trong danh bạ", id) }
 	if !exists(m.ProvinceUnitID) {
-		v.add("province_unit_id", reason(m.ProvinceUnitID))
+		v.Add("province_unit_id", reason(m.ProvinceUnitID))
 	}
 	for i, e := range m.Entries {
 		if !exists(e.OwnerUnitID) {
-			v.add(entryField(i, "owner_unit_id"), reason(e.OwnerUnitID))
+			v.Add(entryField(i, "owner_unit_id"), reason(e.OwnerUnitID))
 		}
 		for j, id := range e.CooperatingUnitIDs {
 			if !exists(id) {
-				v.add(fmt.Sprintf("entries[%d].cooperating_unit_ids[%d]", i, j), reason(id))
+				v.Add(fmt.Sprintf("entries[%d].cooperating_unit_ids[%d]", i, j), reason(id))
 			}
 		}
 	}
-	return v.err()
+	return v.Err()
 }
 
 // Assignment is who answers for one node, and which entry of the matrix decided it, so a

@@ -62,7 +62,7 @@ func DefaultRows(provinceCode string) []Row {
 func ParseRows(records [][]string) ([]Row, error) {
 	var v ValidationErrors
 	if len(records) == 0 {
-		v.add("rows", "bảng trống: cần dòng tiêu đề "+strings.Join(TableHeader, ","))
+		v.Add("rows", "bảng trống: cần dòng tiêu đề "+strings.Join(TableHeader, ","))
 		return nil, v
 	}
 	col := make(map[string]int)
@@ -71,7 +71,7 @@ func ParseRows(records [][]string) ([]Row, error) {
 	}
 	for _, h := range TableHeader[:2] {
 		if _, ok := col[h]; !ok {
-			v.add("rows[1]", fmt.Sprintf("thiếu cột %q trong dòng tiêu đề", h))
+			v.Add("rows[1]", fmt.Sprintf("thiếu cột %q trong dòng tiêu đề", h))
 		}
 	}
 	if len(v) > 0 {
@@ -97,17 +97,17 @@ func ParseRows(records [][]string) ([]Row, error) {
 			}
 		}
 		if r.NodeCode == "" {
-			v.add(fmt.Sprintf("rows[%d].node_code", line), "cần mã mục của bộ chỉ số")
+			v.Add(fmt.Sprintf("rows[%d].node_code", line), "cần mã mục của bộ chỉ số")
 		}
 		if r.Owner == "" {
-			v.add(fmt.Sprintf("rows[%d].owner_unit", line), "cần đơn vị chủ trì (mã định danh hoặc mã đơn vị)")
+			v.Add(fmt.Sprintf("rows[%d].owner_unit", line), "cần đơn vị chủ trì (mã định danh hoặc mã đơn vị)")
 		}
 		rows = append(rows, r)
 	}
 	if len(rows) == 0 {
-		v.add("rows", "bảng không có dòng dữ liệu nào")
+		v.Add("rows", "bảng không có dòng dữ liệu nào")
 	}
-	return rows, v.err()
+	return rows, v.Err()
 }
 
 // IsUnitID reports whether a table cell is a directory id rather than a unit code.

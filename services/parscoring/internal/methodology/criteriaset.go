@@ -205,29 +205,29 @@ func NewCriteriaSet(draft CriteriaSet) (CriteriaSet, error) {
 
 	var v ValidationErrors
 	if s.Year < MinYear || s.Year > MaxYear {
-		v.add("year", fmt.Sprintf("năm phải từ %d đến %d", MinYear, MaxYear))
+		v.Add("year", fmt.Sprintf("năm phải từ %d đến %d", MinYear, MaxYear))
 	}
 	if s.SubjectKind == "" {
-		v.add("subject_kind", "cần loại đơn vị được chấm điểm, ví dụ province")
+		v.Add("subject_kind", "cần loại đơn vị được chấm điểm, ví dụ province")
 	}
 	if s.Name == "" {
-		v.add("name", "cần tên bộ tiêu chí")
+		v.Add("name", "cần tên bộ tiêu chí")
 	}
 	if s.MaxPoints <= 0 {
-		v.add("max_points", "điểm tối đa của bộ tiêu chí phải lớn hơn 0")
+		v.Add("max_points", "điểm tối đa của bộ tiêu chí phải lớn hơn 0")
 	}
 	if len(s.Nodes) == 0 {
-		v.add("nodes", "bộ tiêu chí cần ít nhất một mục")
-		return s, v.err()
+		v.Add("nodes", "bộ tiêu chí cần ít nhất một mục")
+		return s, v.Err()
 	}
 
 	t := checkNodes(s.Nodes, &v)
 	if len(t.roots) == 0 {
-		v.add("nodes", "bộ tiêu chí cần ít nhất một lĩnh vực (mục không có mục cha)")
+		v.Add("nodes", "bộ tiêu chí cần ít nhất một lĩnh vực (mục không có mục cha)")
 	}
 	t.fillPositions(s.Nodes, &v)
 	t.checkSums(s, &v)
-	return s, v.err()
+	return s, v.Err()
 }
 
 // tree is the parent/child structure worked out while validating.
@@ -252,29 +252,29 @@ func checkNodes(nodes []Node, v *ValidationErrors) tree {
 	for i, n := range nodes {
 		switch {
 		case n.Code == "":
-			v.add(nodeField(i, "code"), "cần mã mục")
+			v.Add(nodeField(i, "code"), "cần mã mục")
 		case len(n.Code) > MaxCodeLen || !codePattern.MatchString(n.Code):
-			v.add(nodeField(i, "code"), fmt.Sprintf("mã %q không hợp lệ: chỉ gồm chữ, số và dấu chấm, tối đa %d ký tự, ví dụ 3.1.2", n.Code, MaxCodeLen))
+			v.Add(nodeField(i, "code"), fmt.Sprintf("mã %q không hợp lệ: chỉ gồm chữ, số và dấu chấm, tối đa %d ký tự, ví dụ 3.1.2", n.Code, MaxCodeLen))
 		}
 		if j, dup := t.first[n.Code]; dup && n.Code != "" {
-			v.add(nodeField(i, "code"), fmt.Sprintf("mã %q trùng với mục nodes[%d]", n.Code, j))
+			v.Add(nodeField(i, "code"), fmt.Sprintf("mã %q trùng với mục nodes[%d]", n.Code, j))
 		} else if !dup {
 			t.first[n.Code] = i
 		}
 		if n.Name == "" {
-			v.add(nodeField(i, "name"), "cần tên mục")
+			v.Add(nodeField(i, "name"), "cần tên mục")
 		}
 		if n.MaxPoints == 0 && !n.Incomplete {
-			v.add(nodeField(i, "max_points"), "điểm tối đa phải khác 0 (âm với mục điểm trừ); nếu chưa biết, đánh dấu incomplete và ghi chú")
+			v.Add(nodeField(i, "max_points"), "điểm tối đa phải khác 0 (âm với mục điểm trừ); nếu chưa biết, đánh dấu incomplete và ghi chú")
 		}
 		if n.Incomplete && n.Note == "" {
-			v.add(nodeField(i, "note"), "mục chưa đầy đủ số liệu cần ghi chú lý do")
+			v.Add(nodeField(i, "note"), "mục chưa đầy đủ số liệu cần ghi chú lý do")
 		}
 		if n.Bonus && n.Penalty() {
-			v.add(nodeField(i, "bonus"), "mục điểm khuyến khích không thể có điểm tối đa âm")
+			v.Add(nodeField(i, "bonus"), "mục điểm khuyến khích không thể có điểm tối đa âm")
 		}
 		if !n.PointSource.Valid() {
-			v.add(nodeField(i, "point_source"), fmt.Sprintf("nguồn điểm %q không hợp lệ", n.PointSource))
+			v.Add(nodeField(i, "point_source"), fmt.Sprintf("nguồn điểm %q không hợp lệ", n.PointSource))
 		}
 	}
 
@@ -285,7 +285,7 @@ func checkNodes(nodes []Node, v *ValidationErrors) tree {
 		}
 		p, ok := t.first[n.ParentCode]
 		if !ok {
-			v.add(nodeField(i, "parent_code"), fmt.Sprintf("không có mục nào mã %q", n.ParentCode))
+			v.Add(nodeField(i, "parent_code"), fmt.Sprintf("không có mục nào mã %q", n.ParentCode))
 			continue
 		}
 		t.parent[i] = p
@@ -297,9 +297,9 @@ func checkNodes(nodes []Node, v *ValidationErrors) tree {
 		if path, ok := t.cycleFrom(nodes, i); ok {
 			t.inCycle[i] = true
 			if len(path) == 2 {
-				v.add(nodeField(i, "parent_code"), "mục không thể là mục cha của chính nó")
+				v.Add(nodeField(i, "parent_code"), "mục không thể là mục cha của chính nó")
 			} else {
-				v.add(nodeField(i, "parent_code"), "quan hệ cha con tạo thành vòng lặp: "+strings.Join(path, " → "))
+				v.Add(nodeField(i, "parent_code"), "quan hệ cha con tạo thành vòng lặp: "+strings.Join(path, " → "))
 			}
 		}
 	}
@@ -311,7 +311,7 @@ func checkNodes(nodes []Node, v *ValidationErrors) tree {
 			// Unattached: already reported.
 		default:
 			if p > i {
-				v.add(nodeField(i, "parent_code"), fmt.Sprintf("mục cha %q (nodes[%d]) phải đứng trước mục con", n.ParentCode, p))
+				v.Add(nodeField(i, "parent_code"), fmt.Sprintf("mục cha %q (nodes[%d]) phải đứng trước mục con", n.ParentCode, p))
 			}
 			t.children[p] = append(t.children[p], i)
 		}
@@ -349,7 +349,7 @@ func (t tree) fillPositions(nodes []Node, v *ValidationErrors) {
 				nodes[i].Position = ordinal + 1
 			}
 			if j, dup := taken[nodes[i].Position]; dup {
-				v.add(nodeField(i, "position"), fmt.Sprintf("vị trí %d trùng với mục nodes[%d] cùng cấp", nodes[i].Position, j))
+				v.Add(nodeField(i, "position"), fmt.Sprintf("vị trí %d trùng với mục nodes[%d] cùng cấp", nodes[i].Position, j))
 				continue
 			}
 			taken[nodes[i].Position] = i
@@ -396,7 +396,7 @@ func (t tree) checkSums(s CriteriaSet, v *ValidationErrors) {
 		}
 		sum, skipped, unknown := sumOf(s.Nodes, kids, n.Bonus, n.Penalty())
 		if !unknown && sum != n.MaxPoints {
-			v.add(nodeField(p, "max_points"), fmt.Sprintf(
+			v.Add(nodeField(p, "max_points"), fmt.Sprintf(
 				"điểm tối đa %s khác tổng điểm tối đa của các mục con (%s)%s; nếu đây là chủ ý, đánh dấu max_not_sum",
 				n.MaxPoints, sum, skippedNote(skipped)))
 		}
@@ -405,7 +405,7 @@ func (t tree) checkSums(s CriteriaSet, v *ValidationErrors) {
 		return
 	}
 	if sum, skipped, unknown := sumOf(s.Nodes, t.roots, false, false); !unknown && sum != s.MaxPoints {
-		v.add("max_points", fmt.Sprintf("điểm tối đa %s của bộ tiêu chí khác tổng điểm tối đa của các lĩnh vực (%s)%s",
+		v.Add("max_points", fmt.Sprintf("điểm tối đa %s của bộ tiêu chí khác tổng điểm tối đa của các lĩnh vực (%s)%s",
 			s.MaxPoints, sum, skippedNote(skipped)))
 	}
 }
