@@ -89,9 +89,6 @@ type HeadDirectory interface {
 	// HeadOnDate returns who answered for the unit on the local date (ISO); a zero Head when
 	// the post was vacant; ErrUnknownUnit or ErrDirectoryUnavailable.
 	HeadOnDate(ctx context.Context, unitID, date string) (Head, error)
-	// ProvinceOf returns the province a unit belongs to (the root of its branch of the unit
-	// tree; a province is its own); ErrUnknownUnit or ErrDirectoryUnavailable.
-	ProvinceOf(ctx context.Context, unitID string) (string, error)
 	// Parents returns the parent id of each of ids that names a unit ("" for a root), in
 	// as few calls as the directory allows, and the ids that name none;
 	// ErrDirectoryUnavailable.

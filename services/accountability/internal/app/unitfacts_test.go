@@ -18,10 +18,6 @@ func (d *treeDirectory) HeadOnDate(context.Context, string, string) (Head, error
 	return Head{}, nil
 }
 
-func (d *treeDirectory) ProvinceOf(context.Context, string) (string, error) {
-	return "", errors.New("not used")
-}
-
 func (d *treeDirectory) Parents(_ context.Context, ids []string) (map[string]string, []string, error) {
 	d.calls = append(d.calls, slices.Clone(ids))
 	out := map[string]string{}

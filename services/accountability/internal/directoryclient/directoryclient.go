@@ -107,10 +107,6 @@ func (c *Client) HeadOnDate(ctx context.Context, unitID, date string) (app.Head,
 	return app.Head{UserID: r.GetUserId(), Name: r.GetPersonName()}, nil
 }
 
-// maxDepth bounds the walk up the unit tree; a province's tree is three levels deep (two
-// since 2025), so a longer chain is a cycle in the data.
-const maxDepth = 10
-
 // Parents implements app.HeadDirectory with BatchGetUnits.
 func (c *Client) Parents(ctx context.Context, ids []string) (map[string]string, []string, error) {
 	parents := make(map[string]string, len(ids))
@@ -127,34 +123,6 @@ func (c *Client) Parents(ctx context.Context, ids []string) (map[string]string, 
 		return nil, nil, err
 	}
 	return parents, missing, nil
-}
-
-// parentOf returns a unit's parent id with GetUnit.
-func (c *Client) parentOf(ctx context.Context, unitID string) (string, error) {
-	callCtx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	res, err := c.units.GetUnit(callCtx, &directoryv1.GetUnitRequest{UnitId: unitID})
-	if err != nil {
-		return "", callError("GetUnit", err)
-	}
-	return strings.ToLower(res.GetUnit().GetParentId()), nil
-}
-
-// ProvinceOf implements app.HeadDirectory with GetUnit, walking parent ids up to the root
-// of the unit's branch (a province has no parent).
-func (c *Client) ProvinceOf(ctx context.Context, unitID string) (string, error) {
-	id := unitID
-	for range maxDepth {
-		parent, err := c.parentOf(ctx, id)
-		if err != nil {
-			return "", err
-		}
-		if parent == "" {
-			return strings.ToLower(id), nil
-		}
-		id = parent
-	}
-	return "", fmt.Errorf("directory: unit %s is more than %d levels below a root", unitID, maxDepth)
 }
 
 // callError keeps the directory's status as the cause and marks the failures a retry can
