@@ -11,6 +11,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/parindex/platform/services/kit/domainerr"
 )
 
 // Messages people read. They are fixed strings so no internal detail reaches a client.
@@ -52,6 +54,27 @@ func InvalidArgument(msg string, violations ...FieldViolation) error {
 		return st.Err()
 	}
 	return withDetails.Err()
+}
+
+// Invalid is InvalidArgument with one violation per problem of a domain's validation
+// errors, so every service turns kit/domainerr's problems into field violations the same
+// way. path maps a domain field path to the request's (e.g. prefixing "document."); nil
+// keeps it.
+func Invalid(es domainerr.ValidationErrors, path func(field string) string) error {
+	vs := make([]FieldViolation, len(es))
+	for i, e := range es {
+		field := e.Field
+		if path != nil {
+			field = path(field)
+		}
+		vs[i] = FieldViolation{Field: field, Description: e.Reason}
+	}
+	return InvalidArgument("", vs...)
+}
+
+// Prefix is a path for Invalid that puts prefix before every field.
+func Prefix(prefix string) func(string) string {
+	return func(field string) string { return prefix + field }
 }
 
 // Internal logs err once, at error level with ctx (so a logx logger adds the trace id),

@@ -35,11 +35,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error) error {
 	var badToken *page.InvalidTokenError
 	switch {
 	case errors.As(err, &invalid):
-		vs := make([]apierr.FieldViolation, len(invalid))
-		for i, v := range invalid {
-			vs[i] = apierr.FieldViolation{Field: v.Field, Description: v.Reason}
-		}
-		return apierr.InvalidArgument("", vs...)
+		return apierr.Invalid(invalid, nil)
 	case errors.As(err, &badToken):
 		return apierr.InvalidArgument("", apierr.FieldViolation{Field: "page_token", Description: "mã trang không hợp lệ"})
 	case errors.Is(err, explanation.ErrNotFound):

@@ -22,15 +22,12 @@ var requestFields = map[string]bool{"update_mask": true, page.TokenField: true}
 // else is logged and masked as Internal.
 func (s *Server) toStatus(ctx context.Context, err error, prefix string) error {
 	if v, ok := directory.AsValidation(err); ok {
-		violations := make([]apierr.FieldViolation, len(v))
-		for i, e := range v {
-			field := e.Field
-			if !requestFields[field] {
-				field = prefix + field
+		return apierr.Invalid(v, func(field string) string {
+			if requestFields[field] {
+				return field
 			}
-			violations[i] = apierr.FieldViolation{Field: field, Description: e.Reason}
-		}
-		return apierr.InvalidArgument("", violations...)
+			return prefix + field
+		})
 	}
 	var de *directory.Error
 	if errors.As(err, &de) {

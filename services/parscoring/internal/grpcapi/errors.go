@@ -33,11 +33,7 @@ func toStatus(ctx context.Context, log *slog.Logger, err error, fieldPrefix stri
 	)
 	switch {
 	case errors.As(err, &invalid):
-		vs := make([]apierr.FieldViolation, len(invalid))
-		for i, v := range invalid {
-			vs[i] = apierr.FieldViolation{Field: fieldPrefix + v.Field, Description: v.Reason}
-		}
-		return apierr.InvalidArgument("", vs...)
+		return apierr.Invalid(invalid, apierr.Prefix(fieldPrefix))
 	case errors.As(err, &badToken):
 		return apierr.InvalidArgument("", apierr.FieldViolation{Field: page.TokenField, Description: "mã trang không hợp lệ, hãy tải lại từ trang đầu"})
 	case errors.Is(err, methodology.ErrNotFound):

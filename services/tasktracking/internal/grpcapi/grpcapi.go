@@ -172,11 +172,7 @@ func (s *Server) ListTasks(ctx context.Context, req *tasktrackingv1.ListTasksReq
 // Anything unclassified is logged with its cause and masked.
 func (s *Server) toStatus(ctx context.Context, err error, fieldPrefix string) error {
 	if ves, ok := tracking.AsValidation(err); ok {
-		vs := make([]apierr.FieldViolation, len(ves))
-		for i, ve := range ves {
-			vs[i] = apierr.FieldViolation{Field: fieldPrefix + ve.Field, Description: ve.Reason}
-		}
-		return apierr.InvalidArgument("", vs...)
+		return apierr.Invalid(ves, apierr.Prefix(fieldPrefix))
 	}
 	var badToken *page.InvalidTokenError
 	if errors.As(err, &badToken) {
